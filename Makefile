@@ -1,0 +1,22 @@
+.PHONY: install demo test lint bench contract-doc
+
+install:
+	scripts/install.sh
+
+demo: install
+	.venv/bin/erpgate demo
+
+test:
+	scripts/test.sh
+
+lint: install
+	.venv/bin/ruff check src tests bench migrations
+	.venv/bin/ruff format --check src tests bench migrations
+	.venv/bin/mypy
+	.venv/bin/lint-imports
+
+bench: install
+	.venv/bin/python bench/run_all.py
+
+contract-doc:
+	.venv/bin/python -m erpgate.erp.contract_openapi > docs/erp-contract.openapi.json

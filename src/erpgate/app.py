@@ -1,0 +1,170 @@
+"""Composition root of the web app: builds state, wires every domain's routes and background work."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, ORJSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from erpgate import __version__
+from erpgate.config import Settings, load_settings
+from erpgate.db.engine import create_engine, create_session_factory
+from erpgate.erp.attempts import NullSink
+from erpgate.erp.client import ErpClient, ErpClientOptions
+from erpgate.errors import AppError
+from erpgate.kit.clock import Clock
+from erpgate.kit.crypto import SecretBox
+from erpgate.logging import configure_logging, get_logger
+from erpgate.web.pages import render
+from erpgate.web.state import AppState
+
+log = get_logger(__name__)
+
+# Domains in start-up order. Each may have `endpoints.router` and `lifecycle.startup/shutdown`;
+# the event writer starts before anything that could produce attempt records.
+DOMAINS = (
+    "event",
+    "notification",
+    "auth",
+    "store",
+    "customer",
+    "integration",
+    "storefront",
+    "checkout",
+    "admin",
+)
+
+
+def _optional_module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+
+
+def _domain_modules(suffix: str) -> list[ModuleType]:
+    modules = []
+    for domain in DOMAINS:
+        module = _optional_module(f"erpgate.{domain}.{suffix}")
+        if module is not None:
+            modules.append(module)
+    return modules
+
+
+def _wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+async def _app_error_handler(request: Request, exc: Exception) -> Any:
+    assert isinstance(exc, AppError)
+    if _wants_json(request):
+        return ORJSONResponse(exc.to_json(), status_code=exc.status_code)
+    titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found", 503: "Not available"}
+    return render(
+        request,
+        "error.html",
+        {
+            "title": titles.get(exc.status_code, "Something is not right"),
+            "message": exc.message,
+            "reference": exc.extra.get("reference"),
+        },
+        status_code=exc.status_code,
+    )
+
+
+async def _validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = {
+        ".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path")): error["msg"]
+        for error in exc.errors()
+    }
+    return ORJSONResponse(
+        {"error": "validation_failed", "message": "Some fields are not valid.", "fields": fields},
+        status_code=422,
+    )
+
+
+def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
+    engine = create_engine(settings.database_url)
+    return AppState(
+        settings=settings,
+        engine=engine,
+        session_factory=create_session_factory(engine),
+        secret_box=SecretBox(settings.encryption_keys),
+        erp_client=ErpClient(ErpClientOptions.from_settings(settings), NullSink()),
+        clock=clock or Clock(),
+    )
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    state = build_state(settings, clock)
+    lifecycles = _domain_modules("lifecycle")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await state.erp_client.start()
+        started: list[ModuleType] = []
+        try:
+            for module in lifecycles:
+                await module.startup(state)
+                started.append(module)
+            log.info("erpgate started", version=__version__, environment=settings.environment)
+            yield
+        finally:
+            for module in reversed(started):
+                await module.shutdown(state)
+            await state.erp_client.close()
+            await state.engine.dispose()
+
+    app = FastAPI(
+        title="erpgate",
+        version=__version__,
+        summary="Storefront and admin APIs of erpgate",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.erpgate = state
+    app.add_exception_handler(AppError, _app_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_error_handler)
+    static_dir = Path(__file__).parent / "web" / "static"
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    for module in _domain_modules("endpoints"):
+        app.include_router(module.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/erp-contract/openapi.json", include_in_schema=False)
+    async def erp_contract_openapi() -> ORJSONResponse:
+        from erpgate.erp.contract import contract_openapi
+
+        return ORJSONResponse(contract_openapi())
+
+    if not any(route.path == "/" for route in app.routes):  # type: ignore[attr-defined]
+
+        @app.get("/", include_in_schema=False)
+        async def home() -> HTMLResponse:
+            return HTMLResponse('<a href="/docs">API documentation</a>')
+
+    return app

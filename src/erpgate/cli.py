@@ -1,0 +1,111 @@
+"""The `erpgate` command line. Each domain may add commands in its own `commands.py` (COMMANDS)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from erpgate import __version__
+from erpgate.config import ConfigError, load_settings
+
+DOMAINS_WITH_COMMANDS = (
+    "store",
+    "customer",
+    "integration",
+    "storefront",
+    "checkout",
+    "event",
+    "notification",
+    "admin",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="erpgate")
+def main() -> None:
+    """erpgate connects a B2B storefront to a merchant's ERP in real time."""
+
+
+def _settings_or_exit() -> object:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations up to the newest."""
+    from erpgate.db.migrate import upgrade_to_head
+
+    settings = load_settings()
+    upgrade_to_head(settings.database_url)
+    click.echo("database is up to date")
+
+
+@main.command("generate-key")
+def generate_key() -> None:
+    """Print a new Fernet key for ERPGATE_SECRET_KEYS."""
+    from erpgate.kit.crypto import generate_key as new_key
+
+    click.echo(new_key())
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web app (storefront, admin, APIs)."""
+    _settings_or_exit()
+    import uvicorn
+
+    uvicorn.run(
+        "erpgate.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+    )
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--erp-port", default=8100, show_default=True, type=click.IntRange(1, 65535))
+def demo(port: int, erp_port: int) -> None:
+    """Start the mock ERP and the app on the embedded defaults, seeded with demo data."""
+    from erpgate.demo import run_demo
+
+    os.environ.setdefault("ERPGATE_STATE_DIR", "./var")
+    run_demo(port=port, erp_port=erp_port)
+
+
+def _register_mock_erp() -> None:
+    from erpgate.mock_erp.cli import mock_erp_command
+
+    main.add_command(mock_erp_command, "mock-erp")
+
+
+def _register_domain_commands() -> None:
+    for domain in DOMAINS_WITH_COMMANDS:
+        name = f"erpgate.{domain}.commands"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register_mock_erp()
+_register_domain_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

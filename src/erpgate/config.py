@@ -1,0 +1,131 @@
+"""Settings, read from ERPGATE_* environment variables or a .env file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Development defaults. They let the demo start with no setup; production refuses them.
+DEV_SESSION_SECRET = "dev-only-session-secret-change-me"  # noqa: S105
+DEV_SECRET_KEY = "ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE="  # noqa: S105
+
+
+class ConfigError(RuntimeError):
+    """A setting that makes it unsafe or impossible to start; the message says which and why."""
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ERPGATE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./var/erpgate.db"
+    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
+    # Fernet keys, comma separated; the first encrypts, all decrypt (rotation).
+    secret_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=lambda: [SecretStr(DEV_SECRET_KEY)]
+    )
+    allowed_private_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+    public_url: str = "http://127.0.0.1:8000"
+    state_dir: Path = Path("./var")
+
+    # ERP client
+    erp_response_cap_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    erp_connections_per_host: int = Field(default=100, ge=1)
+    erp_breaker_threshold: int = Field(default=5, ge=1)
+    erp_breaker_ttl_seconds: float = Field(default=30.0, gt=0)
+
+    # Events and related requests
+    event_success_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    request_body_cap_bytes: int = Field(default=64 * 1024, ge=256)
+    request_queue_size: int = Field(default=10_000, ge=10)
+    retention_days: int = Field(default=15, ge=1)
+    body_retention_days: int | None = Field(default=None, ge=1)
+
+    # Notifications
+    mail_backend: Literal["file", "smtp", "ses"] = "file"
+    mail_dir: Path = Path("./var/mail")
+    notify_throttle_minutes: int = Field(default=15, ge=1)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    ses_region: str | None = None
+    ses_endpoint_url: str | None = None
+    ses_access_key_id: str | None = None
+    ses_secret_access_key: SecretStr | None = None
+
+    # Workers: the outbox and retention jobs run inside the app unless `erpgate worker` runs them.
+    run_worker_in_process: bool = True
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+
+    # Sessions
+    session_max_age_minutes: int = Field(default=12 * 60, ge=1)
+    impersonation_minutes: int = Field(default=30, ge=1)
+    cookie_secure: bool | None = None  # None: secure in production, plain http allowed in dev
+
+    @field_validator("secret_keys", "allowed_private_hosts", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return _split_commas(value)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        problems = []
+        secret = self.session_secret.get_secret_value()
+        if secret == DEV_SESSION_SECRET or len(secret) < 32:
+            problems.append(
+                "ERPGATE_SESSION_SECRET must be set to a random value of at least 32 characters"
+            )
+        keys = [key.get_secret_value() for key in self.secret_keys]
+        if not keys or DEV_SECRET_KEY in keys:
+            problems.append(
+                "ERPGATE_SECRET_KEYS must be set to your own Fernet key(s); "
+                "make one with `erpgate generate-key`"
+            )
+        if problems:
+            raise ConfigError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.is_production if self.cookie_secure is None else self.cookie_secure
+
+    @cached_property
+    def encryption_keys(self) -> list[str]:
+        return [key.get_secret_value() for key in self.secret_keys]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings; a ConfigError carries a message fit to print as is."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for error in exc.errors():
+            if isinstance(error.get("ctx", {}).get("error"), ConfigError):
+                raise error["ctx"]["error"] from None
+        fields = ", ".join(
+            "ERPGATE_" + ".".join(str(p) for p in e["loc"]).upper() + f": {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {fields}") from None

@@ -1,0 +1,158 @@
+"""`erpgate demo`: the mock ERP, the app, and seeded data on the embedded defaults."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.config import Settings, load_settings
+from erpgate.customer import service as customer_service
+from erpgate.db.engine import create_engine, create_session_factory, transaction
+from erpgate.db.migrate import upgrade_to_head
+from erpgate.erp.endpoints import Endpoint
+from erpgate.integration import service as integration_service
+from erpgate.kit.crypto import SecretBox
+from erpgate.models.customer_account import CustomerAccount
+from erpgate.models.store import Store
+from erpgate.models.user import PERMISSIONS
+from erpgate.store import service as store_service
+
+DEMO_STORE = "demo"
+DEMO_ERP_TOKEN = "demo-erp-token"  # noqa: S105  (the mock ERP's own demo credential)
+DEMO_BUYERS = (
+    ("buyer@example.com", "demo-buyer", "Bea Buyer", PERMISSIONS),
+    ("viewer@example.com", "demo-viewer", "Vic Viewer", ("orders",)),
+)
+# Domains that add their own demo data (catalog, admin accounts, ...) with `demo.seed(db, ctx)`.
+SEEDING_DOMAINS = ("admin", "storefront", "checkout", "event", "notification")
+
+
+@dataclass
+class DemoContext:
+    settings: Settings
+    store: Store
+    accounts: list[CustomerAccount]
+    erp_urls: dict[str, str]
+    printed: list[str] = field(default_factory=list)  # lines to print on start
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def mock_erp_urls(erp_port: int) -> dict[str, str]:
+    base = f"http://127.0.0.1:{erp_port}/erp"
+    return {
+        "orders": f"{base}/orders",
+        "order": f"{base}/orders/get",
+        "invoices": f"{base}/invoices",
+        "invoice": f"{base}/invoices/get",
+        "balance": f"{base}/balance",
+        "taxes": f"{base}/checkout/taxes",
+        "shipping": f"{base}/checkout/shipping",
+    }
+
+
+async def seed_demo(db: AsyncSession, settings: Settings, erp_urls: dict[str, str]) -> DemoContext:
+    """Create the demo store once; a second run leaves existing data alone but refreshes URLs."""
+    box = SecretBox(settings.encryption_keys)
+    store = await store_service.find_store_by_slug(db, DEMO_STORE)
+    fresh = store is None
+    if store is None:
+        store = await store_service.create_store(
+            db, slug=DEMO_STORE, name="Demo Industrial Supply", currency="USD",
+            fallback_tax_rate="0.0725",
+        )
+    await integration_service.install(
+        db,
+        store.id,
+        box,
+        token=DEMO_ERP_TOKEN,
+        urls={Endpoint(name): url for name, url in erp_urls.items()},
+        notify_sender="erp-alerts@demo.example.com",
+        notify_receivers=["it@demo.example.com"],
+    )
+    accounts = []
+    for name, code in (("Acme Industrial Supply", "C0004935"), ("Gibsonburg Hardware", "C010268")):
+        account = await customer_service.find_account_by_code(db, store.id, code)
+        if account is None:
+            account = await customer_service.create_account(
+                db, store.id, name=name, customer_code=code
+            )
+        accounts.append(account)
+    if fresh:
+        for email, password, name, permissions in DEMO_BUYERS:
+            await customer_service.create_buyer(
+                db, store.id, customer_account_id=accounts[0].id, email=email,
+                password=password, name=name, permissions=permissions,
+            )
+    context = DemoContext(settings=settings, store=store, accounts=accounts, erp_urls=erp_urls)
+    for domain in SEEDING_DOMAINS:
+        name = f"erpgate.{domain}.demo"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        await module.seed(db, context, fresh=fresh)
+    return context
+
+
+async def _seed(settings: Settings, erp_urls: dict[str, str]) -> DemoContext:
+    engine = create_engine(settings.database_url)
+    try:
+        async with transaction(create_session_factory(engine)) as db:
+            return await seed_demo(db, settings, erp_urls)
+    finally:
+        await engine.dispose()
+
+
+def _wait_for(url: str, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (our own loopback mock)
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"the mock ERP did not start at {url}")
+
+
+def run_demo(*, port: int, erp_port: int) -> None:
+    os.environ.setdefault("ERPGATE_ALLOWED_PRIVATE_HOSTS", "127.0.0.1,localhost")
+    os.environ.setdefault("ERPGATE_MAIL_BACKEND", "file")
+    os.environ.setdefault("ERPGATE_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    settings = load_settings()
+    upgrade_to_head(settings.database_url)
+    erp_urls = mock_erp_urls(erp_port)
+    mock = subprocess.Popen(  # noqa: S603 (our own CLI)
+        [sys.executable, "-m", "erpgate.cli", "mock-erp", "--port", str(erp_port),
+         "--token", DEMO_ERP_TOKEN],
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{erp_port}/")
+        context = asyncio.run(_seed(settings, erp_urls))
+        print(f"\nerpgate demo is running: http://127.0.0.1:{port}/")
+        print(f"  storefront: http://127.0.0.1:{port}/store/{DEMO_STORE}/")
+        for email, password, _name, permissions in DEMO_BUYERS:
+            print(f"  buyer {email} / {password} ({', '.join(permissions)})")
+        for line in context.printed:
+            print(f"  {line}")
+        print(f"  e-mails are written to {settings.mail_dir}/ as .eml files")
+        print(f"  ERP contract (OpenAPI): http://127.0.0.1:{port}/erp-contract/openapi.json\n")
+        import uvicorn
+
+        uvicorn.run(
+            "erpgate.app:create_app", factory=True, host="127.0.0.1", port=port,
+            log_level="warning",
+        )
+    finally:
+        mock.terminate()
+        mock.wait(timeout=10)

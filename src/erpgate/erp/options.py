@@ -1,0 +1,52 @@
+"""Options of the ERP client, built from settings; shared by the client and the SSRF guard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from erpgate import PRODUCT, __version__
+
+if TYPE_CHECKING:
+    from erpgate.config import Settings
+
+
+def normalize_host(host: str) -> str:
+    """Lower-cased, IDNA-encoded, without the trailing dot: the form hosts are compared in."""
+    host = host.strip().rstrip(".").lower()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+@dataclass(slots=True)
+class ErpClientOptions:
+    response_cap_bytes: int = 5 * 1024 * 1024
+    connections_per_host: int = 100
+    allowed_private_hosts: frozenset[str] = frozenset()
+    require_https: bool = False  # True in production (allowlisted hosts exempt)
+    breaker_threshold: int = 5  # consecutive failures that open the breaker
+    breaker_ttl_seconds: float = 30.0
+    user_agent: str = f"{PRODUCT}/{__version__}"
+
+    def __post_init__(self) -> None:
+        self.allowed_private_hosts = frozenset(
+            normalize_host(host) for host in self.allowed_private_hosts if host.strip()
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ErpClientOptions:
+        return cls(
+            response_cap_bytes=settings.erp_response_cap_bytes,
+            connections_per_host=settings.erp_connections_per_host,
+            allowed_private_hosts=frozenset(settings.allowed_private_hosts),
+            require_https=settings.is_production,
+            breaker_threshold=settings.erp_breaker_threshold,
+            breaker_ttl_seconds=settings.erp_breaker_ttl_seconds,
+        )
+
+    def is_allowlisted(self, host: str) -> bool:
+        return normalize_host(host) in self.allowed_private_hosts

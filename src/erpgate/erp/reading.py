@@ -1,0 +1,245 @@
+"""Reading an ERP answer: capped body, status, JSON, contract and customer checks, as sentences.
+
+Size-cap policy: a body over the cap is an ``ErpContractError`` with kind ``oversized`` (the ERP
+answered, but not within the contract's limits); it is neither retried nor counted by the breaker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+import orjson
+from aiohttp import ClientResponse
+from pydantic import BaseModel, ValidationError
+
+from erpgate.erp.errors import (
+    ErpContractError,
+    ErpError,
+    ErpNotFoundError,
+    ErpRejectedError,
+    ErpTransientError,
+)
+from erpgate.kit.clock import utcnow
+
+T = TypeVar("T", bound=BaseModel)
+
+READ_CHUNK_BYTES = 64 * 1024
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+
+
+def size_text(cap: int) -> str:
+    if cap >= 1024 * 1024 and cap % (1024 * 1024) == 0:
+        return f"{cap // (1024 * 1024)} MB"
+    if cap >= 1024 and cap % 1024 == 0:
+        return f"{cap // 1024} KB"
+    return f"{cap} bytes"
+
+
+def oversized(cap: int) -> ErpContractError:
+    return ErpContractError(f"Answer was larger than {size_text(cap)}", kind="oversized")
+
+
+def declared_length(response: ClientResponse) -> int | None:
+    value = response.headers.get("Content-Length")
+    if value is None or not value.strip().isdigit():
+        return None
+    return int(value)
+
+
+async def read_capped(response: ClientResponse, cap: int) -> tuple[bytes, bool]:
+    """Read at most cap+1 bytes in chunks; the flag says the body went past the cap."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await response.content.read(min(READ_CHUNK_BYTES, cap + 1 - size))
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            return b"".join(chunks)[:cap], True
+
+
+def status_phrase(status: int, reason: str | None = None) -> str:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = reason or ""
+    return f"{status} {phrase}".strip()
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: a number of seconds or an HTTP date; None when absent or unreadable."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - utcnow()).total_seconds())
+
+
+def error_for_status(
+    status: int,
+    reason: str | None,
+    headers: Mapping[str, str],
+    *,
+    by_id: bool,
+    subject: str = "ERP",
+) -> ErpError:
+    """The error a non-2xx status stands for."""
+    phrase = status_phrase(status, reason)
+    if 300 <= status < 400:
+        return ErpRejectedError(
+            f"{subject} redirected to another address; redirects are not followed",
+            kind="redirect",
+            status=status,
+        )
+    if status in (401, 403):
+        return ErpRejectedError(
+            f"{subject} refused the credentials ({phrase})", kind="unauthorized", status=status
+        )
+    if status == 404 and by_id:
+        return ErpNotFoundError("ERP answered not found (404)", kind="not_found", status=status)
+    if status == 429:
+        return ErpTransientError(
+            f"{subject} asked us to slow down ({phrase})",
+            kind="rate_limited",
+            status=status,
+            retry_after=retry_after_seconds(headers.get("Retry-After")),
+        )
+    if status in RETRYABLE_STATUSES:
+        return ErpTransientError(
+            f"{subject} answered {phrase}",
+            kind="status_5xx",
+            status=status,
+            retry_after=retry_after_seconds(headers.get("Retry-After")),
+        )
+    kind = "status_5xx" if status >= 500 else "status_4xx" if status >= 400 else "status_other"
+    return ErpRejectedError(f"{subject} answered {phrase}", kind=kind, status=status)
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise ErpContractError("Answer was not JSON", kind="not_json") from None
+
+
+def check_customer(parsed: Any, expected: str | None) -> None:
+    """Refuse an answer carrying another customer's customer_code anywhere inside it."""
+    if expected is None:
+        return
+    stack = [parsed]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                # null means "not given" (tolerant reading); only a different code is refused.
+                if key == "customer_code" and value is not None and str(value) != expected:
+                    shown = str(value)[:40]
+                    raise ErpContractError(
+                        f"Answer belongs to another customer (customer_code {shown})",
+                        kind="cross_customer",
+                    )
+                if isinstance(value, dict | list):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(item for item in node if isinstance(item, dict | list))
+
+
+def validate_answer(
+    body: bytes, model: type[T], *, by_id: bool, expected_customer_code: str | None
+) -> T:
+    """JSON, the not-found convention, the customer guard, then the contract model."""
+    parsed = parse_json(body)
+    if not isinstance(parsed, dict):
+        raise ErpContractError(
+            f"Answer broke the contract: expected a JSON object, got {_json_kind(parsed)}",
+            kind="contract",
+        )
+    if by_id and "data" in parsed and parsed["data"] is None:
+        raise ErpNotFoundError("ERP answered not found (data is null)", kind="not_found")
+    check_customer(parsed, expected_customer_code)
+    try:
+        return model.model_validate(parsed)
+    except ValidationError as exc:
+        raise ErpContractError(
+            f"Answer broke the contract: {describe_validation_error(exc)}", kind="contract"
+        ) from None
+
+
+_MESSAGES = {
+    "missing": "is missing",
+    "decimal_parsing": "is not a number",
+    "decimal_type": "is not a number",
+    "float_parsing": "is not a number",
+    "float_type": "is not a number",
+    "int_parsing": "is not a whole number",
+    "int_type": "is not a whole number",
+    "int_from_float": "is not a whole number",
+    "finite_number": "is not a finite number",
+    "date_parsing": "is not a date",
+    "date_type": "is not a date",
+    "date_from_datetime_parsing": "is not a date",
+    "date_from_datetime_inexact": "is not a date",
+    "datetime_parsing": "is not a date",
+    "datetime_type": "is not a date",
+    "datetime_from_date_parsing": "is not a date",
+    "string_type": "is not text",
+    "bool_parsing": "is not true or false",
+    "bool_type": "is not true or false",
+    "list_type": "is not a list",
+    "dict_type": "is not an object",
+    "model_type": "is not an object",
+    "model_attributes_type": "is not an object",
+}
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """The first error as "data[3].total is not a number"."""
+    error = exc.errors(include_url=False)[0]
+    path = _join_loc(error["loc"])
+    message = _MESSAGES.get(error["type"])
+    if message is None:
+        message = str(error["msg"])
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        elif message.startswith("Assertion failed, "):
+            message = message[len("Assertion failed, ") :]
+        if not message.startswith(("is ", "must ", "should ")):
+            message = "is invalid: " + message[:1].lower() + message[1:]
+    return f"{path} {message}" if path else message
+
+
+def _join_loc(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif "[" in part:
+            # pydantic's union branch tags (e.g. "function-after[...]"): not part of the path.
+            continue
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null"

@@ -1,0 +1,156 @@
+"""Integration rules: which endpoints are live, and how to reach them with the store's credentials."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.erp.client import EndpointTarget
+from erpgate.erp.credentials import AuthStyle, Credentials
+from erpgate.erp.endpoints import Endpoint
+from erpgate.integration import repository
+from erpgate.kit.crypto import SecretBox
+from erpgate.models.integration import Integration
+
+URL_FIELDS: dict[Endpoint, str] = {endpoint: f"{endpoint.value}_url" for endpoint in Endpoint}
+TAX_POLICIES = ("estimate", "block")
+
+
+@dataclass(frozen=True, slots=True)
+class LiveIntegration:
+    """A snapshot of one store's integration that request code can use without the ORM row."""
+
+    store_id: uuid.UUID
+    installed: bool
+    urls: dict[Endpoint, str]
+    timeouts: dict[Endpoint, float]
+    credentials: Credentials
+    tax_failure_policy: str
+    stale_max_age_seconds: int
+    notify_sender: str | None
+    notify_receivers: tuple[str, ...]
+
+    def is_enabled(self, endpoint: Endpoint) -> bool:
+        return self.installed and bool(self.urls.get(endpoint))
+
+    def target(self, endpoint: Endpoint) -> EndpointTarget | None:
+        if not self.is_enabled(endpoint):
+            return None
+        return EndpointTarget(
+            store_id=self.store_id,
+            endpoint=endpoint,
+            url=self.urls[endpoint],
+            timeout_seconds=self.timeouts[endpoint],
+            credentials=self.credentials,
+        )
+
+    @property
+    def enabled_endpoints(self) -> frozenset[Endpoint]:
+        return frozenset(e for e in Endpoint if self.is_enabled(e))
+
+
+def _decrypt(box: SecretBox, ciphertext: str | None) -> str:
+    return box.decrypt(ciphertext) if ciphertext else ""
+
+
+def endpoint_url(integration: Integration, endpoint: Endpoint) -> str | None:
+    value: str | None = getattr(integration, URL_FIELDS[endpoint])
+    return value
+
+
+def snapshot(integration: Integration, box: SecretBox) -> LiveIntegration:
+    timeouts = {
+        endpoint: float(integration.timeouts.get(endpoint.value, endpoint.default_timeout_seconds))
+        for endpoint in Endpoint
+    }
+    urls = {e: url for e in Endpoint if (url := endpoint_url(integration, e))}
+    style: AuthStyle = integration.auth_style  # type: ignore[assignment]
+    return LiveIntegration(
+        store_id=integration.store_id,
+        installed=integration.installed,
+        urls=urls,
+        timeouts=timeouts,
+        credentials=Credentials(
+            auth_style=style,
+            key=_decrypt(box, integration.key_encrypted),
+            token=_decrypt(box, integration.token_encrypted),
+            token_url=integration.oauth_token_url,
+        ),
+        tax_failure_policy=integration.tax_failure_policy,
+        stale_max_age_seconds=integration.stale_max_age_seconds,
+        notify_sender=integration.notify_sender,
+        notify_receivers=tuple(integration.notify_receivers or ()),
+    )
+
+
+def not_installed(store_id: uuid.UUID) -> LiveIntegration:
+    return LiveIntegration(
+        store_id=store_id,
+        installed=False,
+        urls={},
+        timeouts={e: e.default_timeout_seconds for e in Endpoint},
+        credentials=Credentials(),
+        tax_failure_policy="estimate",
+        stale_max_age_seconds=24 * 3600,
+        notify_sender=None,
+        notify_receivers=(),
+    )
+
+
+async def load_live_integration(
+    db: AsyncSession, store_id: uuid.UUID, box: SecretBox
+) -> LiveIntegration:
+    integration = await repository.get_for_store(db, store_id)
+    if integration is None:
+        return not_installed(store_id)
+    return snapshot(integration, box)
+
+
+async def get_integration(db: AsyncSession, store_id: uuid.UUID) -> Integration | None:
+    return await repository.get_for_store(db, store_id)
+
+
+async def install(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    box: SecretBox,
+    *,
+    key: str = "",
+    token: str = "",
+    auth_style: str = "bearer",
+    oauth_token_url: str | None = None,
+    urls: dict[Endpoint, str] | None = None,
+    notify_sender: str | None = None,
+    notify_receivers: list[str] | None = None,
+    tax_failure_policy: str = "estimate",
+) -> Integration:
+    """Install (or re-install) the app. Validation of user input lives with the settings form."""
+    integration = await repository.get_for_store(db, store_id)
+    if integration is None:
+        integration = await repository.add(db, Integration(store_id=store_id, timeouts={}))
+    integration.installed = True
+    integration.key_encrypted = box.encrypt(key) if key else None
+    integration.token_encrypted = box.encrypt(token) if token else None
+    integration.auth_style = auth_style
+    integration.oauth_token_url = oauth_token_url
+    for endpoint, url in (urls or {}).items():
+        setattr(integration, URL_FIELDS[endpoint], url)
+    integration.notify_sender = notify_sender
+    integration.notify_receivers = list(notify_receivers or [])
+    integration.tax_failure_policy = tax_failure_policy
+    await db.flush()
+    return integration
+
+
+async def rotate_secrets(db: AsyncSession, box: SecretBox) -> int:
+    """Re-encrypt every stored secret under the first key; returns how many rows changed."""
+    rows = await repository.list_with_secrets(db)
+    for row in rows:
+        if row.key_encrypted:
+            row.key_encrypted = box.rotate(row.key_encrypted)
+        if row.token_encrypted:
+            row.token_encrypted = box.rotate(row.token_encrypted)
+    await db.flush()
+    return len(rows)

@@ -1,0 +1,138 @@
+"""Configuration of the reference mock ERP and the fault specs it understands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from erpgate.erp.endpoints import Endpoint
+
+AUTH_STYLES = ("bearer", "header", "basic", "oauth2")
+PAGING_STYLES = ("total", "has_more", "none")
+
+# "*" is every contract endpoint; "token" is the oauth2 token URL.
+FAULT_TARGETS = frozenset({*(e.value for e in Endpoint), "*", "token"})
+
+# Fault kind -> the parameter a positional argument fills ("orders=status:500").
+FAULT_KINDS: dict[str, str | None] = {
+    "latency": "seconds",
+    "error_rate": "rate",
+    "status": "status",
+    "html_error": "status",
+    "malformed_json": None,
+    "contract_break": None,
+    "cross_customer": None,
+    "slow_drip": "interval_ms",
+    "reset": None,
+    "oversized": "bytes",
+    "redirect": "location",
+}
+
+DEFAULT_OVERSIZED_BYTES = 6 * 1024 * 1024
+DEFAULT_REDIRECT = "http://169.254.169.254/latest/meta-data/"
+# A fixed "today" keeps the seeded data (due dates, aging) identical on every run.
+DEFAULT_TODAY = dt.date(2026, 11, 15)
+
+
+class FaultSpecError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One injected misbehaviour for one endpoint (or "*")."""
+
+    kind: str
+    status: int = 500
+    seconds: float = 1.0
+    rate: float = 0.5
+    retry_after: str | None = None
+    bytes: int = DEFAULT_OVERSIZED_BYTES
+    location: str = DEFAULT_REDIRECT
+    interval_ms: float = 200.0
+
+    @classmethod
+    def build(cls, kind: str, **params: Any) -> Fault:
+        """A fault from a kind and loosely typed params (CLI text or control JSON)."""
+        if kind not in FAULT_KINDS:
+            raise FaultSpecError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        values: dict[str, Any] = {}
+        try:
+            for name, raw in params.items():
+                if raw is None:
+                    continue
+                if name == "status" or name == "bytes":
+                    values[name] = int(raw)
+                elif name in ("seconds", "rate", "interval_ms"):
+                    values[name] = float(raw)
+                elif name in ("retry_after", "location"):
+                    values[name] = str(raw)
+                else:
+                    raise FaultSpecError(f"unknown fault parameter {name!r}")
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, FaultSpecError):
+                raise
+            raise FaultSpecError(f"bad fault parameter: {exc}") from exc
+        if kind == "html_error" and "status" not in values:
+            values["status"] = 500
+        return cls(kind=kind, **values)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "fault": self.kind,
+            "status": self.status,
+            "seconds": self.seconds,
+            "rate": self.rate,
+            "retry_after": self.retry_after,
+            "bytes": self.bytes,
+            "location": self.location,
+            "interval_ms": self.interval_ms,
+        }
+
+
+def parse_fault_spec(spec: str) -> tuple[str, Fault]:
+    """Parse ``ENDPOINT=KIND[:ARG][,name=value...]``, e.g. ``orders=status:429,retry_after=3``."""
+    target, sep, rest = spec.partition("=")
+    target = target.strip()
+    if not sep or target not in FAULT_TARGETS:
+        raise FaultSpecError(f"bad fault {spec!r}: expected ENDPOINT=KIND[:ARG], e.g. orders=status:500")
+    head, *extras = rest.split(",")
+    kind, has_arg, arg = head.partition(":")
+    kind = kind.strip()
+    params: dict[str, Any] = {}
+    if has_arg:
+        primary = FAULT_KINDS.get(kind)
+        if primary is None:
+            raise FaultSpecError(f"fault {kind!r} takes no argument")
+        params[primary] = arg
+    for extra in extras:
+        name, eq, value = extra.partition("=")
+        if not eq:
+            raise FaultSpecError(f"bad fault parameter {extra!r}: expected name=value")
+        params[name.strip()] = value.strip()
+    return target, Fault.build(kind, **params)
+
+
+@dataclass(slots=True)
+class MockErpConfig:
+    """How a mock ERP instance behaves; everything has a test-friendly default."""
+
+    token: str = "mock-token"
+    key: str = ""
+    auth_style: str = "bearer"
+    faults: list[str] = field(default_factory=list)
+    paging_style: str = "total"
+    seed: int = 4935
+    today: dt.date = DEFAULT_TODAY
+    token_expires_in: int = 3600
+
+    def __post_init__(self) -> None:
+        if self.auth_style not in AUTH_STYLES:
+            raise ValueError(f"auth_style must be one of {', '.join(AUTH_STYLES)}")
+        if self.paging_style not in PAGING_STYLES:
+            raise ValueError(f"paging_style must be one of {', '.join(PAGING_STYLES)}")
+        if self.auth_style == "header" and not self.key:
+            raise ValueError("auth_style 'header' needs a key: the header name")
+        for spec in self.faults:
+            parse_fault_spec(spec)

@@ -1,0 +1,32 @@
+"""What a running app holds for its requests; reached through ``request.app.state.erpgate``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from erpgate.config import Settings
+from erpgate.db.engine import SessionFactory
+from erpgate.erp.client import ErpClient
+from erpgate.kit.clock import Clock
+from erpgate.kit.crypto import SecretBox
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: SessionFactory
+    secret_box: SecretBox
+    erp_client: ErpClient
+    clock: Clock
+    # Services owned by higher domains (event recorder, request writer, worker, ...), by name.
+    services: dict[str, Any] = field(default_factory=dict)
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.erpgate
+    return state

@@ -1,0 +1,111 @@
+"""Shared fixtures: a real database per run (SQLite file, or PostgreSQL when
+ERPGATE_TEST_DATABASE_URL is set), emptied before every test; settings; an app with its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from erpgate.config import Settings
+from erpgate.db.base import Base
+from erpgate.db.engine import create_engine, create_session_factory, is_postgresql
+from erpgate.db.migrate import upgrade_to_head
+from erpgate.db.model_registry import import_all_models
+from erpgate.kit.clock import Clock
+
+pytest_plugins: list[str] = []
+
+
+def _plugin_exists(name: str) -> bool:
+    return (Path(__file__).parent / "plugins" / f"{name}.py").exists()
+
+
+for _name in ("mock_erp", "live_server", "mail"):
+    if _plugin_exists(_name):
+        pytest_plugins.append(f"tests.plugins.{_name}")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("ERPGATE_TEST_DATABASE_URL")
+    if url is None:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'erpgate-test.db'}"
+    else:
+        asyncio.run(_drop_everything(url))
+    import_all_models()
+    upgrade_to_head(url)
+    return url
+
+
+async def _drop_everything(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def _empty_tables(engine: AsyncEngine, url: str) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if is_postgresql(url):
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                await conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        allowed_private_hosts=["127.0.0.1", "localhost"],
+        mail_dir=tmp_path / "mail",
+        state_dir=tmp_path,
+        public_url="http://testserver",
+    )
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=5)
+    await _empty_tables(engine, database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session for arranging and checking data; the test commits what it arranges."""
+    async with create_session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    yield Clock()
+
+
+@pytest.fixture
+async def app(settings: Settings, engine: AsyncEngine, clock: Clock) -> AsyncIterator[FastAPI]:
+    from erpgate.app import create_app
+
+    application = create_app(settings, clock=clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
