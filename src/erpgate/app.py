@@ -8,10 +8,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, ORJSONResponse, PlainTextResponse
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    ORJSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+)
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -69,10 +76,20 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+def _login_path(request: Request) -> str:
+    path = request.url.path
+    parts = path.split("/")
+    if len(parts) > 2 and parts[1] == "store":  # /store/<slug>/... is a storefront page
+        return f"/store/{parts[2]}/login?next={quote(path)}"
+    return f"/admin/login?next={quote(path)}"
+
+
 async def _app_error_handler(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, AppError)
     if _wants_json(request):
         return ORJSONResponse(exc.to_json(), status_code=exc.status_code)
+    if exc.status_code == 401:
+        return RedirectResponse(_login_path(request), status_code=303)
     titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found", 503: "Not available"}
     return render(
         request,

@@ -109,7 +109,10 @@ class TokenCache:
             token = await fetch()
             lifetime = token.expires_in or TOKEN_DEFAULT_LIFETIME_SECONDS
             # A token shorter-lived than the early-refresh margin is used for this call only.
-            self._tokens[key] = (token.value, self._clock() + lifetime - TOKEN_EARLY_REFRESH_SECONDS)
+            self._tokens[key] = (
+                token.value,
+                self._clock() + lifetime - TOKEN_EARLY_REFRESH_SECONDS,
+            )
             return token.value
 
     def clear(self) -> None:

@@ -91,4 +91,3 @@ class BreakerBoard:
             if name.startswith(prefix) and context.state != "closed":
                 context.set_state(ClosedState())
                 context.messages.clear()
-

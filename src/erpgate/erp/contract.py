@@ -267,9 +267,7 @@ class Payment(ContractModel):
 class InvoiceDetail(InvoiceSummary):
     bill_to: Address | None = None
     ship_to: Address | None = None
-    lines: Annotated[list[Line], BeforeValidator(_none_as_empty_list)] = Field(
-        default_factory=list
-    )
+    lines: Annotated[list[Line], BeforeValidator(_none_as_empty_list)] = Field(default_factory=list)
     subtotal: Money | None = None
     tax_total: Money | None = None
     shipping_total: Money | None = None

@@ -30,7 +30,7 @@ class Credentials:
         return tuple(value for value in values if value)
 
     def validate(self) -> None:
-        """Raise ValueError with a sentence the merchant can act on when the settings cannot work."""
+        """Raise ValueError with a sentence the merchant can act on when settings cannot work."""
         if self.auth_style not in AUTH_STYLES:
             raise ValueError(f"Unknown auth style {self.auth_style!r}")
         if self.auth_style == "bearer" and not self.token:
@@ -56,7 +56,9 @@ class Credentials:
                 raise ValueError("Key and Token cannot contain line breaks")
 
 
-_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
 
 
 def _is_header_name(name: str) -> bool:

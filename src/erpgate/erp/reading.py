@@ -72,7 +72,7 @@ def status_phrase(status: int, reason: str | None = None) -> str:
 
 
 def retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After as seconds: a number of seconds or an HTTP date; None when absent or unreadable."""
+    """Retry-After in seconds (from seconds or an HTTP date); None when absent or unreadable."""
     if value is None or not value.strip():
         return None
     text = value.strip()

@@ -1,0 +1,57 @@
+"""Admin accounts: creation and password sign-in. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.admin import repository
+from erpgate.admin.roles import ROLE_CAPABILITIES
+from erpgate.auth.passwords import hash_password, verify_password
+from erpgate.customer.service import normalize_email
+from erpgate.errors import Conflict, ValidationFailed
+from erpgate.models.admin_user import AdminUser
+
+
+async def create_admin(
+    db: AsyncSession,
+    *,
+    store_id: uuid.UUID | None,
+    email: str,
+    password: str,
+    role: str,
+    name: str = "",
+) -> AdminUser:
+    if role not in ROLE_CAPABILITIES:
+        raise ValidationFailed(
+            f"Unknown role {role!r}; one of {', '.join(ROLE_CAPABILITIES)}.", fields={"role": "unknown"}
+        )
+    if (role == "platform") != (store_id is None):
+        raise ValidationFailed("A platform operator has no store; every other admin has one.")
+    if len(password) < 8:
+        raise ValidationFailed("A password has at least 8 characters.", fields={"password": "too short"})
+    address = normalize_email(email)
+    if any(a.store_id == store_id for a in await repository.find_by_email(db, address)):
+        raise Conflict(f"An admin with e-mail {address} exists already.")
+    admin = AdminUser(
+        store_id=store_id, email=address, name=name.strip(), password_hash=hash_password(password),
+        role=role,
+    )
+    return await repository.add(db, admin)
+
+
+async def authenticate(db: AsyncSession, email: str, password: str) -> AdminUser | None:
+    """The active admin with this e-mail and password, or None (same cost either way)."""
+    candidates = [a for a in await repository.find_by_email(db, email) if a.is_active]
+    matched = None
+    for admin in candidates:
+        if verify_password(admin.password_hash, password):
+            matched = admin
+    if not candidates:
+        verify_password(None, password)  # equal time for unknown e-mails
+    return matched
+
+
+async def get_admin(db: AsyncSession, admin_id: uuid.UUID) -> AdminUser | None:
+    return await repository.get(db, admin_id)
