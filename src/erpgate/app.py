@@ -15,7 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
-    ORJSONResponse,
     PlainTextResponse,
     RedirectResponse,
 )
@@ -32,6 +31,7 @@ from erpgate.kit.clock import Clock
 from erpgate.kit.crypto import SecretBox
 from erpgate.logging import configure_logging, get_logger
 from erpgate.web.pages import render
+from erpgate.web.responses import JsonResponse
 from erpgate.web.state import AppState
 
 log = get_logger(__name__)
@@ -87,7 +87,7 @@ def _login_path(request: Request) -> str:
 async def _app_error_handler(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, AppError)
     if _wants_json(request):
-        return ORJSONResponse(exc.to_json(), status_code=exc.status_code)
+        return JsonResponse(exc.to_json(), status_code=exc.status_code)
     if exc.status_code == 401:
         return RedirectResponse(_login_path(request), status_code=303)
     titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found", 503: "Not available"}
@@ -109,7 +109,7 @@ async def _validation_error_handler(request: Request, exc: Exception) -> JSONRes
         ".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path")): error["msg"]
         for error in exc.errors()
     }
-    return ORJSONResponse(
+    return JsonResponse(
         {"error": "validation_failed", "message": "Some fields are not valid.", "fields": fields},
         status_code=422,
     )
@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         version=__version__,
         summary="Storefront and admin APIs of erpgate",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        default_response_class=JsonResponse,
     )
     app.state.erpgate = state
     app.add_exception_handler(AppError, _app_error_handler)
@@ -173,15 +173,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/erp-contract/openapi.json", include_in_schema=False)
-    async def erp_contract_openapi() -> ORJSONResponse:
+    async def erp_contract_openapi() -> JsonResponse:
         from erpgate.erp.contract import contract_openapi
 
-        return ORJSONResponse(contract_openapi())
+        return JsonResponse(contract_openapi())
 
-    if not any(route.path == "/" for route in app.routes):  # type: ignore[attr-defined]
-
-        @app.get("/", include_in_schema=False)
-        async def home() -> HTMLResponse:
-            return HTMLResponse('<a href="/docs">API documentation</a>')
+    @app.get("/", include_in_schema=False)
+    async def home(request: Request) -> HTMLResponse:
+        return render(request, "home.html")
 
     return app

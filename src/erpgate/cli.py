@@ -20,6 +20,7 @@ DOMAINS_WITH_COMMANDS = (
     "event",
     "notification",
     "admin",
+    "conformance",
 )
 
 

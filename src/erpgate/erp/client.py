@@ -24,6 +24,7 @@ from uuid import UUID
 
 import aiohttp
 import orjson
+from aiohttp.abc import AbstractResolver
 from multidict import CIMultiDict
 from pydantic import BaseModel
 
@@ -84,9 +85,17 @@ class _Counter:
 
 
 class ErpClient:
-    def __init__(self, options: ErpClientOptions, sink: AttemptSink) -> None:
+    def __init__(
+        self,
+        options: ErpClientOptions,
+        sink: AttemptSink,
+        *,
+        dns_resolver: AbstractResolver | None = None,
+    ) -> None:
+        """``dns_resolver`` replaces the system resolver under the SSRF filter (tests only)."""
         self.options = options
         self.sink = sink
+        self._dns_resolver = dns_resolver
         self._session: aiohttp.ClientSession | None = None
         self._resolver: GuardedResolver | None = None
         self._breakers = BreakerBoard(options.breaker_threshold, options.breaker_ttl_seconds)
@@ -98,7 +107,7 @@ class ErpClient:
         """Create the one ClientSession of the process."""
         if self._session is not None:
             return
-        self._resolver = GuardedResolver(self.options)
+        self._resolver = GuardedResolver(self.options, self._dns_resolver)
         connector = aiohttp.TCPConnector(
             # The per-host limit protects each ERP; the total only bounds file descriptors.
             limit=self.options.connections_per_host * 20,

@@ -100,7 +100,10 @@ async def exchange(
         except BaseException:
             response.close()  # never hand a half-read connection back to the pool
             raise
-        response.release()
+        if truncated:
+            response.close()  # unread bytes remain: the connection cannot be reused
+        else:
+            response.release()
         if not success:
             raise error_for_status(
                 status,

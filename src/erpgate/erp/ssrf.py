@@ -55,10 +55,10 @@ def forbidden_reason(address: str | IPAddress) -> str | None:
         return "shared (CGNAT) address"
     if ip.is_multicast:
         return "multicast address"
-    if ip.is_private:
-        return "private address"
     if ip.is_reserved:
         return "reserved address"
+    if ip.is_private:
+        return "private address"
     if not ip.is_global:
         # Documentation, benchmarking, 6to4 relays and similar ranges no ERP lives in.
         return "non-public address"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 MASK = "••••"
 
@@ -57,8 +57,10 @@ def mask_url(url: str) -> str:
     netloc = parts.hostname or ""
     if parts.port:
         netloc = f"{netloc}:{parts.port}"
-    query = urlencode(
-        [(k, MASK if is_sensitive_name(k) else v) for k, v in parse_qsl(parts.query, True)]
+    # Built by hand so the mask stays readable instead of percent-encoded; the result is for display.
+    query = "&".join(
+        f"{quote(k)}={MASK if is_sensitive_name(k) else quote(v)}"
+        for k, v in parse_qsl(parts.query, True)
     )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 

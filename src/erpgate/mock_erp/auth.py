@@ -23,7 +23,9 @@ def _basic_pair(header: str | None) -> tuple[str, str] | None:
     if not header or not header.lower().startswith("basic "):
         return None
     try:
-        user, sep, password = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
+        user, sep, password = (
+            base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
+        )
     except (binascii.Error, UnicodeDecodeError):
         return None
     return (user, password) if sep else None
@@ -99,7 +101,9 @@ async def read_token_request(request: web.Request, raw: bytes) -> dict[str, Any]
     return fields
 
 
-def token_answer(fields: dict[str, Any], config: MockErpConfig, tokens: TokenIssuer) -> web.Response:
+def token_answer(
+    fields: dict[str, Any], config: MockErpConfig, tokens: TokenIssuer
+) -> web.Response:
     """The token endpoint's answer (RFC 6749 shapes)."""
     if fields.get("grant_type") != "client_credentials":
         body: dict[str, Any] = {"error": "unsupported_grant_type"}

@@ -96,7 +96,9 @@ def parse_fault_spec(spec: str) -> tuple[str, Fault]:
     target, sep, rest = spec.partition("=")
     target = target.strip()
     if not sep or target not in FAULT_TARGETS:
-        raise FaultSpecError(f"bad fault {spec!r}: expected ENDPOINT=KIND[:ARG], e.g. orders=status:500")
+        raise FaultSpecError(
+            f"bad fault {spec!r}: expected ENDPOINT=KIND[:ARG], e.g. orders=status:500"
+        )
     head, *extras = rest.split(",")
     kind, has_arg, arg = head.partition(":")
     kind = kind.strip()
@@ -118,7 +120,7 @@ def parse_fault_spec(spec: str) -> tuple[str, Fault]:
 class MockErpConfig:
     """How a mock ERP instance behaves; everything has a test-friendly default."""
 
-    token: str = "mock-token"
+    token: str = "mock-token"  # noqa: S105 - the mock's documented test credential
     key: str = ""
     auth_style: str = "bearer"
     faults: list[str] = field(default_factory=list)

@@ -15,138 +15,18 @@ from typing import Any
 
 import orjson
 
+from erpgate.mock_erp.customers import (
+    AGING_LABELS,
+    CARRIERS,
+    CATALOGUE,
+    CUSTOMERS,
+    PAYMENT_METHODS,
+    TRICKY_NOTES,
+    Customer,
+)
 from erpgate.mock_erp.pricing import line_tax, money_text, shipping_charge, tax_rate
 
 Json = dict[str, Any]
-
-CATALOGUE: list[tuple[str, str, str, str]] = [
-    ("5620", "Hex bolt M8 x 40, zinc plated", "EA", "16.80"),
-    ("TST03", "Test item", "EA", "0.60"),
-    ("WR-13", "Schraubenschlüssel 13 mm – Chrom-Vanadium", "EA", "24.95"),
-    ("PIPE-12", "Copper pipe Ø 12 mm, 3 m", "EA", "41.20"),
-    ("GLV-L", "Nitrile gloves, large", "BX", "12.49"),
-    ("TAPE-48", "Packing tape 48 mm × 66 m", "RL", "3.15"),
-    ("PAL-EU", "Euro pallet 1200 × 800", "EA", "18.00"),
-    ("DRL-18V", "Cordless drill 18 V with 2 batteries", "EA", "189.00"),
-    ("SCR-4x30", "Wood screws 4 x 30, box of 500", "BX", "9.75"),
-    ("LUB-5L", "Cutting oil, 5 l", "CN", "37.60"),
-    ("SAFE-GL", "Safety glasses, clear", "EA", "6.30"),
-    ("CBL-25", "Extension cable 25 m", "EA", "54.99"),
-    ("BRK-77", "Bracket, galvanised steel", "EA", "2.45"),
-    ("HMR-500", "Claw hammer 500 g", "EA", "19.90"),
-    ("LVL-60", "Spirit level 60 cm", "EA", "27.35"),
-]
-
-CARRIERS: list[tuple[str, str, str]] = [
-    ("UPS", "Ground", "https://www.ups.com/track?tracknum={n}"),
-    ("FedEx", "Express Saver", "https://www.fedex.com/fedextrack/?trknbr={n}"),
-    ("USPS", "Priority Mail", "https://tools.usps.com/go/TrackConfirmAction?tLabels={n}"),
-]
-
-# Free text with markup, unicode and right-to-left script, so escaping is tested downstream.
-TRICKY_NOTES = [
-    '<b>Deliver to dock 4</b> <script>alert("erp")</script> & call "Ann" first',
-    "Lieferung bitte an Tor 3 – Größe prüfen ✓",
-    "يرجى التسليم قبل الساعة العاشرة صباحًا",
-    "נא לתאם משלוח מראש",
-    "请在周五前送达 🚚",
-]
-
-PAYMENT_METHODS = [("Check", "CHK"), ("ACH", "ACH"), ("Wire", "WIRE"), ("Credit Card", "CC")]
-AGING_LABELS = ["Current", "1-30 days", "31-60 days", "61-90 days", "Over 90 days"]
-
-
-@dataclass(slots=True)
-class Customer:
-    code: str
-    name: str
-    seller_reference: str
-    currency: str
-    credit_limit: Decimal
-    bill_to: Json
-    ship_tos: list[Json]
-    order_count: int
-
-
-def _address(name: str, a1: str, city: str, state: str, zip_: str, country: str) -> Json:
-    return {
-        "name": name,
-        "address1": a1,
-        "address2": None,
-        "address3": None,
-        "city": city,
-        "state": state,
-        "zip": zip_,
-        "country": country,
-    }
-
-
-CUSTOMERS: list[Customer] = [
-    Customer(
-        "C0004935",
-        "ACME Industrial Supply",
-        "8f14e45f-ceea-467a-9575-0c0f6f9a2a10",
-        "USD",
-        Decimal("50000.00"),
-        _address("ACME Industrial Supply", "400 Summit St", "Toledo", "OH", "43604", "US"),
-        [
-            _address("ACME Warehouse 3", "1200 Front St", "Toledo", "OH", "43605", "US"),
-            _address("ACME West", "88 Harbor Way", "San Francisco", "CA", "94107", "US"),
-            _address('ACME <i>Dock</i> & "Yard"', "5 Rail Rd", "Portland", "OR", "97210", "US"),
-        ],
-        160,
-    ),
-    Customer(
-        "C010268",
-        "Gibsonburg Hardware",
-        "rec-000010268",
-        "USD",
-        Decimal("15000.00"),
-        _address("Gibsonburg Hardware", "12 Main St", "GIBSONBURG", "OH", "43431", "US"),
-        [_address("Gibsonburg Hardware", "12 Main St", "GIBSONBURG", "OH", "43431", "US")],
-        40,
-    ),
-    Customer(
-        "C0002211",
-        "Sjöström Verktyg AB",
-        "4c1d9a7e-0b52-4d4e-9e0f-2a9f3b1c5d77",
-        "SEK",
-        Decimal("250000.00"),
-        _address("Sjöström Verktyg AB", "Östra Hamngatan 5", "Göteborg", "", "411 05", "SE"),
-        [_address("Åsa Sjöström", "Lilla Torget 1", "Malmö", "", "211 34", "SE")],
-        25,
-    ),
-    Customer(
-        "C0007777",
-        "شركة النور للتجارة",
-        "rec-000007777",
-        "USD",
-        Decimal("20000.00"),
-        _address("شركة النور للتجارة", "12 Herzl St", "Tel Aviv", "", "6578302", "IL"),
-        [_address("חברת האור בע״מ", "3 Rothschild Blvd", "Tel Aviv", "", "6688101", "IL")],
-        20,
-    ),
-    Customer(
-        "C0003300",
-        "Pacific Coast Foods",
-        "rec-000003300",
-        "USD",
-        Decimal("30000.00"),
-        _address("Pacific Coast Foods", "700 Alameda St", "Los Angeles", "CA", "90012", "US"),
-        [_address("PCF <b>Cold</b> Store", "9 Pier Ave", "Long Beach", "CA", "90802", "US")],
-        30,
-    ),
-    Customer(
-        "C0009999",
-        "Dormant Accounts LLC",
-        "rec-000009999",
-        "USD",
-        Decimal("1000.00"),
-        _address("Dormant Accounts LLC", "1 Quiet Ln", "Dover", "DE", "19901", "US"),
-        [_address("Dormant Accounts LLC", "1 Quiet Ln", "Dover", "DE", "19901", "US")],
-        0,
-    ),
-]
 
 
 @dataclass(slots=True)
@@ -230,7 +110,9 @@ def _shipments(rng: random.Random, status: str, day: dt.date, today: dt.date) ->
     shipments = []
     for _ in range(2 if rng.random() < 0.15 else 1):
         carrier, service, url = CARRIERS[rng.randrange(len(CARRIERS))]
-        number = f"1Z{rng.randrange(10**15):015d}" if carrier == "UPS" else str(rng.randrange(10**12))
+        number = (
+            f"1Z{rng.randrange(10**15):015d}" if carrier == "UPS" else str(rng.randrange(10**12))
+        )
         ship_date = min(day + dt.timedelta(days=rng.randint(1, 4)), today)
         shipments.append(
             {

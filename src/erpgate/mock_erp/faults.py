@@ -36,7 +36,9 @@ CONTRACT_BREAKS: dict[str, Any] = {
 }
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     return web.Response(
         body=orjson.dumps(body), status=status, content_type="application/json", headers=headers
     )
@@ -53,7 +55,7 @@ def _reset(request: web.Request) -> web.Response:
     if transport is not None:
         sock = transport.get_extra_info("socket")
         if sock is not None:
-            # Linger 0 makes the close a TCP RST: the client sees "connection reset", not a clean EOF.
+            # Linger 0 turns the close into a TCP RST: the client sees a reset, not a clean EOF.
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         transport.abort()
@@ -61,7 +63,9 @@ def _reset(request: web.Request) -> web.Response:
     return web.Response(status=500)
 
 
-async def _slow_drip(request: web.Request, answer: web.Response, interval_ms: float) -> web.StreamResponse:
+async def _slow_drip(
+    request: web.Request, answer: web.Response, interval_ms: float
+) -> web.StreamResponse:
     body = answer.body if isinstance(answer.body, bytes) else b"{}"
     response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
     response.content_length = len(body)

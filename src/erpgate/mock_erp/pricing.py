@@ -60,9 +60,7 @@ def shipping_charge(subtotal: Decimal, country: str | None) -> Decimal:
     return ZERO if subtotal >= FREE_SHIPPING_FROM else Decimal("10.00")
 
 
-def _method(
-    label: str, total: Decimal, code: str, carrier: str, days: int
-) -> dict[str, Any]:
+def _method(label: str, total: Decimal, code: str, carrier: str, days: int) -> dict[str, Any]:
     # fixed_rate travels as a JSON number when whole, as the original platform did: it exercises
     # the "number or string" rule on every call.
     fixed: int | str = int(total) if total == total.to_integral_value() else money_text(total)

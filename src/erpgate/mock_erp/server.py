@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
-from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
@@ -26,25 +23,13 @@ from erpgate.erp.contract import (
     TaxesRequest,
 )
 from erpgate.erp.endpoints import Endpoint
-from erpgate.mock_erp.auth import (
-    TokenIssuer,
-    authorized,
-    read_token_request,
-    token_answer,
-    unauthorized,
-)
-from erpgate.mock_erp.config import (
-    FAULT_TARGETS,
-    PAGING_STYLES,
-    Fault,
-    FaultSpecError,
-    MockErpConfig,
-    parse_fault_spec,
-)
-from erpgate.mock_erp.data import MockDataset, build_dataset
+from erpgate.mock_erp.auth import authorized, read_token_request, token_answer, unauthorized
+from erpgate.mock_erp.config import PAGING_STYLES, MockErpConfig
+from erpgate.mock_erp.control import add_control_routes
 from erpgate.mock_erp.faults import apply_fault, error_response, json_response
 from erpgate.mock_erp.listing import list_body
 from erpgate.mock_erp.pricing import shipping_answer, taxes_answer
+from erpgate.mock_erp.state import STATE_KEY, MockErpState, new_state, record_call
 
 PATHS: dict[str, str] = {
     "orders": "/erp/orders",
@@ -55,87 +40,9 @@ PATHS: dict[str, str] = {
     "taxes": "/erp/checkout/taxes",
     "shipping": "/erp/checkout/shipping",
 }
-TOKEN_PATH = "/oauth/token"
-RECENT_LIMIT = 200
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a secret
 
-STATE_KEY: web.AppKey[MockErpState] = web.AppKey("mock_erp_state")
 Handler = Callable[[BaseModel], Awaitable[web.Response]]
-
-
-@dataclass(slots=True)
-class MockErpState:
-    """Everything a running mock ERP keeps and tests may change at runtime."""
-
-    config: MockErpConfig
-    data: MockDataset
-    paging_style: str
-    tokens: TokenIssuer
-    rng: random.Random
-    faults: dict[str, Fault] = field(default_factory=dict)
-    counts: Counter[str] = field(default_factory=Counter)
-    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_LIMIT))
-
-    def set_fault(self, endpoint: str, fault: str, **params: Any) -> Fault:
-        if endpoint not in FAULT_TARGETS:
-            raise FaultSpecError(f"unknown endpoint {endpoint!r}")
-        built = Fault.build(fault, **params)
-        self.faults[endpoint] = built
-        return built
-
-    def clear_faults(self, endpoint: str | None = None) -> None:
-        if endpoint is None:
-            self.faults.clear()
-        else:
-            self.faults.pop(endpoint, None)
-
-    def fault_for(self, endpoint: str) -> Fault | None:
-        fault = self.faults.get(endpoint)
-        if fault is None and endpoint != "token":
-            fault = self.faults.get("*")
-        return fault
-
-    def calls_json(self) -> dict[str, Any]:
-        return {"counts": dict(self.counts), "recent": list(self.recent)}
-
-    def reset_calls(self) -> None:
-        self.counts.clear()
-        self.recent.clear()
-
-
-def new_state(config: MockErpConfig) -> MockErpState:
-    state = MockErpState(
-        config=config,
-        data=build_dataset(config.seed, config.today),
-        paging_style=config.paging_style,
-        tokens=TokenIssuer(config.token_expires_in),
-        # Its own RNG, so error_rate draws never disturb the seeded data.
-        rng=random.Random(config.seed + 1),
-    )
-    for spec in config.faults:
-        target, fault = parse_fault_spec(spec)
-        state.faults[target] = fault
-    return state
-
-
-def _record(state: MockErpState, name: str, request: web.Request, raw: bytes) -> Any:
-    """Count the call and keep its body and headers; return the parsed JSON (or None)."""
-    try:
-        parsed: Any = orjson.loads(raw) if raw else None
-        shown: Any = parsed
-    except orjson.JSONDecodeError:
-        parsed = None
-        shown = raw.decode("utf-8", "replace")
-    state.counts[name] += 1
-    state.recent.append(
-        {
-            "endpoint": name,
-            "method": request.method,
-            "path": request.path,
-            "headers": dict(request.headers),
-            "body": shown,
-        }
-    )
-    return parsed
 
 
 def _not_found(what: str) -> web.Response:
@@ -195,9 +102,13 @@ class _Handlers:
         other = next(c for c in data.customer_codes() if c != asked)
         if name in ("orders", "invoices"):
             rows = data.orders if name == "orders" else data.invoices
-            return web.Response(body=list_body(rows[other], req, "total"), content_type="application/json")
+            return web.Response(
+                body=list_body(rows[other], req, "total"), content_type="application/json"
+            )
         if name == "order":
-            return json_response({"data": data.order_details[data.orders[other][0].row["order_id"]]})
+            return json_response(
+                {"data": data.order_details[data.orders[other][0].row["order_id"]]}
+            )
         if name == "invoice":
             row = data.invoices[other][0].row
             return json_response({"data": data.invoice_details[row["invoice_id"]]})
@@ -211,7 +122,7 @@ def _endpoint_route(state: MockErpState, name: str, handler: Handler, cross: _Ha
 
     async def route(request: web.Request) -> web.StreamResponse:
         raw = await request.read()
-        parsed = _record(state, name, request, raw)
+        parsed = record_call(state, name, request, raw)
         if not authorized(request, state.config, state.tokens):
             return unauthorized()
         if not isinstance(parsed, dict):
@@ -241,7 +152,7 @@ def _token_route(state: MockErpState) -> Any:
     async def token(request: web.Request) -> web.StreamResponse:
         """OAuth2 client-credentials token URL."""
         raw = await request.read()
-        _record(state, "token", request, raw)
+        record_call(state, "token", request, raw)
         fields = await read_token_request(request, raw)
 
         async def answer() -> web.Response:
@@ -265,60 +176,6 @@ async def _index(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-async def _get_faults(request: web.Request) -> web.Response:
-    """List the faults in force."""
-    state = request.app[STATE_KEY]
-    return json_response({"faults": {k: f.as_json() for k, f in state.faults.items()}})
-
-
-async def _post_fault(request: web.Request) -> web.Response:
-    """Set one endpoint's fault: {"endpoint": "orders", "fault": "status", "status": 500}."""
-    state = request.app[STATE_KEY]
-    try:
-        body = orjson.loads(await request.read())
-        if not isinstance(body, dict):
-            raise FaultSpecError("body must be a JSON object")
-        params = {k: v for k, v in body.items() if k not in ("endpoint", "fault")}
-        state.set_fault(str(body.get("endpoint", "*")), str(body.get("fault")), **params)
-    except (orjson.JSONDecodeError, FaultSpecError) as exc:
-        return error_response(400, "bad_request", str(exc))
-    return await _get_faults(request)
-
-
-async def _delete_faults(request: web.Request) -> web.Response:
-    """Clear all faults, or one endpoint's with ?endpoint=orders."""
-    request.app[STATE_KEY].clear_faults(request.query.get("endpoint"))
-    return await _get_faults(request)
-
-
-async def _get_calls(request: web.Request) -> web.Response:
-    """Call counts per endpoint and the last 200 requests."""
-    return json_response(request.app[STATE_KEY].calls_json())
-
-
-async def _delete_calls(request: web.Request) -> web.Response:
-    """Forget the call log."""
-    request.app[STATE_KEY].reset_calls()
-    return json_response({"counts": {}, "recent": []})
-
-
-async def _post_paging(request: web.Request) -> web.Response:
-    """Switch what list meta carries: {"paging_style": "total" | "has_more" | "none"}."""
-    state = request.app[STATE_KEY]
-    with contextlib.suppress(orjson.JSONDecodeError):
-        body = orjson.loads(await request.read())
-        if isinstance(body, dict) and body.get("paging_style") in PAGING_STYLES:
-            state.paging_style = body["paging_style"]
-            return json_response({"paging_style": state.paging_style})
-    return error_response(400, "bad_request", f"paging_style must be one of {PAGING_STYLES}")
-
-
-async def _revoke_tokens(request: web.Request) -> web.Response:
-    """Invalidate every issued oauth2 access token (tests the client's refetch on 401)."""
-    request.app[STATE_KEY].tokens.revoke_all()
-    return json_response({"revoked": True})
-
-
 def build_app_for_state(state: MockErpState) -> web.Application:
     app = web.Application()
     app[STATE_KEY] = state
@@ -327,13 +184,7 @@ def build_app_for_state(state: MockErpState) -> web.Application:
         app.router.add_post(path, _endpoint_route(state, name, getattr(handlers, name), handlers))
     app.router.add_post(TOKEN_PATH, _token_route(state))
     app.router.add_get("/", _index)
-    app.router.add_get("/_control/faults", _get_faults)
-    app.router.add_post("/_control/faults", _post_fault)
-    app.router.add_delete("/_control/faults", _delete_faults)
-    app.router.add_get("/_control/calls", _get_calls)
-    app.router.add_delete("/_control/calls", _delete_calls)
-    app.router.add_post("/_control/paging", _post_paging)
-    app.router.add_post("/_control/tokens/revoke", _revoke_tokens)
+    add_control_routes(app)
     return app
 
 

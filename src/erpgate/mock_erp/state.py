@@ -1,0 +1,101 @@
+"""The mutable state of a running mock ERP: faults, paging style, tokens and the call log."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from erpgate.mock_erp.auth import TokenIssuer
+from erpgate.mock_erp.config import (
+    FAULT_TARGETS,
+    Fault,
+    FaultSpecError,
+    MockErpConfig,
+    parse_fault_spec,
+)
+from erpgate.mock_erp.data import MockDataset, build_dataset
+
+RECENT_LIMIT = 200
+
+STATE_KEY: web.AppKey[MockErpState] = web.AppKey("mock_erp_state")
+
+
+@dataclass(slots=True)
+class MockErpState:
+    """Everything a running mock ERP keeps and tests may change at runtime."""
+
+    config: MockErpConfig
+    data: MockDataset
+    paging_style: str
+    tokens: TokenIssuer
+    rng: random.Random
+    faults: dict[str, Fault] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+    recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_LIMIT))
+
+    def set_fault(self, endpoint: str, fault: str, **params: Any) -> Fault:
+        if endpoint not in FAULT_TARGETS:
+            raise FaultSpecError(f"unknown endpoint {endpoint!r}")
+        built = Fault.build(fault, **params)
+        self.faults[endpoint] = built
+        return built
+
+    def clear_faults(self, endpoint: str | None = None) -> None:
+        if endpoint is None:
+            self.faults.clear()
+        else:
+            self.faults.pop(endpoint, None)
+
+    def fault_for(self, endpoint: str) -> Fault | None:
+        fault = self.faults.get(endpoint)
+        if fault is None and endpoint != "token":
+            fault = self.faults.get("*")
+        return fault
+
+    def calls_json(self) -> dict[str, Any]:
+        return {"counts": dict(self.counts), "recent": list(self.recent)}
+
+    def reset_calls(self) -> None:
+        self.counts.clear()
+        self.recent.clear()
+
+
+def new_state(config: MockErpConfig) -> MockErpState:
+    state = MockErpState(
+        config=config,
+        data=build_dataset(config.seed, config.today),
+        paging_style=config.paging_style,
+        tokens=TokenIssuer(config.token_expires_in),
+        # Its own RNG, so error_rate draws never disturb the seeded data.
+        rng=random.Random(config.seed + 1),
+    )
+    for spec in config.faults:
+        target, fault = parse_fault_spec(spec)
+        state.faults[target] = fault
+    return state
+
+
+def record_call(state: MockErpState, name: str, request: web.Request, raw: bytes) -> Any:
+    """Count the call and keep its body and headers; return the parsed JSON (or None)."""
+    try:
+        parsed: Any = orjson.loads(raw) if raw else None
+        shown: Any = parsed
+    except orjson.JSONDecodeError:
+        parsed = None
+        shown = raw.decode("utf-8", "replace")
+    state.counts[name] += 1
+    state.recent.append(
+        {
+            "endpoint": name,
+            "method": request.method,
+            "path": request.path,
+            "headers": {str(name): value for name, value in request.headers.items()},
+            "body": shown,
+        }
+    )
+    return parsed
