@@ -61,7 +61,7 @@ async def _empty_tables(engine: AsyncEngine, url: str) -> None:
             await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
-                await conn.execute(text(f'DELETE FROM "{name}"'))
+                await conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608
 
 
 @pytest.fixture

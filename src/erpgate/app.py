@@ -14,7 +14,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
     HTMLResponse,
-    JSONResponse,
     PlainTextResponse,
     RedirectResponse,
 )
@@ -103,7 +102,7 @@ async def _app_error_handler(request: Request, exc: Exception) -> Any:
     )
 
 
-async def _validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error_handler(request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, RequestValidationError)
     fields = {
         ".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path")): error["msg"]
@@ -174,7 +173,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @app.get("/erp-contract/openapi.json", include_in_schema=False)
     async def erp_contract_openapi() -> JsonResponse:
-        from erpgate.erp.contract import contract_openapi
+        from erpgate.erp.contract_openapi import contract_openapi
 
         return JsonResponse(contract_openapi())
 

@@ -66,7 +66,10 @@ async def seed_demo(db: AsyncSession, settings: Settings, erp_urls: dict[str, st
     fresh = store is None
     if store is None:
         store = await store_service.create_store(
-            db, slug=DEMO_STORE, name="Demo Industrial Supply", currency="USD",
+            db,
+            slug=DEMO_STORE,
+            name="Demo Industrial Supply",
+            currency="USD",
             fallback_tax_rate="0.0725",
         )
     await integration_service.install(
@@ -89,8 +92,13 @@ async def seed_demo(db: AsyncSession, settings: Settings, erp_urls: dict[str, st
     if fresh:
         for email, password, name, permissions in DEMO_BUYERS:
             await customer_service.create_buyer(
-                db, store.id, customer_account_id=accounts[0].id, email=email,
-                password=password, name=name, permissions=permissions,
+                db,
+                store.id,
+                customer_account_id=accounts[0].id,
+                email=email,
+                password=password,
+                name=name,
+                permissions=permissions,
             )
     context = DemoContext(settings=settings, store=store, accounts=accounts, erp_urls=erp_urls)
     for domain in SEEDING_DOMAINS:
@@ -133,8 +141,16 @@ def run_demo(*, port: int, erp_port: int) -> None:
     upgrade_to_head(settings.database_url)
     erp_urls = mock_erp_urls(erp_port)
     mock = subprocess.Popen(  # noqa: S603 (our own CLI)
-        [sys.executable, "-m", "erpgate.cli", "mock-erp", "--port", str(erp_port),
-         "--token", DEMO_ERP_TOKEN],
+        [
+            sys.executable,
+            "-m",
+            "erpgate.cli",
+            "mock-erp",
+            "--port",
+            str(erp_port),
+            "--token",
+            DEMO_ERP_TOKEN,
+        ],
     )
     try:
         _wait_for(f"http://127.0.0.1:{erp_port}/")
@@ -150,7 +166,10 @@ def run_demo(*, port: int, erp_port: int) -> None:
         import uvicorn
 
         uvicorn.run(
-            "erpgate.app:create_app", factory=True, host="127.0.0.1", port=port,
+            "erpgate.app:create_app",
+            factory=True,
+            host="127.0.0.1",
+            port=port,
             log_level="warning",
         )
     finally:

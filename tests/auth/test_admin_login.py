@@ -12,8 +12,9 @@ from erpgate.store.service import create_store
 
 async def _owner(db: AsyncSession) -> None:
     store = await create_store(db, slug="acme", name="Acme")
-    await create_admin(db, store_id=store.id, email="Owner@Example.com", password="correct-horse",
-                       role="owner")
+    await create_admin(
+        db, store_id=store.id, email="Owner@Example.com", password="correct-horse", role="owner"
+    )
     await db.commit()
 
 
@@ -45,9 +46,11 @@ async def test_wrong_password_and_unknown_email_get_the_same_answer(
         "/api/v1/admin/auth/login", json={"email": "who@example.com", "password": "nope-nope"}
     )
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {
-        "error": "unauthorized", "message": "Wrong e-mail or password."
-    }
+    assert (
+        wrong.json()
+        == unknown.json()
+        == {"error": "unauthorized", "message": "Wrong e-mail or password."}
+    )
     assert "set-cookie" not in wrong.headers
 
 

@@ -32,5 +32,7 @@ async def test_database_is_at_the_newest_revision(engine: AsyncEngine) -> None:
 
     head = ScriptDirectory.from_config(alembic_config("unused")).get_current_head()
     async with engine.connect() as connection:
-        current = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        current = (
+            await connection.execute(text("SELECT version_num FROM alembic_version"))
+        ).scalar()
     assert current == head

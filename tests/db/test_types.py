@@ -15,7 +15,10 @@ from erpgate.models.store import Store
 async def test_datetimes_come_back_aware_utc_and_money_exact(db: AsyncSession) -> None:
     plus_two = timezone(timedelta(hours=2))
     store = Store(
-        slug="t1", name="T", currency="EUR", fallback_tax_rate=Decimal("0.0725"),
+        slug="t1",
+        name="T",
+        currency="EUR",
+        fallback_tax_rate=Decimal("0.0725"),
         created_at=datetime(2026, 3, 1, 12, 0, tzinfo=plus_two),
     )
     db.add(store)

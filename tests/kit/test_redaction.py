@@ -5,13 +5,21 @@ from erpgate.kit.redaction import MASK, mask_headers, mask_tail, mask_text, mask
 
 def test_credential_headers_are_masked_and_others_kept() -> None:
     masked = mask_headers(
-        [("Authorization", "Bearer abc"), ("X-Api-Key", "k"), ("Accept", "application/json"),
-         ("X-Custom-Auth", "zzz"), ("X-Erp-Key", "v")],
+        [
+            ("Authorization", "Bearer abc"),
+            ("X-Api-Key", "k"),
+            ("Accept", "application/json"),
+            ("X-Custom-Auth", "zzz"),
+            ("X-Erp-Key", "v"),
+        ],
         extra_names=["X-Erp-Key"],
     )
     assert masked == [
-        ("Authorization", MASK), ("X-Api-Key", MASK), ("Accept", "application/json"),
-        ("X-Custom-Auth", MASK), ("X-Erp-Key", MASK),
+        ("Authorization", MASK),
+        ("X-Api-Key", MASK),
+        ("Accept", "application/json"),
+        ("X-Custom-Auth", MASK),
+        ("X-Erp-Key", MASK),
     ]
 
 
@@ -27,4 +35,6 @@ def test_mask_tail_keeps_only_the_last_four() -> None:
 
 
 def test_known_secrets_are_replaced_in_text() -> None:
-    assert mask_text('{"echo": "tok_live_abcdef"}', ["tok_live_abcdef", ""]) == f'{{"echo": "{MASK}"}}'
+    assert (
+        mask_text('{"echo": "tok_live_abcdef"}', ["tok_live_abcdef", ""]) == f'{{"echo": "{MASK}"}}'
+    )

@@ -25,17 +25,23 @@ async def create_admin(
 ) -> AdminUser:
     if role not in ROLE_CAPABILITIES:
         raise ValidationFailed(
-            f"Unknown role {role!r}; one of {', '.join(ROLE_CAPABILITIES)}.", fields={"role": "unknown"}
+            f"Unknown role {role!r}; one of {', '.join(ROLE_CAPABILITIES)}.",
+            fields={"role": "unknown"},
         )
     if (role == "platform") != (store_id is None):
         raise ValidationFailed("A platform operator has no store; every other admin has one.")
     if len(password) < 8:
-        raise ValidationFailed("A password has at least 8 characters.", fields={"password": "too short"})
+        raise ValidationFailed(
+            "A password has at least 8 characters.", fields={"password": "too short"}
+        )
     address = normalize_email(email)
     if any(a.store_id == store_id for a in await repository.find_by_email(db, address)):
         raise Conflict(f"An admin with e-mail {address} exists already.")
     admin = AdminUser(
-        store_id=store_id, email=address, name=name.strip(), password_hash=hash_password(password),
+        store_id=store_id,
+        email=address,
+        name=name.strip(),
+        password_hash=hash_password(password),
         role=role,
     )
     return await repository.add(db, admin)

@@ -39,11 +39,18 @@ async def _sign_in(request: Request, db: DbSession, admin: AdminUser, response: 
     state = get_state(request)
     lifetime = admin_session_lifetime(request)
     issued = await auth_service.start_session(
-        db, kind="admin", principal_id=admin.id, store_id=admin.store_id,
-        now=state.clock.now(), lifetime=lifetime,
+        db,
+        kind="admin",
+        principal_id=admin.id,
+        store_id=admin.store_id,
+        now=state.clock.now(),
+        lifetime=lifetime,
     )
     set_session_cookie(
-        response, ADMIN_COOKIE, issued.token, max_age_seconds=int(lifetime.total_seconds()),
+        response,
+        ADMIN_COOKIE,
+        issued.token,
+        max_age_seconds=int(lifetime.total_seconds()),
         secure=state.settings.secure_cookies,
     )
     return issued.record.csrf_token
@@ -60,15 +67,21 @@ async def _end_current(request: Request, db: DbSession, response: Response) -> N
 
 
 @router.post("/api/v1/admin/auth/login", tags=["admin"])
-async def api_login(body: AdminLogin, request: Request, db: DbSession, response: Response) -> AdminMe:
+async def api_login(
+    body: AdminLogin, request: Request, db: DbSession, response: Response
+) -> AdminMe:
     """Sign in an admin; sets the session cookie."""
     admin = await accounts.authenticate(db, body.email, body.password)
     if admin is None:
         raise Unauthorized("Wrong e-mail or password.")
     csrf = await _sign_in(request, db, admin, response)
     return AdminMe(
-        id=str(admin.id), email=admin.email, name=admin.name, role=admin.role,
-        store_id=str(admin.store_id) if admin.store_id else None, csrf_token=csrf,
+        id=str(admin.id),
+        email=admin.email,
+        name=admin.name,
+        role=admin.role,
+        store_id=str(admin.store_id) if admin.store_id else None,
+        csrf_token=csrf,
     )
 
 
@@ -77,8 +90,12 @@ async def api_me(principal: CurrentAdmin) -> AdminMe:
     """The signed-in admin."""
     admin = principal.admin
     return AdminMe(
-        id=str(admin.id), email=admin.email, name=admin.name, role=admin.role,
-        store_id=str(admin.store_id) if admin.store_id else None, csrf_token=principal.csrf_token,
+        id=str(admin.id),
+        email=admin.email,
+        name=admin.name,
+        role=admin.role,
+        store_id=str(admin.store_id) if admin.store_id else None,
+        csrf_token=principal.csrf_token,
     )
 
 
@@ -109,7 +126,8 @@ async def login_form(
     admin = await accounts.authenticate(db, email, password)
     if admin is None:
         return render(
-            request, "admin/login.html",
+            request,
+            "admin/login.html",
             {"error": "Wrong e-mail or password.", "email": email, "next": _safe_next(next)},
             status_code=401,
         )
@@ -120,7 +138,9 @@ async def login_form(
 
 @router.post("/admin/logout", include_in_schema=False)
 async def logout_form(
-    request: Request, db: DbSession, principal: CurrentAdmin,
+    request: Request,
+    db: DbSession,
+    principal: CurrentAdmin,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(principal, csrf_token)

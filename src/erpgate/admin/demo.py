@@ -15,7 +15,11 @@ async def seed(db: AsyncSession, context: Any, *, fresh: bool) -> None:
     if fresh:
         email, password = DEMO_ADMIN
         await create_admin(
-            db, store_id=context.store.id, email=email, password=password, role="owner",
+            db,
+            store_id=context.store.id,
+            email=email,
+            password=password,
+            role="owner",
             name="Dana Owner",
         )
     context.printed.append(f"admin console: /admin  ({DEMO_ADMIN[0]} / {DEMO_ADMIN[1]})")

@@ -19,7 +19,9 @@ def normalize_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ValidationFailed(f"Not a valid e-mail address: {exc}", fields={"email": str(exc)}) from None
+        raise ValidationFailed(
+            f"Not a valid e-mail address: {exc}", fields={"email": str(exc)}
+        ) from None
 
 
 def check_permissions(permissions: Iterable[str]) -> list[str]:
@@ -77,7 +79,9 @@ async def create_buyer(
     if await repository.get_user_by_email(db, store_id, address):
         raise Conflict(f"A user with e-mail {address} exists already.")
     if password is not None and len(password) < 8:
-        raise ValidationFailed("A password has at least 8 characters.", fields={"password": "too short"})
+        raise ValidationFailed(
+            "A password has at least 8 characters.", fields={"password": "too short"}
+        )
     user = User(
         store_id=store_id,
         customer_account_id=customer_account_id,

@@ -59,7 +59,9 @@ class CallRecord:
     def event_data(self) -> dict[str, Any]:
         """The event data exactly as the product documents it."""
         related: dict[str, str | None] = {
-            "customer": str(self.actor.customer_account_id) if self.actor.customer_account_id else None,
+            "customer": str(self.actor.customer_account_id)
+            if self.actor.customer_account_id
+            else None,
             "user": str(self.actor.user_id) if self.actor.user_id else None,
         }
         if self.actor.impersonator_admin_id:
@@ -127,7 +129,10 @@ async def call_erp(
     started = time.perf_counter()
     try:
         value = await state.erp_client.call(
-            target, payload, response_model, trace_id=call.trace_id,
+            target,
+            payload,
+            response_model,
+            trace_id=call.trace_id,
             expected_customer_code=actor.customer_code,
         )
     except ErpNotFoundError:

@@ -33,13 +33,17 @@ class SecretBox:
         try:
             return self._fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken as exc:
-            raise SecretBoxError("a stored secret cannot be decrypted with the configured keys") from exc
+            raise SecretBoxError(
+                "a stored secret cannot be decrypted with the configured keys"
+            ) from exc
 
     def rotate(self, ciphertext: str) -> str:
         try:
             return self._fernet.rotate(ciphertext.encode()).decode()
         except InvalidToken as exc:
-            raise SecretBoxError("a stored secret cannot be decrypted with the configured keys") from exc
+            raise SecretBoxError(
+                "a stored secret cannot be decrypted with the configured keys"
+            ) from exc
 
 
 def generate_key() -> str:

@@ -48,7 +48,9 @@ async def create_store(
         )
     currency = currency.strip().upper()
     if not CURRENCY.match(currency):
-        raise ValidationFailed("Currency is an ISO 4217 code such as USD.", fields={"currency": "invalid"})
+        raise ValidationFailed(
+            "Currency is an ISO 4217 code such as USD.", fields={"currency": "invalid"}
+        )
     if not name.strip():
         raise ValidationFailed("A store needs a name.", fields={"name": "required"})
     if await repository.get_by_slug(db, slug):
