@@ -3,7 +3,9 @@
 # ERPGATE_TEST_DATABASE_URL for it. Needs Debian's postgresql and root (initdb runs as postgres).
 set -euo pipefail
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
-export PGPORT=${PGPORT:-55432}
+# A free port unless one is given, so two runs on one machine never meet.
+PGPORT=${PGPORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+export PGPORT
 PGDATA=$(mktemp -d /tmp/erpgate-pg.XXXXXX)
 chown postgres:postgres "$PGDATA"
 pg() { (cd /tmp && runuser -u postgres -- "$@"); }
