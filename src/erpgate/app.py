@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +27,7 @@ from erpgate.erp.client import ErpClient, ErpClientOptions
 from erpgate.errors import AppError
 from erpgate.kit.clock import Clock
 from erpgate.kit.crypto import SecretBox
+from erpgate.kit.modules import optional_import
 from erpgate.logging import configure_logging, get_logger
 from erpgate.web.pages import render
 from erpgate.web.responses import JsonResponse
@@ -50,19 +50,10 @@ DOMAINS = (
 )
 
 
-def _optional_module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
-
-
 def _domain_modules(suffix: str) -> list[ModuleType]:
     modules = []
     for domain in DOMAINS:
-        module = _optional_module(f"erpgate.{domain}.{suffix}")
+        module = optional_import(f"erpgate.{domain}.{suffix}")
         if module is not None:
             modules.append(module)
     return modules

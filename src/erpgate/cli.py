@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
@@ -10,6 +9,7 @@ import click
 
 from erpgate import __version__
 from erpgate.config import ConfigError, load_settings
+from erpgate.kit.modules import optional_import
 
 DOMAINS_WITH_COMMANDS = (
     "store",
@@ -94,14 +94,8 @@ def _register_mock_erp() -> None:
 
 def _register_domain_commands() -> None:
     for domain in DOMAINS_WITH_COMMANDS:
-        name = f"erpgate.{domain}.commands"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        for command in module.COMMANDS:
+        module = optional_import(f"erpgate.{domain}.commands")
+        for command in module.COMMANDS if module else ():
             main.add_command(command)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from erpgate.db.migrate import upgrade_to_head
 from erpgate.erp.endpoints import Endpoint
 from erpgate.integration import service as integration_service
 from erpgate.kit.crypto import SecretBox
+from erpgate.kit.modules import optional_import
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.store import Store
 from erpgate.models.user import PERMISSIONS
@@ -102,14 +102,9 @@ async def seed_demo(db: AsyncSession, settings: Settings, erp_urls: dict[str, st
             )
     context = DemoContext(settings=settings, store=store, accounts=accounts, erp_urls=erp_urls)
     for domain in SEEDING_DOMAINS:
-        name = f"erpgate.{domain}.demo"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        await module.seed(db, context, fresh=fresh)
+        module = optional_import(f"erpgate.{domain}.demo")
+        if module is not None:
+            await module.seed(db, context, fresh=fresh)
     return context
 
 
