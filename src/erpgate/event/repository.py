@@ -1,0 +1,124 @@
+"""Every query of the events domain. All reads take the store id: one store never sees another's."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.logging import get_logger
+from erpgate.models.event import Event
+from erpgate.models.related_request import RelatedRequest
+
+log = get_logger(__name__)
+
+
+async def insert_events(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """One INSERT for the batch; a duplicate trace id (a caller reusing one) falls back to rows."""
+    try:
+        async with db.begin_nested():
+            await db.execute(insert(Event), rows)
+    except IntegrityError:
+        for row in rows:
+            try:
+                async with db.begin_nested():
+                    await db.execute(insert(Event), [row])
+            except IntegrityError:
+                log.warning("event_duplicate_trace_id", trace_id=row.get("trace_id"))
+
+
+async def insert_requests(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await db.execute(insert(RelatedRequest), rows)
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilters:
+    type: str | None = None
+    outcome: str | None = None
+    customer_code: str | None = None
+    user_id: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    trace_prefix: str | None = None
+
+
+async def list_events(
+    db: AsyncSession, store_id: uuid.UUID, filters: EventFilters, *, limit: int, offset: int
+) -> list[Event]:
+    query = select(Event).where(Event.store_id == store_id)
+    if filters.type:
+        query = query.where(Event.type == filters.type)
+    if filters.outcome:
+        query = query.where(Event.outcome == filters.outcome)
+    if filters.customer_code:
+        query = query.where(Event.customer_code == filters.customer_code)
+    if filters.user_id:
+        query = query.where(Event.user_id == filters.user_id)
+    if filters.since:
+        query = query.where(Event.occurred_at >= filters.since)
+    if filters.until:
+        query = query.where(Event.occurred_at < filters.until)
+    if filters.trace_prefix:
+        # Hex only (checked by the service), so LIKE needs no escaping.
+        query = query.where(Event.trace_id.like(filters.trace_prefix + "%"))
+    query = query.order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit).offset(offset)
+    return list((await db.execute(query)).scalars())
+
+
+async def get_event(db: AsyncSession, store_id: uuid.UUID, event_id: uuid.UUID) -> Event | None:
+    query = select(Event).where(Event.id == event_id, Event.store_id == store_id)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def find_event_by_trace(db: AsyncSession, store_id: uuid.UUID, trace_id: str) -> Event | None:
+    query = select(Event).where(Event.trace_id == trace_id, Event.store_id == store_id)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def requests_for_trace(
+    db: AsyncSession, store_id: uuid.UUID, trace_id: str
+) -> list[RelatedRequest]:
+    query = (
+        select(RelatedRequest)
+        .where(RelatedRequest.store_id == store_id, RelatedRequest.trace_id == trace_id)
+        .order_by(RelatedRequest.started_at, RelatedRequest.attempt)
+    )
+    return list((await db.execute(query)).scalars())
+
+
+async def get_request(
+    db: AsyncSession, store_id: uuid.UUID, request_id: uuid.UUID
+) -> RelatedRequest | None:
+    query = select(RelatedRequest).where(
+        RelatedRequest.id == request_id, RelatedRequest.store_id == store_id
+    )
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def distinct_types(db: AsyncSession, store_id: uuid.UUID) -> list[str]:
+    query = select(Event.type).where(Event.store_id == store_id).distinct().order_by(Event.type)
+    return list((await db.execute(query)).scalars())
+
+
+async def purge_events(db: AsyncSession, before: datetime) -> int:
+    result = await db.execute(delete(Event).where(Event.occurred_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_requests(db: AsyncSession, before: datetime) -> int:
+    result = await db.execute(delete(RelatedRequest).where(RelatedRequest.started_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_bodies(db: AsyncSession, before: datetime) -> int:
+    result = await db.execute(
+        update(RelatedRequest)
+        .where(RelatedRequest.started_at < before, RelatedRequest.bodies_purged.is_(False))
+        .values(request_body=None, response_body=None, bodies_purged=True)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,181 @@
+"""Events, related requests and replay, as the admin sees them. Never commits."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.customer import service as customer_service
+from erpgate.erp.contract import RESPONSE_MODELS
+from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.errors import ErpNotFoundError
+from erpgate.errors import Conflict, NotFound, ValidationFailed
+from erpgate.event import repository
+from erpgate.event.gateway import Actor, ErpCallFailed, ErpNotConfigured, call_erp
+from erpgate.event.repository import EventFilters
+from erpgate.integration import service as integration_service
+from erpgate.kit.ids import new_trace_id
+from erpgate.models.event import Event
+from erpgate.models.related_request import RelatedRequest
+from erpgate.web.state import AppState
+
+OUTCOMES = ("success", "error", "not_found")
+_HEX = re.compile(r"^[0-9a-f]{4,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """The list's filters as typed in the form or the API query string."""
+
+    type: str | None = None
+    outcome: str | None = None
+    customer: str | None = None
+    user: str | None = None
+    since: str | None = None
+    until: str | None = None
+    q: str | None = None
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(
+            "Dates are written YYYY-MM-DD.", fields={field: "Use YYYY-MM-DD."}
+        ) from None
+
+
+def trace_prefix(search: str) -> str | None:
+    """A trace id or a reference code as a buyer reads it (ABCD-1234-EF56): hex, any case."""
+    cleaned = search.strip().replace("-", "").replace(" ", "").lower()
+    return cleaned if _HEX.match(cleaned) else None
+
+
+async def build_filters(
+    db: AsyncSession, store_id: uuid.UUID, query: EventQuery
+) -> EventFilters | None:
+    """Typed filters, or None when the search cannot match anything."""
+    user_id: uuid.UUID | None = None
+    if query.user:
+        try:
+            user_id = uuid.UUID(query.user)
+        except ValueError:
+            user = await customer_service.find_user_by_email(db, store_id, query.user)
+            if user is None:
+                return None
+            user_id = user.id
+    prefix = None
+    if query.q:
+        prefix = trace_prefix(query.q)
+        if prefix is None:
+            return None
+    since, until = _day(query.since, "since"), _day(query.until, "until")
+    return EventFilters(
+        type=query.type or None,
+        outcome=query.outcome if query.outcome in OUTCOMES else None,
+        customer_code=(query.customer or "").strip() or None,
+        user_id=user_id,
+        since=datetime.combine(since, time.min, UTC) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time.min, UTC) if until else None,
+        trace_prefix=prefix,
+    )
+
+
+async def list_events(
+    db: AsyncSession, store_id: uuid.UUID, query: EventQuery, *, page: int, page_size: int
+) -> tuple[list[Event], bool]:
+    """One page of events, newest first, and whether there is a next page."""
+    filters = await build_filters(db, store_id, query)
+    if filters is None:
+        return [], False
+    rows = await repository.list_events(
+        db, store_id, filters, limit=page_size + 1, offset=(page - 1) * page_size
+    )
+    return rows[:page_size], len(rows) > page_size
+
+
+async def event_types(db: AsyncSession, store_id: uuid.UUID) -> list[str]:
+    known = {e.event_type for e in Endpoint} | {"integration.test"}
+    return sorted(known | set(await repository.distinct_types(db, store_id)))
+
+
+async def get_event(
+    db: AsyncSession, store_id: uuid.UUID, event_id: uuid.UUID
+) -> tuple[Event, list[RelatedRequest]]:
+    event = await repository.get_event(db, store_id, event_id)
+    if event is None:
+        raise NotFound("No such event.")
+    return event, await repository.requests_for_trace(db, store_id, event.trace_id)
+
+
+async def get_request(
+    db: AsyncSession, store_id: uuid.UUID, request_id: uuid.UUID
+) -> tuple[RelatedRequest, Event | None]:
+    row = await repository.get_request(db, store_id, request_id)
+    if row is None:
+        raise NotFound("No such request.")
+    return row, await repository.find_event_by_trace(db, store_id, row.trace_id)
+
+
+def _is_token_request(row: RelatedRequest) -> bool:
+    return any(
+        str(name).lower() == "content-type" and "x-www-form-urlencoded" in str(value)
+        for name, value in row.request_headers
+    )
+
+
+def replay_payload(row: RelatedRequest) -> tuple[Endpoint, dict[str, object]]:
+    """The stored body as a payload, or Conflict saying why it cannot be re-sent."""
+    if row.bodies_purged or row.request_body is None:
+        raise Conflict("The request body was purged by the retention policy; nothing to replay.")
+    if row.request_truncated or row.request_body_encoding != "utf-8":
+        raise Conflict("Only complete JSON request bodies can be replayed.")
+    if _is_token_request(row):
+        raise Conflict("This is a token request; replay the ERP request that follows it instead.")
+    try:
+        endpoint = Endpoint(row.endpoint)
+        payload = orjson.loads(row.request_body)
+    except (ValueError, orjson.JSONDecodeError):
+        raise Conflict("This request cannot be replayed: its body is not JSON.") from None
+    if not isinstance(payload, dict):
+        raise Conflict("This request cannot be replayed: its body is not a JSON object.")
+    return endpoint, payload
+
+
+async def replay_request(
+    state: AppState, db: AsyncSession, store_id: uuid.UUID, request_id: uuid.UUID
+) -> Event:
+    """Re-send a stored request to the endpoint's current URL with the current credentials."""
+    row, original = await get_request(db, store_id, request_id)
+    endpoint, payload = replay_payload(row)
+    code = original.customer_code if original else payload.get("customer_code")
+    actor = Actor(
+        source="replay",
+        customer_account_id=original.customer_account_id if original else None,
+        customer_code=code if isinstance(code, str) else None,
+        user_id=original.user_id if original else None,
+    )
+    live = await integration_service.load_live_integration(db, store_id, state.secret_box)
+    trace_id = new_trace_id()
+    try:
+        await call_erp(
+            state, live, endpoint, payload, RESPONSE_MODELS[endpoint], actor, trace_id=trace_id
+        )
+    except ErpNotConfigured:
+        raise Conflict(f"The {endpoint.label} is not configured; nothing to send to.") from None
+    except (ErpCallFailed, ErpNotFoundError):
+        pass  # the new event holds the outcome; the admin reads it there
+    # A fresh session: the recorder committed the event in its own transaction, which a
+    # snapshot taken by this request's session (SQLite WAL) would not show.
+    async with state.session_factory() as fresh:
+        event = await repository.find_event_by_trace(fresh, store_id, trace_id)
+    if event is None:
+        raise Conflict("The replay ran, but its event could not be stored; see the logs.")
+    return event

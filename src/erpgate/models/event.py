@@ -1,0 +1,40 @@
+"""Events: one ERP interaction as the admin sees it, with the event data the product documents."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from erpgate.db.base import Base
+from erpgate.db.types import JSONType, UTCDateTime
+from erpgate.models._columns import uuid_pk
+
+
+class Event(Base):
+    __tablename__ = "event"
+    # The list page reads one store's events newest first.
+    __table_args__ = (Index("ix_event_store_id_occurred_at", "store_id", "occurred_at"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    store_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("store.id", ondelete="CASCADE"), nullable=False
+    )
+    type: Mapped[str] = mapped_column(String(64), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The reference code buyers quote; related requests join on it.
+    trace_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    endpoint: Mapped[str] = mapped_column(String(16), nullable=False)
+    customer_code: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    customer_account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    impersonator_admin_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    error: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    error_kind: Mapped[str | None] = mapped_column(String(32))
+    duration_ms: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)

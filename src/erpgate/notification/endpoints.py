@@ -1,0 +1,97 @@
+"""Admin › Notifications: every queued e-mail with its status and why it failed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from erpgate.admin.deps import AdminPrincipal, require
+from erpgate.admin.roles import Capability
+from erpgate.models.notification import STATUSES, Notification
+from erpgate.notification import service
+from erpgate.web.db import DbSession
+from erpgate.web.pages import render
+from erpgate.web.responses import JsonResponse
+
+router = APIRouter()
+PAGE_SIZE = 50
+Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
+
+
+def notification_json(row: Notification) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "kind": row.kind,
+        "endpoint": row.endpoint,
+        "event_id": str(row.event_id) if row.event_id else None,
+        "sender": row.sender,
+        "receivers": row.receivers,
+        "invalid_receivers": row.invalid_receivers,
+        "subject": row.subject,
+        "status": row.status,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "next_attempt_at": row.next_attempt_at.isoformat(),
+        "created_at": row.created_at.isoformat(),
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+    }
+
+
+def _status(value: str | None) -> str | None:
+    return value if value in STATUSES else None
+
+
+@router.get("/admin/notifications", include_in_schema=False)
+async def notifications_page(
+    request: Request,
+    db: DbSession,
+    principal: Viewer,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+) -> Response:
+    rows = await service.list_notifications(
+        db,
+        principal.store_id,
+        status=_status(status),
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    return render(
+        request,
+        "notification/notifications.html",
+        {
+            "principal": principal,
+            "rows": rows[:PAGE_SIZE],
+            "has_next": len(rows) > PAGE_SIZE,
+            "page": page,
+            "status": _status(status),
+            "statuses": STATUSES,
+        },
+    )
+
+
+@router.get("/api/v1/admin/notifications")
+async def list_notifications_api(
+    db: DbSession,
+    principal: Viewer,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
+) -> JsonResponse:
+    """List the store's notification e-mails, newest first, with status and failure reason."""
+    rows = await service.list_notifications(
+        db,
+        principal.store_id,
+        status=_status(status),
+        limit=page_size + 1,
+        offset=(page - 1) * page_size,
+    )
+    return JsonResponse(
+        {
+            "items": [notification_json(row) for row in rows[:page_size]],
+            "page": page,
+            "has_next": len(rows) > page_size,
+        }
+    )

@@ -1,0 +1,177 @@
+"""The outbox worker: claims due e-mails with a lease, sends them, retries with backoff.
+
+Exactly-once as far as we can make it without the mail server's help:
+- a claim is a conditional UPDATE (plus FOR UPDATE SKIP LOCKED on PostgreSQL), so one worker
+  owns a row; the lease makes a crashed worker's row claimable again instead of lost;
+- the outcome is written only while the claim token still matches;
+- a re-claimed row asks the backend whether its stable Message-ID already left (the file backend
+  can tell; SMTP and SES cannot, and their receivers see the same Message-ID on a repeat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from erpgate.db.engine import SessionFactory, supports_skip_locked, transaction
+from erpgate.errors import ValidationFailed
+from erpgate.kit.clock import Clock
+from erpgate.logging import get_logger
+from erpgate.models.notification import Notification
+from erpgate.notification import repository
+from erpgate.notification.backends import MailBackend, MailSendError
+from erpgate.notification.compose import OutgoingMail
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxPolicy:
+    lease_seconds: float = 300.0
+    max_attempts: int = 5
+    backoff_base_seconds: float = 30.0
+    backoff_max_seconds: float = 3600.0
+    batch_size: int = 20
+
+    def backoff(self, attempts: int) -> timedelta:
+        seconds = min(
+            self.backoff_base_seconds * 2 ** max(attempts - 1, 0), self.backoff_max_seconds
+        )
+        return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    row: Notification
+    token: str
+    reclaimed: bool  # its previous lease expired: a worker may have died mid-send
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        session_factory: SessionFactory,
+        backend: MailBackend,
+        clock: Clock,
+        policy: OutboxPolicy | None = None,
+    ) -> None:
+        self.engine = engine
+        self.session_factory = session_factory
+        self.backend = backend
+        self.clock = clock
+        self.policy = policy or OutboxPolicy()
+        self.sent = 0
+
+    async def claim(self, limit: int | None = None) -> list[Claimed]:
+        """Take up to ``limit`` due rows for this worker; committed before anything is sent."""
+        now = self.clock.now()
+        token = secrets.token_hex(16)
+        lease_until = now + timedelta(seconds=self.policy.lease_seconds)
+        async with transaction(self.session_factory) as db:
+            ids = await repository.claimable_ids(
+                db,
+                now,
+                limit or self.policy.batch_size,
+                skip_locked=supports_skip_locked(self.engine),
+            )
+            before = {row.id: row.status for row in await repository.get_many(db, ids)}
+            claimed_ids = [i for i in ids if await repository.claim(db, i, now, lease_until, token)]
+            db.expire_all()
+            rows = await repository.get_many(db, claimed_ids)
+        return [Claimed(row, token, before.get(row.id) == "sending") for row in rows]
+
+    async def deliver(self, claimed: Claimed) -> str:
+        """Send one claimed row and record the outcome; returns the new status."""
+        row = claimed.row
+        mail = OutgoingMail(
+            sender=row.sender,
+            receivers=tuple(row.receivers),
+            subject=row.subject,
+            body=row.body,
+            message_id=row.message_id,
+        )
+        try:
+            mail.checked()
+            if claimed.reclaimed and await self.backend.already_sent(mail):
+                provider_id = "already sent before a restart"
+            else:
+                provider_id = await self.backend.send(mail)
+        except ValidationFailed as exc:
+            return await self._fail(claimed, f"refused: {exc.message}")
+        except MailSendError as exc:
+            if exc.permanent or row.attempts >= self.policy.max_attempts:
+                suffix = "" if exc.permanent else f" (gave up after {row.attempts} attempts)"
+                return await self._fail(claimed, exc.reason + suffix)
+            return await self._retry(claimed, exc.reason)
+        now = self.clock.now()
+        async with transaction(self.session_factory) as db:
+            await repository.finish(
+                db,
+                row.id,
+                claimed.token,
+                status="sent",
+                sent_at=now,
+                lease_expires_at=None,
+                provider_message_id=provider_id[:200],
+            )
+        self.sent += 1
+        log.info("notification_sent", notification_id=str(row.id), backend=self.backend.name)
+        return "sent"
+
+    async def _fail(self, claimed: Claimed, reason: str) -> str:
+        async with transaction(self.session_factory) as db:
+            await repository.finish(
+                db,
+                claimed.row.id,
+                claimed.token,
+                status="failed",
+                last_error=_with_invalid(claimed.row, reason),
+                lease_expires_at=None,
+            )
+        log.warning("notification_failed", notification_id=str(claimed.row.id), reason=reason)
+        return "failed"
+
+    async def _retry(self, claimed: Claimed, reason: str) -> str:
+        next_at = self.clock.now() + self.policy.backoff(claimed.row.attempts)
+        async with transaction(self.session_factory) as db:
+            await repository.finish(
+                db,
+                claimed.row.id,
+                claimed.token,
+                status="queued",
+                last_error=_with_invalid(claimed.row, reason),
+                next_attempt_at=next_at,
+                lease_expires_at=None,
+            )
+        return "queued"
+
+    async def run_once(self) -> int:
+        """Claim and deliver one batch; returns how many rows were handled."""
+        batch = await self.claim()
+        for claimed in batch:
+            await self.deliver(claimed)
+        return len(batch)
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("outbox_worker_failed")
+                handled = 0
+            if handled:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+
+
+def _with_invalid(row: Notification, reason: str) -> str:
+    if row.invalid_receivers:
+        return f"{reason}; not sent to invalid receiver(s): {', '.join(row.invalid_receivers)}"
+    return reason

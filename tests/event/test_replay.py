@@ -1,0 +1,81 @@
+"""Replay: the stored body goes to the endpoint's current URL with current credentials."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.mock_erp.server import MockErpHandle
+from erpgate.models.event import Event
+from erpgate.models.related_request import RelatedRequest
+from tests.event.helpers import make_shop, sign_in_admin
+from tests.event.test_recorder import call_orders, flush
+
+
+async def _original_request(app: FastAPI, db: AsyncSession, mock_erp: MockErpHandle) -> tuple:
+    settings = app.state.erpgate.settings
+    shop = await make_shop(db, settings, erp_urls=mock_erp.urls)
+    trace_id = await call_orders(app, db, shop)
+    await flush(app)
+    request = (await db.execute(select(RelatedRequest))).scalar_one()
+    return shop, trace_id, request
+
+
+async def test_replay_button_creates_a_new_replay_event(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, mock_erp: MockErpHandle
+) -> None:
+    shop, trace_id, request = await _original_request(app, db, mock_erp)
+    csrf = await sign_in_admin(client, db, shop.store.id, role="developer")
+    calls_before = mock_erp.calls("orders")
+
+    answer = await client.post(f"/admin/requests/{request.id}/replay", data={"csrf_token": csrf})
+
+    assert answer.status_code == 303
+    new_event = (await db.execute(select(Event).where(Event.source == "replay"))).scalar_one()
+    assert answer.headers["location"] == f"/admin/events/{new_event.id}"
+    assert new_event.trace_id != trace_id
+    assert (new_event.outcome, new_event.customer_code) == ("success", "C0004935")
+    assert new_event.user_id == shop.buyer.id
+    assert mock_erp.calls("orders") == calls_before + 1
+    await flush(app)
+    replayed = (
+        await db.execute(
+            select(RelatedRequest).where(RelatedRequest.trace_id == new_event.trace_id)
+        )
+    ).scalar_one()
+    assert replayed.request_body == request.request_body
+
+
+async def test_replay_api_needs_csrf_and_the_replay_capability(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, mock_erp: MockErpHandle
+) -> None:
+    shop, _trace, request = await _original_request(app, db, mock_erp)
+    csrf = await sign_in_admin(client, db, shop.store.id, role="owner")
+    path = f"/api/v1/admin/requests/{request.id}/replay"
+
+    assert (await client.post(path)).status_code == 403
+    answer = await client.post(path, headers={"X-CSRF-Token": csrf})
+    assert answer.status_code == 201
+    assert answer.json()["source"] == "replay"
+
+    support = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    async with support:
+        support_csrf = await sign_in_admin(support, db, shop.store.id, role="support")
+        refused = await support.post(path, headers={"X-CSRF-Token": support_csrf})
+        assert refused.status_code == 403
+        page = await support.get(f"/admin/requests/{request.id}")
+        assert ">Replay</button>" not in page.text
+
+
+async def test_replay_of_another_stores_request_is_not_found(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, mock_erp: MockErpHandle
+) -> None:
+    _shop, _trace, request = await _original_request(app, db, mock_erp)
+    other = await make_shop(db, app.state.erpgate.settings, slug="other")
+    csrf = await sign_in_admin(client, db, other.store.id)
+    answer = await client.post(
+        f"/api/v1/admin/requests/{request.id}/replay", headers={"X-CSRF-Token": csrf}
+    )
+    assert answer.status_code == 404
