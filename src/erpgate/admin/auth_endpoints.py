@@ -8,11 +8,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from erpgate.admin import accounts
-from erpgate.admin.deps import CurrentAdmin, admin_session_lifetime, check_csrf
+from erpgate.admin import accounts, audit, login_limits
+from erpgate.admin.deps import (
+    CSRF_HEADER,
+    AdminPrincipal,
+    CurrentAdmin,
+    admin_session_lifetime,
+    check_csrf,
+)
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import ADMIN_COOKIE, clear_session_cookie, set_session_cookie
-from erpgate.errors import Unauthorized
+from erpgate.errors import TooManyRequests, Unauthorized
 from erpgate.models.admin_user import AdminUser
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
@@ -33,6 +39,26 @@ class AdminMe(BaseModel):
     role: str
     store_id: str | None
     csrf_token: str
+
+
+def client_address(request: Request) -> str:
+    # uvicorn's proxy-headers handling (when enabled) has already put the real client here.
+    return request.client.host if request.client else "unknown"
+
+
+async def _authenticate(request: Request, db: DbSession, email: str, password: str) -> AdminUser:
+    """Check the rate limits, then the password; every attempt is counted in the database."""
+    state = get_state(request)
+    now = state.clock.now()
+    address = client_address(request)
+    await login_limits.check_allowed(db, email=email, address=address, now=now)
+    admin = await accounts.authenticate(db, email, password)
+    await login_limits.record_attempt(
+        state.session_factory, email=email, address=address, succeeded=admin is not None, now=now
+    )
+    if admin is None:
+        raise Unauthorized("Wrong e-mail or password.")
+    return admin
 
 
 async def _sign_in(request: Request, db: DbSession, admin: AdminUser, response: Response) -> str:
@@ -70,10 +96,8 @@ async def _end_current(request: Request, db: DbSession, response: Response) -> N
 async def api_login(
     body: AdminLogin, request: Request, db: DbSession, response: Response
 ) -> AdminMe:
-    """Sign in an admin; sets the session cookie."""
-    admin = await accounts.authenticate(db, body.email, body.password)
-    if admin is None:
-        raise Unauthorized("Wrong e-mail or password.")
+    """Sign in an admin; sets the session cookie. 429 after too many failures."""
+    admin = await _authenticate(request, db, body.email, body.password)
     csrf = await _sign_in(request, db, admin, response)
     return AdminMe(
         id=str(admin.id),
@@ -123,13 +147,14 @@ async def login_form(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/admin",
 ) -> Response:
-    admin = await accounts.authenticate(db, email, password)
-    if admin is None:
+    try:
+        admin = await _authenticate(request, db, email, password)
+    except (Unauthorized, TooManyRequests) as exc:
         return render(
             request,
             "admin/login.html",
-            {"error": "Wrong e-mail or password.", "email": email, "next": _safe_next(next)},
-            status_code=401,
+            {"error": exc.message, "email": email, "next": _safe_next(next)},
+            status_code=exc.status_code,
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
     await _sign_in(request, db, admin, response)
@@ -146,4 +171,46 @@ async def logout_form(
     check_csrf(principal, csrf_token)
     response = RedirectResponse("/admin/login", status_code=303)
     await _end_current(request, db, response)
+    return response
+
+
+async def _end_everywhere(request: Request, db: DbSession, principal: AdminPrincipal) -> int:
+    state = get_state(request)
+    ended = await auth_service.end_all_sessions(
+        db, kind="admin", principal_id=principal.admin.id, now=state.clock.now()
+    )
+    await audit.record(
+        db,
+        store_id=principal.admin.store_id,
+        admin=principal.admin,
+        action=audit.SESSIONS_ENDED,
+        now=state.clock.now(),
+        subject=principal.admin.email,
+        details={"sessions": ended},
+    )
+    return ended
+
+
+@router.post("/api/v1/admin/auth/logout-everywhere", tags=["admin"])
+async def api_logout_everywhere(
+    request: Request, db: DbSession, principal: CurrentAdmin, response: Response
+) -> dict[str, int]:
+    """End every session of this admin on every device (needs the X-CSRF-Token header)."""
+    check_csrf(principal, request.headers.get(CSRF_HEADER))
+    ended = await _end_everywhere(request, db, principal)
+    clear_session_cookie(response, ADMIN_COOKIE, secure=get_state(request).settings.secure_cookies)
+    return {"sessions_ended": ended}
+
+
+@router.post("/admin/logout-everywhere", include_in_schema=False)
+async def logout_everywhere_form(
+    request: Request,
+    db: DbSession,
+    principal: CurrentAdmin,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(principal, csrf_token)
+    await _end_everywhere(request, db, principal)
+    response = RedirectResponse("/admin/login", status_code=303)
+    clear_session_cookie(response, ADMIN_COOKIE, secure=get_state(request).settings.secure_cookies)
     return response

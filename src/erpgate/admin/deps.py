@@ -73,6 +73,15 @@ def require(capability: Capability) -> Any:
     return Depends(dependency)
 
 
+# JSON API writes carry the session's CSRF token (returned by login and /me) in this header.
+CSRF_HEADER = "x-csrf-token"
+
+
 def check_csrf(principal: AdminPrincipal, submitted: str | None) -> None:
     if not auth_service.csrf_matches(principal.session, submitted):
         raise Forbidden("The form expired or did not come from this site. Reload and try again.")
+
+
+def check_api_csrf(principal: AdminPrincipal, request: Request) -> None:
+    """JSON writes: the session's CSRF token must come back in the X-CSRF-Token header."""
+    check_csrf(principal, request.headers.get(CSRF_HEADER))

@@ -25,3 +25,10 @@ async def add(db: AsyncSession, admin: AdminUser) -> AdminUser:
     db.add(admin)
     await db.flush()
     return admin
+
+
+async def list_for_store(db: AsyncSession, store_id: uuid.UUID) -> list[AdminUser]:
+    result = await db.execute(
+        select(AdminUser).where(AdminUser.store_id == store_id).order_by(AdminUser.email)
+    )
+    return list(result.scalars())

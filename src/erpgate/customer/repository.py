@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.user import User
@@ -47,4 +48,80 @@ async def get_user_by_email(db: AsyncSession, store_id: uuid.UUID, email: str) -
 
 async def add(db: AsyncSession, row: CustomerAccount | User) -> None:
     db.add(row)
+    await db.flush()
+
+
+def _contains(
+    column: ColumnElement[str] | QueryableAttribute[str], term: str
+) -> ColumnElement[bool]:
+    # Portable case-insensitive substring match; % and _ typed by the admin are literal.
+    escaped = term.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+async def search_accounts(
+    db: AsyncSession, store_id: uuid.UUID, term: str, *, offset: int, limit: int
+) -> tuple[list[CustomerAccount], int]:
+    query = select(CustomerAccount).where(CustomerAccount.store_id == store_id)
+    if term:
+        query = query.where(
+            or_(
+                _contains(CustomerAccount.name, term),
+                _contains(CustomerAccount.customer_code, term),
+                _contains(func.coalesce(CustomerAccount.seller_reference, ""), term),
+            )
+        )
+    total = (await db.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await db.execute(
+        query.order_by(CustomerAccount.name, CustomerAccount.id).offset(offset).limit(limit)
+    )
+    return list(rows.scalars()), int(total)
+
+
+async def search_users(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    term: str,
+    *,
+    customer_account_id: uuid.UUID | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[User, CustomerAccount]], int]:
+    query = (
+        select(User, CustomerAccount)
+        .join(CustomerAccount, CustomerAccount.id == User.customer_account_id)
+        .where(User.store_id == store_id, CustomerAccount.store_id == store_id)
+    )
+    if customer_account_id is not None:
+        query = query.where(User.customer_account_id == customer_account_id)
+    if term:
+        query = query.where(
+            or_(
+                _contains(User.email, term),
+                _contains(User.name, term),
+                _contains(CustomerAccount.customer_code, term),
+                _contains(CustomerAccount.name, term),
+            )
+        )
+    total = (await db.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+    rows = await db.execute(query.order_by(User.email, User.id).offset(offset).limit(limit))
+    return [(user, account) for user, account in rows], int(total)
+
+
+async def existing_codes(db: AsyncSession, store_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    result = await db.execute(
+        select(CustomerAccount.customer_code, CustomerAccount.id).where(
+            CustomerAccount.store_id == store_id
+        )
+    )
+    return {code: account_id for code, account_id in result}
+
+
+async def existing_emails(db: AsyncSession, store_id: uuid.UUID) -> set[str]:
+    result = await db.execute(select(func.lower(User.email)).where(User.store_id == store_id))
+    return set(result.scalars())
+
+
+async def add_many(db: AsyncSession, rows: list[CustomerAccount] | list[User]) -> None:
+    db.add_all(rows)
     await db.flush()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +15,8 @@ from erpgate.customer import repository
 from erpgate.errors import Conflict, NotFound, ValidationFailed
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.user import PERMISSIONS, User
+
+T = TypeVar("T")
 
 
 def normalize_email(email: str) -> str:
@@ -43,12 +47,7 @@ async def create_account(
     customer_code: str,
     seller_reference: str | None = None,
 ) -> CustomerAccount:
-    code = customer_code.strip()
-    if not code or len(code) > 64 or any(c.isspace() for c in code):
-        raise ValidationFailed(
-            "A customer code is the ERP's account number: 1-64 characters, no spaces.",
-            fields={"customer_code": "invalid"},
-        )
+    code = check_customer_code(customer_code)
     if not name.strip():
         raise ValidationFailed("A customer account needs a name.", fields={"name": "required"})
     if await repository.get_account_by_code(db, store_id, code):
@@ -118,3 +117,124 @@ async def find_account_by_code(
     db: AsyncSession, store_id: uuid.UUID, customer_code: str
 ) -> CustomerAccount | None:
     return await repository.get_account_by_code(db, store_id, customer_code.strip())
+
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def list_accounts(
+    db: AsyncSession, store_id: uuid.UUID, *, search: str = "", page: int = 1
+) -> Page[CustomerAccount]:
+    page = max(1, page)
+    items, total = await repository.search_accounts(
+        db, store_id, search.strip(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    return Page(items, total, page, PAGE_SIZE)
+
+
+async def list_users(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    *,
+    search: str = "",
+    customer_account_id: uuid.UUID | None = None,
+    page: int = 1,
+) -> Page[tuple[User, CustomerAccount]]:
+    page = max(1, page)
+    items, total = await repository.search_users(
+        db,
+        store_id,
+        search.strip(),
+        customer_account_id=customer_account_id,
+        offset=(page - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
+    )
+    return Page(items, total, page, PAGE_SIZE)
+
+
+async def update_account(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    account_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    customer_code: str | None = None,
+    seller_reference: str | None = None,
+) -> CustomerAccount:
+    """Change the given fields; None leaves a field alone, "" clears the seller reference."""
+    account = await get_account(db, store_id, account_id)
+    if customer_code is not None:
+        code = check_customer_code(customer_code)
+        other = await repository.get_account_by_code(db, store_id, code)
+        if other is not None and other.id != account.id:
+            raise Conflict(f"Customer code {code} is used by another account.")
+        account.customer_code = code
+    if name is not None:
+        if not name.strip():
+            raise ValidationFailed("A customer account needs a name.", fields={"name": "required"})
+        account.name = name.strip()[:200]
+    if seller_reference is not None:
+        account.seller_reference = seller_reference.strip()[:128] or None
+    await db.flush()
+    return account
+
+
+async def update_user(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    customer_account_id: uuid.UUID | None = None,
+    permissions: Iterable[str] | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+) -> User:
+    """Change the given fields of a buyer; None leaves a field alone."""
+    user = await get_user(db, store_id, user_id)
+    if email is not None:
+        address = normalize_email(email)
+        other = await repository.get_user_by_email(db, store_id, address)
+        if other is not None and other.id != user.id:
+            raise Conflict(f"A user with e-mail {address} exists already.")
+        user.email = address
+    if customer_account_id is not None:
+        await get_account(db, store_id, customer_account_id)
+        user.customer_account_id = customer_account_id
+    if name is not None:
+        user.name = name.strip()[:200]
+    if permissions is not None:
+        user.permissions = check_permissions(permissions)
+    if is_active is not None:
+        user.is_active = is_active
+    if password:
+        if len(password) < 8:
+            raise ValidationFailed(
+                "A password has at least 8 characters.", fields={"password": "too short"}
+            )
+        user.password_hash = hash_password(password)
+    await db.flush()
+    return user
+
+
+def check_customer_code(customer_code: str) -> str:
+    code = customer_code.strip()
+    if not code or len(code) > 64 or any(c.isspace() for c in code):
+        raise ValidationFailed(
+            "A customer code is the ERP's account number: 1-64 characters, no spaces.",
+            fields={"customer_code": "invalid"},
+        )
+    return code

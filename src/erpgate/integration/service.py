@@ -154,3 +154,18 @@ async def rotate_secrets(db: AsyncSession, box: SecretBox) -> int:
             row.token_encrypted = box.rotate(row.token_encrypted)
     await db.flush()
     return len(rows)
+
+
+async def set_installed(db: AsyncSession, store_id: uuid.UUID, installed: bool) -> Integration:
+    """Install or uninstall the app without touching its settings.
+
+    Uninstalling switches every live feature off (``is_enabled`` is False for every endpoint) but
+    keeps URLs and encrypted secrets, so installing again restores the last configuration.
+    Events stay: they belong to the store, not to the app.
+    """
+    integration = await repository.get_for_store(db, store_id)
+    if integration is None:
+        integration = await repository.add(db, Integration(store_id=store_id, timeouts={}))
+    integration.installed = installed
+    await db.flush()
+    return integration

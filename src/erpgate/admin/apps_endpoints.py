@@ -1,0 +1,225 @@
+"""App Store pages: install, configure, test and uninstall the Generic ERP Integration app."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from erpgate.admin import api_keys, audit, integration_test
+from erpgate.admin.deps import AdminPrincipal, check_csrf, require
+from erpgate.admin.roles import Capability
+from erpgate.customer import service as customer_service
+from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.options import ErpClientOptions
+from erpgate.errors import ValidationFailed
+from erpgate.integration import service as integration_service
+from erpgate.integration import settings as integration_settings
+from erpgate.integration.service import URL_FIELDS
+from erpgate.web.db import DbSession
+from erpgate.web.pages import render
+from erpgate.web.state import get_state
+
+router = APIRouter(include_in_schema=False)
+
+APP_SLUG = "generic-erp"
+APP_NAME = "Generic ERP Integration"
+SETTINGS_PATH = f"/admin/apps/{APP_SLUG}"
+
+Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
+Configurer = Annotated[AdminPrincipal, require(Capability.CONFIGURE)]
+Tester = Annotated[AdminPrincipal, require(Capability.TEST_INTEGRATION)]
+
+
+def _no_store(response: Response) -> Response:
+    # The settings page shows the Key and may echo a typed Token: keep it out of every cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/admin/apps")
+async def apps_page(request: Request, db: DbSession, principal: Viewer) -> Response:
+    integration = await integration_service.get_integration(db, principal.store_id)
+    return render(
+        request,
+        "admin/apps.html",
+        {
+            "principal": principal,
+            "app_name": APP_NAME,
+            "settings_path": SETTINGS_PATH,
+            "installed": bool(integration and integration.installed),
+            "flashes": _flash(request),
+        },
+    )
+
+
+def _flash(request: Request) -> list[tuple[str, str]]:
+    messages = {
+        "installed": ("ok", f"{APP_NAME} is installed. Fill in the settings below."),
+        "uninstalled": ("ok", f"{APP_NAME} is uninstalled: every live feature is off."),
+        "saved": ("ok", "Settings saved."),
+        "key-revoked": ("ok", "The API key is revoked."),
+    }
+    done = request.query_params.get("done", "")
+    return [messages[done]] if done in messages else []
+
+
+@router.post(f"/admin/apps/{APP_SLUG}/install")
+async def install(
+    request: Request,
+    db: DbSession,
+    principal: Configurer,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(principal, csrf_token)
+    await set_installed(request, db, principal, installed=True)
+    return RedirectResponse(f"{SETTINGS_PATH}?done=installed", status_code=303)
+
+
+@router.post(f"/admin/apps/{APP_SLUG}/uninstall")
+async def uninstall(
+    request: Request,
+    db: DbSession,
+    principal: Configurer,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(principal, csrf_token)
+    await set_installed(request, db, principal, installed=False)
+    return RedirectResponse("/admin/apps?done=uninstalled", status_code=303)
+
+
+async def set_installed(
+    request: Request, db: DbSession, principal: AdminPrincipal, *, installed: bool
+) -> None:
+    state = get_state(request)
+    await integration_service.set_installed(db, principal.store_id, installed)
+    await audit.record(
+        db,
+        store_id=principal.store_id,
+        admin=principal.admin,
+        action=audit.INTEGRATION_INSTALLED if installed else audit.INTEGRATION_UNINSTALLED,
+        now=state.clock.now(),
+        subject=APP_NAME,
+    )
+
+
+async def _settings_context(
+    request: Request, db: DbSession, principal: AdminPrincipal
+) -> dict[str, Any]:
+    state = get_state(request)
+    integration = await integration_service.get_integration(db, principal.store_id)
+    view = integration_settings.settings_view(integration, state.secret_box)
+    accounts = await customer_service.list_accounts(db, principal.store_id)
+    return {
+        "principal": principal,
+        "app_name": APP_NAME,
+        "settings_path": SETTINGS_PATH,
+        "view": view,
+        "values": integration_settings.form_values(view),
+        "errors": {},
+        "endpoints": [(e, URL_FIELDS[e], integration_settings.timeout_field(e)) for e in Endpoint],
+        "accounts": accounts.items,
+        "api_keys": await api_keys.list_keys(db, principal.store_id),
+        "new_api_key": None,
+        "test_report": None,
+        "test_available": integration_test.available(),
+        "flashes": _flash(request),
+    }
+
+
+@router.get(SETTINGS_PATH)
+async def settings_page(request: Request, db: DbSession, principal: Viewer) -> Response:
+    context = await _settings_context(request, db, principal)
+    return _no_store(render(request, "admin/integration_settings.html", context))
+
+
+@router.post(SETTINGS_PATH)
+async def save_settings_form(request: Request, db: DbSession, principal: Configurer) -> Response:
+    form = await request.form()
+    check_csrf(principal, str(form.get("csrf_token", "")))
+    state = get_state(request)
+    raw = {name: str(value) for name, value in form.items() if name != "csrf_token"}
+    integration = await integration_service.get_integration(db, principal.store_id)
+    try:
+        clean = await integration_settings.validate_settings(
+            raw,
+            current=integration,
+            box=state.secret_box,
+            options=ErpClientOptions.from_settings(state.settings),
+        )
+    except ValidationFailed as exc:
+        context = await _settings_context(request, db, principal)
+        # Keep everything typed (the Token too) so nothing is lost while fixing one field.
+        context["values"] = {**context["values"], **raw}
+        context["errors"] = exc.fields
+        context["flashes"] = [("error", exc.message)]
+        return _no_store(
+            render(request, "admin/integration_settings.html", context, status_code=422)
+        )
+    _row, changed = await integration_settings.save_settings(
+        db, principal.store_id, state.secret_box, clean
+    )
+    await audit.record(
+        db,
+        store_id=principal.store_id,
+        admin=principal.admin,
+        action=audit.INTEGRATION_SETTINGS_CHANGED,
+        now=state.clock.now(),
+        subject=APP_NAME,
+        details={"changed": changed},
+    )
+    return RedirectResponse(f"{SETTINGS_PATH}?done=saved", status_code=303)
+
+
+@router.post(f"{SETTINGS_PATH}/test")
+async def run_test(
+    request: Request,
+    db: DbSession,
+    principal: Tester,
+    csrf_token: Annotated[str, Form()] = "",
+    customer_account_id: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(principal, csrf_token)
+    context = await _settings_context(request, db, principal)
+    try:
+        account_id = uuid.UUID(customer_account_id)
+    except ValueError:
+        context["flashes"] = [("error", "Choose a customer account to test with.")]
+        return _no_store(
+            render(request, "admin/integration_settings.html", context, status_code=422)
+        )
+    account = await customer_service.get_account(db, principal.store_id, account_id)
+    context["test_report"] = await integration_test.run(get_state(request), db, account)
+    context["tested_account_id"] = str(account.id)
+    return _no_store(render(request, "admin/integration_settings.html", context))
+
+
+@router.post(f"{SETTINGS_PATH}/api-keys")
+async def create_api_key(
+    request: Request,
+    db: DbSession,
+    principal: Configurer,
+    csrf_token: Annotated[str, Form()] = "",
+    label: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(principal, csrf_token)
+    plaintext = await api_keys.create_key(get_state(request), db, principal, label)
+    context = await _settings_context(request, db, principal)
+    # Shown once, on this response only: only its digest is stored.
+    context["new_api_key"] = plaintext
+    return _no_store(render(request, "admin/integration_settings.html", context))
+
+
+@router.post(f"{SETTINGS_PATH}/api-keys/{{key_id}}/revoke")
+async def revoke_api_key(
+    request: Request,
+    db: DbSession,
+    principal: Configurer,
+    key_id: uuid.UUID,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(principal, csrf_token)
+    await api_keys.revoke_key(get_state(request), db, principal, key_id)
+    return RedirectResponse(f"{SETTINGS_PATH}?done=key-revoked", status_code=303)

@@ -1,0 +1,58 @@
+"""The audit log: who did what in the admin console. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.admin import audit_repository
+from erpgate.models.admin_user import AdminUser
+from erpgate.models.audit_log import AuditLog
+
+# Action names shown on /admin/audit and usable as its filter.
+IMPERSONATION_STARTED = "impersonation.started"
+IMPERSONATION_ENDED = "impersonation.ended"
+INTEGRATION_INSTALLED = "integration.installed"
+INTEGRATION_UNINSTALLED = "integration.uninstalled"
+INTEGRATION_SETTINGS_CHANGED = "integration.settings_changed"
+SECRETS_ROTATED = "secrets.rotated"
+SESSIONS_ENDED = "admin.sessions_ended"
+API_KEY_CREATED = "api_key.created"
+API_KEY_REVOKED = "api_key.revoked"
+CUSTOMERS_IMPORTED = "customers.imported"
+
+
+async def record(
+    db: AsyncSession,
+    *,
+    store_id: uuid.UUID | None,
+    admin: AdminUser | None,
+    action: str,
+    now: datetime,
+    subject: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditLog:
+    return await audit_repository.add(
+        db,
+        AuditLog(
+            store_id=store_id,
+            admin_id=admin.id if admin else None,
+            admin_email=admin.email if admin else "",
+            action=action,
+            subject=subject[:200],
+            details=details or {},
+            occurred_at=now,
+        ),
+    )
+
+
+async def list_entries(
+    db: AsyncSession, store_id: uuid.UUID, *, action: str | None, page: int, per_page: int = 50
+) -> tuple[list[AuditLog], int]:
+    page = max(1, page)
+    return await audit_repository.list_for_store(
+        db, store_id, action=action, offset=(page - 1) * per_page, limit=per_page
+    )

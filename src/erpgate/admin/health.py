@@ -1,0 +1,116 @@
+"""Integration health: per endpoint on/off, breaker state, last success and error, 24 h charts.
+
+Computed from the events table. Percentiles are computed in Python over the window's rows because
+neither SQLite nor portable SQL has a percentile aggregate; one store's day of events fits easily.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.admin import health_repository
+from erpgate.erp.endpoints import Endpoint
+from erpgate.integration import service as integration_service
+from erpgate.kit.clock import ensure_utc
+from erpgate.web.state import AppState
+
+WINDOW_HOURS = 24
+
+
+@dataclass(slots=True)
+class HourBucket:
+    start: datetime
+    calls: int = 0
+    errors: int = 0
+    durations: list[float] = field(default_factory=list)
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.calls if self.calls else 0.0
+
+    @property
+    def p95_ms(self) -> float | None:
+        return percentile(self.durations, 95)
+
+
+@dataclass(slots=True)
+class EndpointHealth:
+    endpoint: Endpoint
+    enabled: bool
+    breaker: str
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str
+    last_error_trace_id: str | None
+    last_error_event_id: uuid.UUID | None
+    calls: int
+    errors: int
+    p95_ms: float | None
+    hours: list[HourBucket]
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.calls if self.calls else 0.0
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+async def integration_health(
+    state: AppState, db: AsyncSession, store_id: uuid.UUID
+) -> list[EndpointHealth]:
+    now = state.clock.now()
+    # Whole hours, so a bar always covers the same clock hour however often the page reloads.
+    first_hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=WINDOW_HOURS - 1)
+    live = await integration_service.load_live_integration(db, store_id, state.secret_box)
+    rows = await health_repository.recent_calls(db, store_id, first_hour)
+    successes = await health_repository.last_success_per_endpoint(db, store_id)
+    buckets: dict[str, list[HourBucket]] = {
+        e.value: [HourBucket(first_hour + timedelta(hours=i)) for i in range(WINDOW_HOURS)]
+        for e in Endpoint
+    }
+    for endpoint, outcome, occurred_at, duration_ms in rows:
+        hours = buckets.get(endpoint)
+        if hours is None:
+            continue
+        index = int((ensure_utc(occurred_at) - first_hour).total_seconds() // 3600)
+        if not 0 <= index < WINDOW_HOURS:
+            continue
+        bucket = hours[index]
+        bucket.calls += 1
+        bucket.durations.append(duration_ms)
+        if outcome == "error":
+            bucket.errors += 1
+    report = []
+    for endpoint in Endpoint:
+        hours = buckets[endpoint.value]
+        last_error = await health_repository.last_error(db, store_id, endpoint.value)
+        success_at = successes.get(endpoint.value)
+        report.append(
+            EndpointHealth(
+                endpoint=endpoint,
+                enabled=live.is_enabled(endpoint),
+                breaker=state.erp_client.breaker_state(store_id, endpoint),
+                last_success_at=ensure_utc(success_at) if success_at else None,
+                last_error_at=ensure_utc(last_error.occurred_at) if last_error else None,
+                last_error=last_error.error if last_error else "",
+                last_error_trace_id=last_error.trace_id if last_error else None,
+                last_error_event_id=last_error.id if last_error else None,
+                calls=sum(h.calls for h in hours),
+                errors=sum(h.errors for h in hours),
+                p95_ms=percentile([d for h in hours for d in h.durations], 95),
+                hours=hours,
+            )
+        )
+    return report

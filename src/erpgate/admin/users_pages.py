@@ -1,0 +1,168 @@
+"""All users pages: list, search, create and edit buyers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from erpgate.admin.deps import AdminPrincipal, check_csrf, require
+from erpgate.admin.roles import Capability
+from erpgate.customer import service as customer_service
+from erpgate.errors import AppError, ValidationFailed
+from erpgate.models.user import PERMISSIONS
+from erpgate.web.db import DbSession
+from erpgate.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+
+Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
+Manager = Annotated[AdminPrincipal, require(Capability.MANAGE_USERS)]
+
+
+def _page_number(request: Request) -> int:
+    try:
+        return max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _account_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise ValidationFailed(
+            "Choose a customer account.", fields={"customer_account_id": "Choose an account."}
+        ) from None
+
+
+async def _list_context(
+    request: Request, db: DbSession, principal: AdminPrincipal
+) -> dict[str, Any]:
+    q = request.query_params.get("q", "")
+    found = await customer_service.list_users(
+        db, principal.store_id, search=q, page=_page_number(request)
+    )
+    accounts = await customer_service.list_accounts(db, principal.store_id)
+    return {
+        "principal": principal,
+        "found": found,
+        "q": q,
+        "accounts": accounts.items,
+        "permissions": PERMISSIONS,
+        "values": {"permissions": list(PERMISSIONS)},
+        "errors": {},
+    }
+
+
+@router.get("/admin/users")
+async def users_page(request: Request, db: DbSession, principal: Viewer) -> Response:
+    return render(request, "admin/users.html", await _list_context(request, db, principal))
+
+
+@router.post("/admin/users")
+async def create_user_form(request: Request, db: DbSession, principal: Manager) -> Response:
+    form = await request.form()
+    check_csrf(principal, str(form.get("csrf_token", "")))
+    values: dict[str, Any] = {
+        "email": str(form.get("email", "")),
+        "name": str(form.get("name", "")),
+        "customer_account_id": str(form.get("customer_account_id", "")),
+        "permissions": [str(p) for p in form.getlist("permissions")],
+    }
+    try:
+        user = await customer_service.create_buyer(
+            db,
+            principal.store_id,
+            customer_account_id=_account_id(values["customer_account_id"]),
+            email=values["email"],
+            password=str(form.get("password", "")) or None,
+            name=values["name"],
+            permissions=values["permissions"],
+        )
+    except AppError as exc:
+        context = await _list_context(request, db, principal)
+        context.update(
+            values=values,
+            errors=exc.fields or {"form": exc.message},
+            flashes=[("error", exc.message)],
+        )
+        return render(request, "admin/users.html", context, status_code=exc.status_code)
+    return RedirectResponse(f"/admin/users/{user.id}", status_code=303)
+
+
+async def _user_context(
+    db: DbSession, principal: AdminPrincipal, user_id: uuid.UUID
+) -> dict[str, Any]:
+    user = await customer_service.get_user(db, principal.store_id, user_id)
+    account = await customer_service.get_account(db, principal.store_id, user.customer_account_id)
+    accounts = await customer_service.list_accounts(db, principal.store_id)
+    return {
+        "principal": principal,
+        "user": user,
+        "account": account,
+        "accounts": accounts.items,
+        "permissions": PERMISSIONS,
+        "can_impersonate": principal.can(Capability.IMPERSONATE),
+        "values": {
+            "email": user.email,
+            "name": user.name,
+            "customer_account_id": str(user.customer_account_id),
+            "permissions": list(user.permissions),
+            "is_active": user.is_active,
+        },
+        "errors": {},
+    }
+
+
+@router.get("/admin/users/{user_id}")
+async def user_page(
+    request: Request, db: DbSession, principal: Viewer, user_id: uuid.UUID
+) -> Response:
+    context = await _user_context(db, principal, user_id)
+    done = request.query_params.get("done")
+    if done == "saved":
+        context["flashes"] = [("ok", "Saved.")]
+    elif done == "ended":
+        context["flashes"] = [("ok", "The storefront session as this user has ended.")]
+    return render(request, "admin/user.html", context)
+
+
+@router.post("/admin/users/{user_id}")
+async def update_user_form(
+    request: Request, db: DbSession, principal: Manager, user_id: uuid.UUID
+) -> Response:
+    form = await request.form()
+    check_csrf(principal, str(form.get("csrf_token", "")))
+    await customer_service.get_user(db, principal.store_id, user_id)  # 404 before anything else
+    values: dict[str, Any] = {
+        "email": str(form.get("email", "")),
+        "name": str(form.get("name", "")),
+        "customer_account_id": str(form.get("customer_account_id", "")),
+        "permissions": [str(p) for p in form.getlist("permissions")],
+        "is_active": form.get("is_active") == "on",
+    }
+    try:
+        await customer_service.update_user(
+            db,
+            principal.store_id,
+            user_id,
+            email=values["email"],
+            name=values["name"],
+            customer_account_id=_account_id(values["customer_account_id"]),
+            permissions=values["permissions"],
+            is_active=values["is_active"],
+            password=str(form.get("password", "")) or None,
+        )
+    except AppError as exc:
+        await db.rollback()
+        context = await _user_context(db, principal, user_id)
+        context.update(
+            values=values,
+            errors=exc.fields or {"form": exc.message},
+            flashes=[("error", exc.message)],
+        )
+        return render(request, "admin/user.html", context, status_code=exc.status_code)
+    return RedirectResponse(f"/admin/users/{user_id}?done=saved", status_code=303)

@@ -1,0 +1,218 @@
+"""App Store: install, configure (form and API), uninstall; the Token stays write-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.erp.endpoints import Endpoint
+from erpgate.integration.service import load_live_integration
+from erpgate.models.audit_log import AuditLog
+from erpgate.models.integration import Integration
+from tests.admin.conftest import World, sign_in
+
+ERP = "http://127.0.0.1:8100/erp"
+
+
+def _form(csrf: str, **changes: str) -> dict[str, str]:
+    data = {
+        "csrf_token": csrf,
+        "auth_style": "bearer",
+        "key": "",
+        "token": "secret-token-9876",
+        "orders_url": f"{ERP}/orders",
+        "invoices_url": f"{ERP}/invoices",
+        "timeout_taxes": "2.5",
+        "tax_failure_policy": "estimate",
+        "stale_max_age_seconds": "3600",
+        "notify_sender": "alerts@alpha.example",
+        "notify_receivers": "it@alpha.example\nops@alpha.example",
+    }
+    data.update(changes)
+    return data
+
+
+async def test_install_configure_and_uninstall_through_the_pages(
+    world: World, client: httpx.AsyncClient, app: FastAPI, db: AsyncSession
+) -> None:
+    store_id = world.a.store.id
+    csrf = await sign_in(client, "owner@alpha.example")
+    listing = await client.get("/admin/apps")
+    assert "Generic ERP Integration" in listing.text and "Not installed" in listing.text
+    installed = await client.post("/admin/apps/generic-erp/install", data={"csrf_token": csrf})
+    assert installed.headers["location"] == "/admin/apps/generic-erp?done=installed"
+
+    saved = await client.post("/admin/apps/generic-erp", data=_form(csrf))
+    assert saved.status_code == 303
+    box = app.state.erpgate.secret_box
+    live = await load_live_integration(db, store_id, box)
+    assert live.enabled_endpoints == frozenset({Endpoint.ORDERS, Endpoint.INVOICES})
+    assert live.credentials.token == "secret-token-9876"
+    assert live.timeouts[Endpoint.TAXES] == 2.5
+    assert live.notify_receivers == ("it@alpha.example", "ops@alpha.example")
+
+    page = await client.get("/admin/apps/generic-erp")
+    assert "••••9876" in page.text
+    assert "secret-token-9876" not in page.text
+    assert page.headers["cache-control"] == "no-store"
+
+    await client.post("/admin/apps/generic-erp/uninstall", data={"csrf_token": csrf})
+    db.expire_all()
+    live = await load_live_integration(db, store_id, box)
+    assert live.installed is False and live.enabled_endpoints == frozenset()
+    # Re-installing restores the last configuration.
+    await client.post("/admin/apps/generic-erp/install", data={"csrf_token": csrf})
+    db.expire_all()
+    live = await load_live_integration(db, store_id, box)
+    assert live.enabled_endpoints == frozenset({Endpoint.ORDERS, Endpoint.INVOICES})
+    actions = (
+        await db.execute(select(AuditLog.action).order_by(AuditLog.occurred_at, AuditLog.action))
+    ).scalars()
+    assert sorted(actions) == sorted(
+        [
+            "integration.installed",
+            "integration.settings_changed",
+            "integration.uninstalled",
+            "integration.installed",
+        ]
+    )
+
+
+async def test_a_bad_form_is_shown_again_with_every_value_and_errors_next_to_fields(
+    world: World, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    csrf = await sign_in(client, "owner@alpha.example")
+    response = await client.post(
+        "/admin/apps/generic-erp",
+        data=_form(csrf, balance_url="http://127.0.0.1:99999/erp/balance", timeout_orders="99"),
+    )
+    assert response.status_code == 422
+    assert 'id="balance_url-error" role="alert">Port 99999 is not a valid port.' in response.text
+    assert "The timeout is between 0.5 and 30 seconds." in response.text
+    # Nothing typed is lost, the other URLs and the typed Token included.
+    assert 'value="http://127.0.0.1:99999/erp/balance"' in response.text
+    assert f'value="{ERP}/orders"' in response.text
+    assert 'value="secret-token-9876"' in response.text
+    assert "it@alpha.example\nops@alpha.example" in response.text
+    assert (await db.execute(select(Integration))).scalars().all() == []
+
+
+async def test_api_get_never_returns_the_token_and_put_keeps_it_unless_typed(
+    world: World, client: httpx.AsyncClient, app: FastAPI, db: AsyncSession
+) -> None:
+    store_id = world.a.store.id
+    csrf = await sign_in(client, "owner@alpha.example")
+    headers = {"x-csrf-token": csrf}
+    body = {
+        "auth_style": "bearer",
+        "token": " first-token-1111\n",
+        "urls": {"orders": f"{ERP}/orders", "taxes": f"{ERP}/checkout/taxes"},
+        "timeouts": {"taxes": 2},
+        "notify_receivers": ["it@alpha.example"],
+        "installed": True,
+    }
+    put = await client.put("/api/v1/admin/integration", json=body, headers=headers)
+    assert put.status_code == 200, put.text
+    got = (await client.get("/api/v1/admin/integration")).json()
+    assert "first-token-1111" not in str(got)
+    assert got["token_hint"] == "••••1111"
+    assert got["installed"] is True
+    assert got["urls"]["orders"] == f"{ERP}/orders" and got["urls"]["balance"] == ""
+    assert got["timeouts"]["taxes"] == 2.0 and got["timeouts"]["shipping"] == 3.0
+
+    again = await client.put(
+        "/api/v1/admin/integration", json={**body, "token": None}, headers=headers
+    )
+    assert again.json()["token_hint"] == "••••1111"
+    box = app.state.erpgate.secret_box
+    live = await load_live_integration(db, store_id, box)
+    assert live.credentials.token == "first-token-1111"
+
+    await client.put(
+        "/api/v1/admin/integration", json={**body, "token": "second-2222"}, headers=headers
+    )
+    db.expire_all()
+    live = await load_live_integration(db, store_id, box)
+    assert live.credentials.token == "second-2222"
+
+
+async def test_api_put_answers_422_with_per_field_errors(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    csrf = await sign_in(client, "owner@alpha.example")
+    response = await client.put(
+        "/api/v1/admin/integration",
+        json={
+            "token": "tok-1234567",
+            "urls": {"orders": "ftp://127.0.0.1/x", "order": "http://192.168.1.10/erp"},
+            "timeouts": {"taxes": 0},
+            "notify_sender": "not an address",
+        },
+        headers={"x-csrf-token": csrf},
+    )
+    assert response.status_code == 422
+    fields = response.json()["fields"]
+    assert fields["urls.orders"] == "Only http and https addresses can be called, not ftp."
+    assert fields["urls.order"] == "Refused to call 192.168.1.10: private address."
+    assert fields["timeouts.taxes"] == "The timeout is between 0.5 and 30 seconds."
+    assert fields["notify_sender"].startswith("not an address is not a valid e-mail address")
+
+
+async def test_roles_without_configure_cannot_change_settings(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    csrf = await sign_in(client, "developer@alpha.example")
+    assert (await client.get("/admin/apps/generic-erp")).status_code == 200
+    refused = await client.post("/admin/apps/generic-erp/install", data={"csrf_token": csrf})
+    assert refused.status_code == 403
+    api = await client.put("/api/v1/admin/integration", json={}, headers={"x-csrf-token": csrf})
+    assert api.status_code == 403
+
+
+async def test_api_keys_are_shown_once_and_revoked_only_in_the_own_store(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    csrf = await sign_in(client, "owner@alpha.example")
+    created = await client.post(
+        "/admin/apps/generic-erp/api-keys", data={"csrf_token": csrf, "label": "headless"}
+    )
+    assert created.status_code == 200
+    marker = 'id="new-api-key">'
+    plaintext = created.text.split(marker, 1)[1].split("<", 1)[0]
+    assert plaintext.startswith("egk_")
+    later = await client.get("/admin/apps/generic-erp")
+    assert plaintext not in later.text and plaintext[:12] in later.text
+    other = await client.post(
+        f"/admin/apps/generic-erp/api-keys/{world.b.store.id}/revoke",
+        data={"csrf_token": csrf},
+        headers={"accept": "application/json"},
+    )
+    assert other.status_code == 404
+
+
+async def test_the_test_button_runs_the_conformance_checker_against_the_mock_erp(
+    world: World, client: httpx.AsyncClient, mock_erp: Any, db: AsyncSession
+) -> None:
+    csrf = await sign_in(client, "developer@alpha.example")
+    from erpgate.customer import service as customer_service
+
+    account = await customer_service.create_account(
+        db, world.a.store.id, name="Acme", customer_code="C0004935"
+    )
+    await db.commit()
+    owner = await sign_in(client, "owner@alpha.example")
+    body = {"token": "mock-token", "urls": dict(mock_erp.urls), "installed": True}
+    put = await client.put("/api/v1/admin/integration", json=body, headers={"x-csrf-token": owner})
+    assert put.status_code == 200, put.text
+    csrf = await sign_in(client, "developer@alpha.example")
+    page = await client.post(
+        "/admin/apps/generic-erp/test",
+        data={"csrf_token": csrf, "customer_account_id": str(account.id)},
+    )
+    assert page.status_code == 200
+    assert 'id="test-results"' in page.text
+    assert "All checks passed" in page.text, page.text[page.text.find("test-integration") :][:3000]

@@ -1,0 +1,92 @@
+"""CSV upload over HTTP (size cap, per-row report) and the integration health figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.kit.clock import Clock
+from erpgate.models.event import Event
+from tests.admin.conftest import World, sign_in
+
+
+async def test_upload_reports_bad_rows_and_refuses_oversized_files(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    csrf = await sign_in(client, "support@alpha.example")
+    bad = b"customer_code,account_name,email\nC9,,x@nine.example\n"
+    page = await client.post(
+        "/admin/customers/import",
+        data={"csrf_token": csrf},
+        files={"file": ("customers.csv", bad, "text/csv")},
+    )
+    assert page.status_code == 422
+    assert "Nothing was imported" in page.text
+    assert "New customer code C9 needs an account name." in page.text
+
+    api = await client.post(
+        "/api/v1/admin/customers/import",
+        content=b"customer_code,account_name\nC9,Nine\n",
+        headers={"x-csrf-token": csrf, "content-type": "text/csv"},
+    )
+    assert api.status_code == 200
+    assert api.json() == {
+        "ok": True,
+        "rows": 1,
+        "accounts_created": 1,
+        "users_created": 0,
+        "errors": [],
+        "more_errors": 0,
+    }
+    huge = await client.post(
+        "/api/v1/admin/customers/import",
+        content=b"customer_code\n" + b"C1\n" * (2 * 1024 * 1024),
+        headers={"x-csrf-token": csrf, "content-type": "text/csv"},
+    )
+    assert huge.status_code == 413
+    assert huge.json()["message"] == "The file is larger than 5 MB; split it."
+
+
+def _event(store_id: object, endpoint: str, outcome: str, at: object, ms: float, n: int) -> Event:
+    return Event(
+        store_id=store_id,
+        type=f"erp.{endpoint}",
+        outcome=outcome,
+        source="storefront",
+        occurred_at=at,
+        trace_id=f"{n:032x}",
+        endpoint=endpoint,
+        error="The ERP did not answer in time" if outcome == "error" else "",
+        duration_ms=ms,
+        data={},
+    )
+
+
+async def test_health_counts_errors_and_p95_per_endpoint_over_24_hours(
+    world: World, client: httpx.AsyncClient, db: AsyncSession, clock: Clock
+) -> None:
+    now = clock.now().replace(minute=30, second=0, microsecond=0)
+    clock.freeze(now)
+    store_id = world.a.store.id
+    rows = [_event(store_id, "invoices", "success", now, float(ms), ms) for ms in range(1, 20)]
+    rows.append(_event(store_id, "invoices", "error", now - timedelta(hours=2), 5000.0, 100))
+    # Outside the window and in another store: not counted.
+    rows.append(_event(store_id, "invoices", "error", now - timedelta(hours=30), 1.0, 101))
+    rows.append(_event(world.b.store.id, "invoices", "error", now, 1.0, 102))
+    db.add_all(rows)
+    await db.commit()
+    await sign_in(client, "developer@alpha.example")
+    body = (await client.get("/api/v1/admin/health")).json()
+    invoices = next(e for e in body["endpoints"] if e["endpoint"] == "invoices")
+    assert (invoices["calls_24h"], invoices["errors_24h"]) == (20, 1)
+    assert invoices["error_rate_24h"] == 0.05
+    assert invoices["p95_ms_24h"] == 19.0
+    assert invoices["breaker"] == "closed" and invoices["enabled"] is False
+    assert invoices["last_error"] == "The ERP did not answer in time"
+    assert invoices["last_success_at"] == now.isoformat()
+    assert invoices["hours"][-1]["calls"] == 19 and invoices["hours"][-3]["errors"] == 1
+    assert len(invoices["hours"]) == 24
+    page = await client.get("/admin/health")
+    assert 'href="/admin/events?endpoint=invoices&amp;outcome=error"' in page.text
