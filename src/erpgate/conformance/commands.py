@@ -1,0 +1,156 @@
+"""`erpgate check-erp`: the conformance checker from the command line (no database needed)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from erpgate.conformance.config import (
+    FORMATS,
+    URL_KEYS,
+    CheckConfig,
+    ConfigProblem,
+    build_config,
+    read_config_file,
+)
+from erpgate.conformance.direct import run_direct
+from erpgate.conformance.report import as_json, as_junit, as_text, print_text
+from erpgate.conformance.results import ConformanceReport
+from erpgate.erp.credentials import AUTH_STYLES
+
+EXIT_FAILED = 1
+EXIT_BAD_SETTINGS = 2
+WIDE = 160
+
+
+class BadSettings(click.ClickException):
+    """Bad usage or config: exit code 2, like click's own usage errors."""
+
+    exit_code = EXIT_BAD_SETTINGS
+
+
+def _url_options(command: Any) -> Any:
+    for key in reversed(list(URL_KEYS)):
+        flag = "--" + key.replace("_", "-")
+        command = click.option(flag, key, help=f"{URL_KEYS[key].label} (overrides --base-url).")(
+            command
+        )
+    return command
+
+
+@click.command("check-erp")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="TOML or JSON file with the same settings (flags override it).",
+)
+@click.option(
+    "--base-url",
+    help="Base URL of an ERP with the mock ERP's layout (<base>/erp/orders, /erp/orders/get, ...).",
+)
+@_url_options
+@click.option(
+    "--auth-style", type=click.Choice(AUTH_STYLES), help="How Key and Token travel [bearer]."
+)
+@click.option("--key", help="The Key (header name, user name or client id, per auth style).")
+@click.option(
+    "--token",
+    envvar="ERPGATE_CHECK_TOKEN",
+    show_envvar=True,
+    help="The Token; prefer the ERPGATE_CHECK_TOKEN variable to keep it out of shell history.",
+)
+@click.option("--token-url", help="OAuth2 token URL (auth style oauth2).")
+@click.option("--customer-code", help="ERP account number of a test customer.")
+@click.option("--seller-reference", help="Optional second id of the test customer.")
+@click.option("--order-id", help="A known order of the test customer [first of the list].")
+@click.option("--invoice-id", help="A known invoice of the test customer [first of the list].")
+@click.option("--other-order-id", help="An order of ANOTHER customer (must be answered not found).")
+@click.option(
+    "--other-invoice-id", help="An invoice of ANOTHER customer (must be answered not found)."
+)
+@click.option("--page-size", type=int, help="Page size for the paging rules [10].")
+@click.option(
+    "--timeout", type=float, help="Timeout per call in seconds [5, 3 for taxes and shipping]."
+)
+@click.option("--latency-budget-ms", type=float, help="Latency budget per call [the timeout].")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    default=None,
+    help="Let loopback and private hosts through the SSRF guard: needed to check an "
+    "ERP on localhost or the local network.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    help="Report format [text]; json and junit are for CI.",
+)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
+def check_erp(config_file: str | None, **flags: Any) -> None:
+    """Check an ERP API against the ERP contract; exit 1 when a rule fails, 2 on bad settings."""
+    values: dict[str, Any] = read_or_exit(config_file)
+    flags["format"] = flags.pop("output_format")
+    values.update({name: value for name, value in flags.items() if value is not None})
+    try:
+        config = build_config(values)
+    except ConfigProblem as exc:
+        raise BadSettings(str(exc)) from None
+    report = asyncio.run(_run_with_progress(config))
+    _emit(report, config)
+    if not report.passed:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+def read_or_exit(path: str | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        return read_config_file(Path(path))
+    except ConfigProblem as exc:
+        raise BadSettings(str(exc)) from None
+
+
+async def _run_with_progress(config: CheckConfig) -> ConformanceReport:
+    console = Console(stderr=True)
+    # On a pipe or in CI the bar would only add noise between the report lines.
+    with Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("checking", total=None)
+
+        def advance(done: int, total: int, label: str) -> None:
+            progress.update(task, completed=done, total=total, description=label)
+
+        return await run_direct(config, progress=advance)
+
+
+def _emit(report: ConformanceReport, config: CheckConfig) -> None:
+    rendered = {"json": as_json, "junit": as_junit, "text": as_text}[config.format](report)
+    if config.output:
+        try:
+            Path(config.output).write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise BadSettings(f"Cannot write {config.output}: {exc.strerror}") from None
+    if config.format == "text" or config.output:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=WIDE)  # CI logs: no terminal to wrap for
+        print_text(report, console)
+    else:
+        click.echo(rendered, nl=not rendered.endswith("\n"))
+
+
+COMMANDS: list[click.Command] = [check_erp]

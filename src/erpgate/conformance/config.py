@@ -1,0 +1,247 @@
+"""What `erpgate check-erp` checks: a config file (TOML or JSON) merged with flags, validated."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from erpgate.conformance.payloads import DEFAULT_PAGE_SIZE, CheckPlan
+from erpgate.erp.client import EndpointTarget
+from erpgate.erp.credentials import AUTH_STYLES, AuthStyle, Credentials
+from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.options import ErpClientOptions
+from erpgate.erp.ssrf import url_refusal
+
+# The mock ERP's layout, which --base-url assumes.
+BASE_PATHS: dict[Endpoint, str] = {
+    Endpoint.ORDERS: "/erp/orders",
+    Endpoint.ORDER: "/erp/orders/get",
+    Endpoint.INVOICES: "/erp/invoices",
+    Endpoint.INVOICE: "/erp/invoices/get",
+    Endpoint.BALANCE: "/erp/balance",
+    Endpoint.TAXES: "/erp/checkout/taxes",
+    Endpoint.SHIPPING: "/erp/checkout/shipping",
+}
+URL_KEYS: dict[str, Endpoint] = {f"{endpoint.value}_url": endpoint for endpoint in Endpoint}
+TEXT_KEYS = (
+    "base_url",
+    "auth_style",
+    "key",
+    "token",
+    "token_url",
+    "customer_code",
+    "seller_reference",
+    "order_id",
+    "invoice_id",
+    "other_order_id",
+    "other_invoice_id",
+    "format",
+    "output",
+)
+KNOWN_KEYS = frozenset(
+    {*TEXT_KEYS, *URL_KEYS, "allow_private", "page_size", "timeout", "latency_budget_ms"}
+    | {"timeouts", "budgets_ms"}
+)
+FORMATS = ("text", "json", "junit")
+# Every call of a run is a test; a breaker opening half-way would hide the later rules' answers.
+NO_BREAKER = 1_000_000
+
+
+class ConfigProblem(ValueError):
+    """A setting that cannot work; the message says which and why (exit code 2)."""
+
+
+@dataclass(slots=True)
+class CheckConfig:
+    urls: dict[Endpoint, str]
+    credentials: Credentials
+    plan: CheckPlan
+    allow_private: bool = False
+    timeouts: dict[Endpoint, float] = field(default_factory=dict)
+    format: str = "text"
+    output: str | None = None
+
+    def client_options(self) -> ErpClientOptions:
+        hosts: set[str] = set()
+        if self.allow_private:
+            urls = [*self.urls.values(), self.credentials.token_url or ""]
+            hosts = {host for url in urls if (host := _host(url))}
+        return ErpClientOptions(
+            allowed_private_hosts=frozenset(hosts), breaker_threshold=NO_BREAKER
+        )
+
+    def targets(self) -> dict[Endpoint, EndpointTarget]:
+        return {
+            endpoint: EndpointTarget(
+                store_id=None,
+                endpoint=endpoint,
+                url=url,
+                timeout_seconds=self.timeouts.get(endpoint, endpoint.default_timeout_seconds),
+                credentials=self.credentials,
+            )
+            for endpoint, url in self.urls.items()
+        }
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A TOML or JSON file of the same keys as the flags (underscores for dashes)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigProblem(f"Cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data: Any = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+        raise ConfigProblem(f"Config file {path} is not valid {kind}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigProblem(f"Config file {path} must hold an object of settings")
+    unknown = sorted(set(data) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigProblem(f"Config file {path}: unknown setting(s) {', '.join(unknown)}")
+    return data
+
+
+def _host(url: str) -> str | None:
+    try:
+        return urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+
+
+def _text(values: Mapping[str, Any], name: str) -> str | None:
+    value = values.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str | int):
+        raise ConfigProblem(f"{name} must be text")
+    # A token pasted with a trailing newline or spaces must still work.
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value: Any, name: str, *, minimum: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigProblem(f"{name} must be a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigProblem(f"{name} must be a number, not {value!r}") from None
+    if not number >= minimum:
+        raise ConfigProblem(f"{name} must be at least {minimum:g}")
+    return number
+
+
+def _per_endpoint(value: Any, name: str, *, minimum: float) -> dict[Endpoint, float]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigProblem(f"{name} must map endpoint names to numbers")
+    result: dict[Endpoint, float] = {}
+    for key, raw in value.items():
+        try:
+            endpoint = Endpoint(key)
+        except ValueError:
+            names = ", ".join(e.value for e in Endpoint)
+            raise ConfigProblem(f"{name}: unknown endpoint {key!r} (one of {names})") from None
+        result[endpoint] = _number(raw, f"{name}.{key}", minimum=minimum)
+    return result
+
+
+def _urls(values: Mapping[str, Any]) -> dict[Endpoint, str]:
+    urls: dict[Endpoint, str] = {}
+    base = _text(values, "base_url")
+    if base:
+        urls = {endpoint: base.rstrip("/") + path for endpoint, path in BASE_PATHS.items()}
+    for key, endpoint in URL_KEYS.items():
+        # Not stripped: a URL with spaces inside must be refused, not repaired.
+        raw = values.get(key)
+        if isinstance(raw, str) and raw.strip():
+            urls[endpoint] = raw
+    if not urls:
+        raise ConfigProblem("Give --base-url or at least one endpoint URL (e.g. --orders-url)")
+    return urls
+
+
+def _check_urls(urls: Mapping[str, str], allow_private: bool) -> None:
+    hosts = {host for url in urls.values() if (host := _host(url))} if allow_private else set()
+    options = ErpClientOptions(allowed_private_hosts=frozenset(hosts))
+    for label, url in urls.items():
+        refusal = url_refusal(url, options)
+        if refusal is not None:
+            hint = ""
+            if not allow_private and any(
+                word in refusal for word in ("loopback", "private", "link-local")
+            ):
+                hint = " (for a local ERP, pass --allow-private)"
+            raise ConfigProblem(f"{label}: {refusal}{hint}")
+
+
+def build_config(values: Mapping[str, Any]) -> CheckConfig:
+    """Validate merged settings (file, then flags on top) into what a run needs."""
+    customer_code = _text(values, "customer_code")
+    if not customer_code:
+        raise ConfigProblem("Give --customer-code: the ERP account number to test with")
+    allow_private = bool(values.get("allow_private"))
+    urls = _urls(values)
+    style = _text(values, "auth_style") or "bearer"
+    if style not in AUTH_STYLES:
+        raise ConfigProblem(f"--auth-style must be one of {', '.join(AUTH_STYLES)}, not {style!r}")
+    auth_style: AuthStyle = style  # type: ignore[assignment]
+    token_url = _text(values, "token_url")
+    credentials = Credentials(
+        auth_style=auth_style,
+        key=_text(values, "key") or "",
+        token=_text(values, "token") or "",
+        token_url=token_url,
+    )
+    try:
+        credentials.validate()
+    except ValueError as exc:
+        hint = " (use --token or the ERPGATE_CHECK_TOKEN variable)" if "Token" in str(exc) else ""
+        raise ConfigProblem(f"{exc}{hint}") from None
+    labelled = {URL_KEYS_LABEL[endpoint]: url for endpoint, url in urls.items()}
+    if auth_style == "oauth2" and token_url:
+        labelled["--token-url"] = token_url
+    _check_urls(labelled, allow_private)
+    timeouts = {endpoint: endpoint.default_timeout_seconds for endpoint in Endpoint}
+    if values.get("timeout") is not None:
+        seconds = _number(values["timeout"], "timeout", minimum=0.05)
+        timeouts = dict.fromkeys(Endpoint, seconds)
+    timeouts.update(_per_endpoint(values.get("timeouts"), "timeouts", minimum=0.05))
+    budgets: dict[Endpoint, float] = {}
+    if values.get("latency_budget_ms") is not None:
+        budget = _number(values["latency_budget_ms"], "latency_budget_ms", minimum=1)
+        budgets = dict.fromkeys(Endpoint, budget)
+    budgets.update(_per_endpoint(values.get("budgets_ms"), "budgets_ms", minimum=1))
+    page_size = int(_number(values.get("page_size", DEFAULT_PAGE_SIZE), "page_size", minimum=1))
+    output_format = _text(values, "format") or "text"
+    if output_format not in FORMATS:
+        raise ConfigProblem(f"--format must be one of {', '.join(FORMATS)}")
+    plan = CheckPlan(
+        customer_code=customer_code,
+        seller_reference=_text(values, "seller_reference"),
+        order_id=_text(values, "order_id"),
+        invoice_id=_text(values, "invoice_id"),
+        other_order_id=_text(values, "other_order_id"),
+        other_invoice_id=_text(values, "other_invoice_id"),
+        page_size=page_size,
+        budgets_ms=budgets,
+    )
+    return CheckConfig(
+        urls=urls,
+        credentials=credentials,
+        plan=plan,
+        allow_private=allow_private,
+        timeouts={endpoint: timeouts[endpoint] for endpoint in urls},
+        format=output_format,
+        output=_text(values, "output"),
+    )
+
+
+URL_KEYS_LABEL: dict[Endpoint, str] = {endpoint: f"--{endpoint.value}-url" for endpoint in Endpoint}
