@@ -1,0 +1,107 @@
+"""Every query of the checkout domain: catalog, carts, local orders."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.models.cart import Cart
+from erpgate.models.catalog_product import CatalogProduct
+from erpgate.models.local_order import LocalOrder
+from erpgate.models.local_order_line import LocalOrderLine
+
+
+async def list_products(db: AsyncSession, store_id: uuid.UUID) -> list[CatalogProduct]:
+    result = await db.execute(
+        select(CatalogProduct)
+        .where(CatalogProduct.store_id == store_id)
+        .order_by(CatalogProduct.sku)
+    )
+    return list(result.scalars())
+
+
+async def products_by_sku(
+    db: AsyncSession, store_id: uuid.UUID, skus: Iterable[str]
+) -> dict[str, CatalogProduct]:
+    wanted = list(set(skus))
+    if not wanted:
+        return {}
+    result = await db.execute(
+        select(CatalogProduct).where(
+            CatalogProduct.store_id == store_id, CatalogProduct.sku.in_(wanted)
+        )
+    )
+    return {p.sku: p for p in result.scalars()}
+
+
+async def count_products(db: AsyncSession, store_id: uuid.UUID) -> int:
+    result = await db.execute(
+        select(func.count()).select_from(CatalogProduct).where(CatalogProduct.store_id == store_id)
+    )
+    return int(result.scalar_one())
+
+
+async def get_cart(db: AsyncSession, store_id: uuid.UUID, user_id: uuid.UUID) -> Cart | None:
+    result = await db.execute(
+        select(Cart).where(Cart.store_id == store_id, Cart.user_id == user_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def add(db: AsyncSession, row: object) -> None:
+    db.add(row)
+    await db.flush()
+
+
+async def add_order(db: AsyncSession, order: LocalOrder, lines: list[LocalOrderLine]) -> None:
+    db.add(order)
+    await db.flush()
+    for line in lines:
+        line.order_id = order.id
+        db.add(line)
+    await db.flush()
+
+
+async def list_orders(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    account_id: uuid.UUID,
+    *,
+    offset: int,
+    limit: int,
+) -> tuple[list[LocalOrder], int]:
+    where = (LocalOrder.store_id == store_id, LocalOrder.customer_account_id == account_id)
+    total = await db.execute(select(func.count()).select_from(LocalOrder).where(*where))
+    rows = await db.execute(
+        select(LocalOrder)
+        .where(*where)
+        .order_by(LocalOrder.placed_at.desc(), LocalOrder.number.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows.scalars()), int(total.scalar_one())
+
+
+async def get_order(
+    db: AsyncSession, store_id: uuid.UUID, account_id: uuid.UUID, order_id: uuid.UUID
+) -> LocalOrder | None:
+    result = await db.execute(
+        select(LocalOrder).where(
+            LocalOrder.id == order_id,
+            LocalOrder.store_id == store_id,
+            LocalOrder.customer_account_id == account_id,
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def order_lines(db: AsyncSession, order_id: uuid.UUID) -> list[LocalOrderLine]:
+    result = await db.execute(
+        select(LocalOrderLine)
+        .where(LocalOrderLine.order_id == order_id)
+        .order_by(LocalOrderLine.line_number)
+    )
+    return list(result.scalars())

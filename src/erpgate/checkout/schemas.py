@@ -1,0 +1,87 @@
+"""Checkout in and out shapes for the JSON API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ShipTo(BaseModel):
+    """A ship-to address; address1, city, zip and country are required to quote."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, max_length=200)
+    address1: str | None = Field(default=None, max_length=200)
+    address2: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=100)
+    state: str | None = Field(default=None, max_length=100)
+    zip: str | None = Field(default=None, max_length=20)
+    country: str | None = Field(default=None, max_length=2, description="ISO 3166 alpha-2")
+
+
+class QuoteLineIn(BaseModel):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: str | int = Field(description="A whole number from 1 to 99,999")
+
+
+class QuoteIn(BaseModel):
+    lines: list[QuoteLineIn] = Field(max_length=200)
+    ship_to: ShipTo
+    shipping_code: str | None = Field(default=None, max_length=200)
+
+
+class PlaceOrderIn(QuoteIn):
+    shipping_code: str = Field(min_length=1, max_length=200)
+    po_number: str | None = Field(default=None, max_length=64)
+
+
+class QuoteLineOut(BaseModel):
+    sku: str
+    name: str
+    uom: str
+    quantity: Decimal
+    unit_price: Decimal
+    line_total: Decimal
+
+
+class ShippingOptionOut(BaseModel):
+    code: str
+    label: str
+    total: Decimal
+    carrier: str | None = None
+    estimated_days: int | None = None
+
+
+class QuoteOut(BaseModel):
+    currency: str
+    lines: list[QuoteLineOut]
+    subtotal: Decimal
+    shipping_methods: list[ShippingOptionOut]
+    shipping_source: str = Field(description="erp or fallback")
+    shipping_code: str | None
+    shipping_total: Decimal | None
+    tax_total: Decimal | None = Field(description="null when tax cannot be calculated (block)")
+    tax_source: str = Field(description="erp or fallback")
+    tax_estimated: bool
+    tax_blocked: bool
+    total: Decimal | None
+    references: dict[str, str] = Field(
+        description="Reference codes of ERP calls that failed and fell back, by endpoint"
+    )
+
+
+class PlacedOrderOut(BaseModel):
+    id: str
+    number: str
+    currency: str
+    subtotal: Decimal
+    shipping_label: str
+    shipping_total: Decimal
+    shipping_source: str
+    tax_total: Decimal
+    tax_source: str
+    tax_estimated: bool
+    total: Decimal
+    lines: list[QuoteLineOut]

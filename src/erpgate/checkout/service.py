@@ -1,0 +1,377 @@
+"""Checkout rules: price lines from the catalog, ask the ERP for shipping and tax, place orders.
+
+The ERP is asked for taxes and shipping at the same time (they do not depend on each other).
+When it fails, shipping falls back to the store's built-in methods and tax follows the store's
+policy: ``estimate`` (fallback rate, order flagged) or ``block`` (no order until tax is known).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.checkout import repository
+from erpgate.checkout.cart import parse_quantity
+from erpgate.erp.contract import (
+    Address,
+    ShippingItem,
+    ShippingRequest,
+    ShippingResponse,
+    TaxesRequest,
+    TaxesResponse,
+    TaxHeader,
+    TaxLine,
+    TaxRequestBody,
+)
+from erpgate.erp.endpoints import Endpoint
+from erpgate.errors import ErpUnavailable, ValidationFailed
+from erpgate.event.gateway import Actor, ErpCallFailed, call_erp
+from erpgate.integration.service import LiveIntegration
+from erpgate.kit.money import CENT, quantize
+from erpgate.models.customer_account import CustomerAccount
+from erpgate.models.local_order import LocalOrder
+from erpgate.models.local_order_line import LocalOrderLine
+from erpgate.models.store import Store
+from erpgate.web.state import AppState
+
+REQUIRED_ADDRESS_FIELDS = {
+    "address1": "Street address",
+    "city": "City",
+    "zip": "Postcode",
+    "country": "Country",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutBuyer:
+    """Who checks out: the store, the buyer's own customer account and the actor for events."""
+
+    store: Store
+    account: CustomerAccount
+    actor: Actor
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    sku: str
+    name: str
+    uom: str
+    quantity: Decimal
+    unit_price: Decimal
+    line_total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingOption:
+    code: str
+    label: str
+    total: Decimal
+    carrier: str | None = None
+    estimated_days: int | None = None
+
+
+@dataclass
+class Quote:
+    currency: str
+    lines: list[PricedLine]
+    subtotal: Decimal
+    shipping_methods: list[ShippingOption]
+    shipping_source: str
+    shipping_code: str | None
+    shipping_total: Decimal | None
+    tax_total: Decimal | None
+    tax_source: str
+    tax_estimated: bool
+    tax_blocked: bool
+    references: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Decimal | None:
+        if self.tax_total is None or self.shipping_total is None:
+            return None
+        return quantize(self.subtotal + self.shipping_total + self.tax_total)
+
+    @property
+    def can_place(self) -> bool:
+        return bool(self.lines) and not self.tax_blocked and self.shipping_total is not None
+
+
+def check_ship_to(ship_to: dict[str, Any]) -> dict[str, str]:
+    """Field errors of a ship-to address (empty when it can be quoted)."""
+    errors = {
+        name: f"{label} is required."
+        for name, label in REQUIRED_ADDRESS_FIELDS.items()
+        if not str(ship_to.get(name) or "").strip()
+    }
+    country = str(ship_to.get("country") or "").strip()
+    if country and (len(country) != 2 or not country.isalpha()):
+        errors["country"] = "Country is a two-letter code such as US."
+    return errors
+
+
+async def price_lines(
+    db: AsyncSession, store_id: uuid.UUID, raw_lines: list[dict[str, Any]]
+) -> list[PricedLine]:
+    """Catalog prices for the requested lines; unknown skus and bad quantities are refused."""
+    if not raw_lines:
+        raise ValidationFailed("The cart is empty.", fields={"lines": "empty"})
+    products = await repository.products_by_sku(db, store_id, (str(r["sku"]) for r in raw_lines))
+    priced: list[PricedLine] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_lines):
+        sku = str(raw["sku"]).strip()
+        quantity = parse_quantity(raw["quantity"], f"lines.{index}.quantity")
+        product = products.get(sku)
+        if product is None:
+            raise ValidationFailed(
+                f"Product {sku} is not in the catalog.", fields={f"lines.{index}.sku": "unknown"}
+            )
+        if sku in seen:
+            raise ValidationFailed(
+                f"Product {sku} appears twice.", fields={f"lines.{index}.sku": "duplicate"}
+            )
+        seen.add(sku)
+        # Stored with 4 decimals; show 16.80, not 16.8000, unless the price really has more.
+        price = product.unit_price
+        if price == price.quantize(CENT):
+            price = price.quantize(CENT)
+        priced.append(
+            PricedLine(
+                sku=sku,
+                name=product.name,
+                uom=product.uom,
+                quantity=quantity,
+                unit_price=price,
+                line_total=quantize(quantity * price),
+            )
+        )
+    return priced
+
+
+def _builtin_methods(store: Store) -> list[ShippingOption]:
+    return [
+        ShippingOption(
+            code=str(m.get("code") or m["label"]), label=str(m["label"]), total=Decimal(m["total"])
+        )
+        for m in store.builtin_shipping_methods
+    ]
+
+
+async def _erp_shipping(
+    state: AppState,
+    integration: LiveIntegration,
+    buyer: CheckoutBuyer,
+    lines: list[PricedLine],
+    ship_to: dict[str, Any],
+) -> tuple[list[ShippingOption], str, str | None]:
+    """(methods, source, reference of a failed call)."""
+    if not integration.is_enabled(Endpoint.SHIPPING):
+        return _builtin_methods(buyer.store), "fallback", None
+    request = ShippingRequest(
+        customer_code=buyer.account.customer_code,
+        address1=ship_to.get("address1"),
+        address2=ship_to.get("address2") or None,
+        city=ship_to.get("city"),
+        state=ship_to.get("state") or None,
+        country=ship_to.get("country"),
+        zip=ship_to.get("zip"),
+        items=[
+            ShippingItem(
+                sku=line.sku,
+                quantity=line.quantity,
+                uom=line.uom,
+                unit_price=line.unit_price,
+                total_price=line.line_total,
+            )
+            for line in lines
+        ],
+    )
+    try:
+        result = await call_erp(
+            state, integration, Endpoint.SHIPPING, request.to_wire(), ShippingResponse, buyer.actor
+        )
+    except ErpCallFailed as exc:
+        return _builtin_methods(buyer.store), "fallback", exc.reference
+    methods = [
+        ShippingOption(
+            code=m.code or m.label,
+            label=m.label,
+            total=m.total if m.total is not None else Decimal(0),
+            carrier=m.carrier,
+            estimated_days=m.estimated_days,
+        )
+        for m in result.value.shipping_methods
+    ]
+    return methods, "erp", None
+
+
+async def _erp_tax(
+    state: AppState,
+    integration: LiveIntegration,
+    buyer: CheckoutBuyer,
+    lines: list[PricedLine],
+    ship_to: dict[str, Any],
+    subtotal: Decimal,
+) -> tuple[Decimal | None, str, bool, str | None]:
+    """(tax, source, estimated, reference of a failed call); tax None means blocked."""
+    fallback = quantize(subtotal * buyer.store.fallback_tax_rate)
+    if not integration.is_enabled(Endpoint.TAXES):
+        return fallback, "fallback", False, None
+    request = TaxesRequest(
+        request=TaxRequestBody(
+            header=TaxHeader(
+                customer_code=buyer.account.customer_code,
+                shiptopostcode=ship_to.get("zip"),
+                seller_reference=buyer.account.seller_reference,
+                currency=buyer.store.currency,
+                ship_to=Address(**{k: v for k, v in ship_to.items() if v}),
+            ),
+            lines=[
+                TaxLine(
+                    item_sku=line.sku,
+                    line_amount=line.line_total,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                )
+                for line in lines
+            ],
+        )
+    )
+    try:
+        result = await call_erp(
+            state, integration, Endpoint.TAXES, request.to_wire(), TaxesResponse, buyer.actor
+        )
+    except ErpCallFailed as exc:
+        if integration.tax_failure_policy == "block":
+            return None, "fallback", False, exc.reference
+        return fallback, "fallback", True, exc.reference
+    return quantize(result.value.data.salestax_amount), "erp", False, None
+
+
+async def quote(
+    state: AppState,
+    db: AsyncSession,
+    integration: LiveIntegration,
+    buyer: CheckoutBuyer,
+    raw_lines: list[dict[str, Any]],
+    ship_to: dict[str, Any],
+    shipping_code: str | None = None,
+) -> Quote:
+    """Lines priced from the catalog, live shipping methods and tax, and the totals."""
+    lines = await price_lines(db, buyer.store.id, raw_lines)
+    errors = check_ship_to(ship_to)
+    if errors:
+        raise ValidationFailed(
+            "The ship-to address is incomplete.",
+            fields={f"ship_to.{name}": text for name, text in errors.items()},
+        )
+    subtotal = quantize(sum((line.line_total for line in lines), Decimal(0)))
+    (methods, ship_source, ship_ref), (tax, tax_source, estimated, tax_ref) = await asyncio.gather(
+        _erp_shipping(state, integration, buyer, lines, ship_to),
+        _erp_tax(state, integration, buyer, lines, ship_to, subtotal),
+    )
+    chosen = next((m for m in methods if m.code == shipping_code), None)
+    if chosen is None and shipping_code is None and methods:
+        chosen = methods[0]
+    references = {
+        name: ref for name, ref in (("shipping", ship_ref), ("taxes", tax_ref)) if ref is not None
+    }
+    return Quote(
+        currency=buyer.store.currency,
+        lines=lines,
+        subtotal=subtotal,
+        shipping_methods=methods,
+        shipping_source=ship_source,
+        shipping_code=chosen.code if chosen else None,
+        shipping_total=quantize(chosen.total) if chosen else None,
+        tax_total=tax,
+        tax_source=tax_source,
+        tax_estimated=estimated,
+        tax_blocked=tax is None,
+        references=references,
+    )
+
+
+def _order_number() -> str:
+    return "W-" + secrets.token_hex(4).upper()
+
+
+async def place_order(
+    state: AppState,
+    db: AsyncSession,
+    integration: LiveIntegration,
+    buyer: CheckoutBuyer,
+    raw_lines: list[dict[str, Any]],
+    ship_to: dict[str, Any],
+    shipping_code: str,
+    po_number: str | None = None,
+) -> tuple[LocalOrder, list[LocalOrderLine]]:
+    """Quote again on the server (never trust client totals) and store the order with its lines."""
+    result = await quote(state, db, integration, buyer, raw_lines, ship_to, shipping_code)
+    if result.tax_blocked:
+        raise ErpUnavailable(result.references["taxes"])
+    chosen = next((m for m in result.shipping_methods if m.code == shipping_code), None)
+    if chosen is None or result.shipping_total is None or result.tax_total is None:
+        raise ValidationFailed(
+            "Choose one of the shipping methods offered.", fields={"shipping_code": "unknown"}
+        )
+    total = result.total
+    assert total is not None
+    order = LocalOrder(
+        store_id=buyer.store.id,
+        customer_account_id=buyer.account.id,
+        user_id=buyer.actor.user_id,
+        impersonator_admin_id=buyer.actor.impersonator_admin_id,
+        number=_order_number(),
+        status="Placed",
+        currency=result.currency,
+        po_number=(po_number or "").strip() or None,
+        ship_to={k: v for k, v in ship_to.items() if v},
+        shipping_code=chosen.code,
+        shipping_label=chosen.label,
+        shipping_source=result.shipping_source,
+        subtotal=result.subtotal,
+        shipping_total=result.shipping_total,
+        tax_total=result.tax_total,
+        tax_source=result.tax_source,
+        tax_estimated=result.tax_estimated,
+        total=total,
+        placed_at=state.clock.now(),
+    )
+    lines = [
+        LocalOrderLine(
+            line_number=index,
+            sku=line.sku,
+            name=line.name,
+            uom=line.uom,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            line_total=line.line_total,
+        )
+        for index, line in enumerate(result.lines, start=1)
+    ]
+    await repository.add_order(db, order, lines)
+    return order, lines
+
+
+async def list_local_orders(
+    db: AsyncSession, store_id: uuid.UUID, account_id: uuid.UUID, *, page: int, page_size: int
+) -> tuple[list[LocalOrder], int]:
+    return await repository.list_orders(
+        db, store_id, account_id, offset=(page - 1) * page_size, limit=page_size
+    )
+
+
+async def get_local_order(
+    db: AsyncSession, store_id: uuid.UUID, account_id: uuid.UUID, order_id: uuid.UUID
+) -> tuple[LocalOrder, list[LocalOrderLine]] | None:
+    order = await repository.get_order(db, store_id, account_id, order_id)
+    if order is None:
+        return None
+    return order, await repository.order_lines(db, order.id)

@@ -1,0 +1,228 @@
+"""Checkout pages: catalog, cart, ship-to, live shipping and tax, place order, placed order."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from erpgate.checkout import cart as cart_service
+from erpgate.checkout import catalog as catalog_service
+from erpgate.checkout import service as checkout_service
+from erpgate.errors import ErpUnavailable, Forbidden, NotFound, ValidationFailed
+from erpgate.storefront.deps import Buyer, PageBuyer, check_csrf
+from erpgate.storefront.pages import page_context
+from erpgate.storefront.service import parse_local_order_id
+from erpgate.web.db import DbSession
+from erpgate.web.pages import render
+from erpgate.web.state import get_state
+
+router = APIRouter(include_in_schema=False)
+
+ADDRESS_FIELDS = ("name", "address1", "address2", "city", "state", "zip", "country")
+Field = Annotated[str, Form(max_length=200)]
+
+
+def _back(buyer: Buyer, path: str) -> RedirectResponse:
+    return RedirectResponse(f"/store/{buyer.store.slug}/{path}", status_code=303)
+
+
+async def _cart_page(
+    request: Request, db: DbSession, buyer: Buyer, error: str | None = None, status: int = 200
+) -> Response:
+    cart = await cart_service.get_cart(db, buyer.store.id, buyer.user.id)
+    lines = []
+    if cart.lines:
+        lines = await checkout_service.price_lines(db, buyer.store.id, cart.lines)
+    subtotal = sum((line.line_total for line in lines), start=0)
+    flashes = [("error", error)] if error else []
+    context = page_context(request, buyer, lines=lines, subtotal=subtotal, flashes=flashes)
+    return render(request, "checkout/cart.html", context, status_code=status)
+
+
+@router.get("/store/{slug}/catalog")
+async def catalog(request: Request, db: DbSession, buyer: PageBuyer) -> Response:
+    buyer.require("checkout")
+    products = await catalog_service.list_products(db, buyer.store.id)
+    added = request.query_params.get("added")
+    flashes = [("ok", f"Added {added} to your cart.")] if added else []
+    context = page_context(request, buyer, products=products, flashes=flashes)
+    return render(request, "checkout/catalog.html", context)
+
+
+@router.post("/store/{slug}/cart/add")
+async def cart_add(
+    request: Request,
+    db: DbSession,
+    buyer: PageBuyer,
+    sku: Annotated[str, Form(max_length=64)] = "",
+    quantity: Annotated[str, Form(max_length=20)] = "1",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    buyer.require("checkout")
+    check_csrf(buyer, csrf_token)
+    try:
+        await cart_service.add_to_cart(db, buyer.store.id, buyer.user.id, sku, quantity)
+    except ValidationFailed as exc:
+        return await _cart_page(request, db, buyer, exc.message, 422)
+    return RedirectResponse(
+        f"/store/{buyer.store.slug}/catalog?added={sku.strip()}", status_code=303
+    )
+
+
+@router.get("/store/{slug}/cart")
+async def cart(request: Request, db: DbSession, buyer: PageBuyer) -> Response:
+    buyer.require("checkout")
+    return await _cart_page(request, db, buyer)
+
+
+@router.post("/store/{slug}/cart/update")
+async def cart_update(
+    request: Request,
+    db: DbSession,
+    buyer: PageBuyer,
+    sku: Annotated[str, Form(max_length=64)] = "",
+    quantity: Annotated[str, Form(max_length=20)] = "",
+    remove: Annotated[str, Form(max_length=10)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    buyer.require("checkout")
+    check_csrf(buyer, csrf_token)
+    try:
+        if remove:
+            await cart_service.remove_line(db, buyer.store.id, buyer.user.id, sku)
+        else:
+            await cart_service.set_quantity(db, buyer.store.id, buyer.user.id, sku, quantity)
+    except ValidationFailed as exc:
+        return await _cart_page(request, db, buyer, exc.message, 422)
+    return _back(buyer, "cart")
+
+
+async def _checkout_page(
+    request: Request,
+    db: DbSession,
+    buyer: Buyer,
+    *,
+    shipping_code: str | None = None,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    state = get_state(request)
+    cart = await cart_service.get_cart(db, buyer.store.id, buyer.user.id)
+    ship_to: dict[str, Any] = dict(cart.ship_to or {})
+    quote = None
+    address_errors = errors if errors is not None else checkout_service.check_ship_to(ship_to)
+    if not cart.lines:
+        error = error or "Your cart is empty."
+    elif not address_errors:
+        try:
+            quote = await checkout_service.quote(
+                state,
+                db,
+                buyer.integration,
+                buyer.checkout_buyer(),
+                cart.lines,
+                ship_to,
+                shipping_code,
+            )
+        except ValidationFailed as exc:
+            error = exc.message
+    context = page_context(
+        request,
+        buyer,
+        ship_to=ship_to,
+        quote=quote,
+        address_errors=address_errors if ship_to or errors is not None else {},
+        flashes=[("error", error)] if error else [],
+        cart_empty=not cart.lines,
+    )
+    return render(request, "checkout/checkout.html", context, status_code=status)
+
+
+@router.get("/store/{slug}/checkout")
+async def checkout(
+    request: Request, db: DbSession, buyer: PageBuyer, shipping: str | None = None
+) -> Response:
+    buyer.require("checkout")
+    return await _checkout_page(request, db, buyer, shipping_code=shipping)
+
+
+@router.post("/store/{slug}/checkout/address")
+async def checkout_address(
+    request: Request,
+    db: DbSession,
+    buyer: PageBuyer,
+    name: Field = "",
+    address1: Field = "",
+    address2: Field = "",
+    city: Field = "",
+    state: Field = "",
+    zip: Field = "",
+    country: Field = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    buyer.require("checkout")
+    check_csrf(buyer, csrf_token)
+    values = {"name": name, "address1": address1, "address2": address2, "city": city}
+    values |= {"state": state, "zip": zip, "country": country.strip().upper()}
+    ship_to = {k: v.strip() for k, v in values.items() if v.strip()}
+    await cart_service.set_ship_to(db, buyer.store.id, buyer.user.id, ship_to)
+    errors = checkout_service.check_ship_to(ship_to)
+    if errors:
+        return await _checkout_page(request, db, buyer, errors=errors, status=422)
+    return _back(buyer, "checkout")
+
+
+@router.post("/store/{slug}/checkout/place")
+async def checkout_place(
+    request: Request,
+    db: DbSession,
+    buyer: PageBuyer,
+    shipping_code: Annotated[str, Form(max_length=200)] = "",
+    po_number: Annotated[str, Form(max_length=64)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    buyer.require("checkout")
+    check_csrf(buyer, csrf_token)
+    cart = await cart_service.get_cart(db, buyer.store.id, buyer.user.id)
+    try:
+        order, _lines = await checkout_service.place_order(
+            get_state(request),
+            db,
+            buyer.integration,
+            buyer.checkout_buyer(),
+            cart.lines,
+            dict(cart.ship_to or {}),
+            shipping_code,
+            po_number,
+        )
+    except ValidationFailed as exc:
+        return await _checkout_page(
+            request, db, buyer, shipping_code=shipping_code or None, error=exc.message, status=422
+        )
+    except ErpUnavailable as exc:
+        message = (
+            "Tax cannot be calculated right now, so the order cannot be placed yet. "
+            f"Your cart is kept. Reference code: {exc.reference}"
+        )
+        return await _checkout_page(request, db, buyer, error=message, status=503)
+    await cart_service.empty_cart(db, buyer.store.id, buyer.user.id)
+    return _back(buyer, f"orders/placed/{order.id}")
+
+
+@router.get("/store/{slug}/orders/placed/{order_id}")
+async def placed_order(
+    request: Request, db: DbSession, buyer: PageBuyer, order_id: str
+) -> Response:
+    if not (buyer.may("checkout") or buyer.may("orders")):
+        raise Forbidden("Your account does not have access to orders.")
+    found = await checkout_service.get_local_order(
+        db, buyer.store.id, buyer.account.id, parse_local_order_id(order_id)
+    )
+    if found is None:
+        raise NotFound("We could not find that order in your account.")
+    order, lines = found
+    context = page_context(request, buyer, order=order, lines=lines)
+    return render(request, "checkout/placed.html", context)

@@ -1,0 +1,106 @@
+"""Every query of the storefront domain: cached ERP answers, API keys, buyer look-ups."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.models.admin_user import AdminUser
+from erpgate.models.api_key import ApiKey
+from erpgate.models.erp_answer_cache import ErpAnswerCache
+from erpgate.models.user import User
+
+
+async def get_cached_answer(
+    db: AsyncSession, store_id: uuid.UUID, customer_code: str, endpoint: str, digest: str
+) -> ErpAnswerCache | None:
+    result = await db.execute(
+        select(ErpAnswerCache).where(
+            ErpAnswerCache.store_id == store_id,
+            ErpAnswerCache.customer_code == customer_code,
+            ErpAnswerCache.endpoint == endpoint,
+            ErpAnswerCache.request_digest == digest,
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def save_answer(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    customer_code: str,
+    endpoint: str,
+    digest: str,
+    answer: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Upsert by trying the UPDATE first (the common case once warm), then an INSERT."""
+    result = await db.execute(
+        update(ErpAnswerCache)
+        .where(
+            ErpAnswerCache.store_id == store_id,
+            ErpAnswerCache.customer_code == customer_code,
+            ErpAnswerCache.endpoint == endpoint,
+            ErpAnswerCache.request_digest == digest,
+        )
+        .values(answer=answer, fetched_at=now)
+    )
+    if int(result.rowcount or 0):  # type: ignore[attr-defined]
+        return
+    try:
+        # A savepoint: two requests racing to insert the same key must not fail the page.
+        async with db.begin_nested():
+            db.add(
+                ErpAnswerCache(
+                    store_id=store_id,
+                    customer_code=customer_code,
+                    endpoint=endpoint,
+                    request_digest=digest,
+                    answer=answer,
+                    fetched_at=now,
+                )
+            )
+    except IntegrityError:
+        pass
+
+
+async def users_by_email(db: AsyncSession, email: str) -> list[User]:
+    result = await db.execute(select(User).where(User.email == email))
+    return list(result.scalars())
+
+
+async def admin_email(db: AsyncSession, admin_id: uuid.UUID) -> str | None:
+    result = await db.execute(select(AdminUser.email).where(AdminUser.id == admin_id))
+    return result.scalar_one_or_none()
+
+
+async def add_api_key(db: AsyncSession, key: ApiKey) -> ApiKey:
+    db.add(key)
+    await db.flush()
+    return key
+
+
+async def find_api_key(db: AsyncSession, digest: str) -> ApiKey | None:
+    result = await db.execute(
+        select(ApiKey).where(ApiKey.key_digest == digest, ApiKey.revoked_at.is_(None))
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_api_key(db: AsyncSession, store_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey | None:
+    result = await db.execute(
+        select(ApiKey).where(ApiKey.id == key_id, ApiKey.store_id == store_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def list_api_keys(db: AsyncSession, store_id: uuid.UUID) -> list[ApiKey]:
+    result = await db.execute(
+        select(ApiKey).where(ApiKey.store_id == store_id).order_by(ApiKey.created_at.desc())
+    )
+    return list(result.scalars())

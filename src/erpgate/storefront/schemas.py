@@ -1,0 +1,105 @@
+"""Storefront in and out shapes: list filters (validated before any ERP call) and API answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from erpgate.erp.contract import (
+    Balance,
+    InvoiceDetail,
+    InvoiceSummary,
+    OrderDetail,
+    OrderSummary,
+)
+
+MAX_PAGE = 10_000
+MAX_PAGE_SIZE = 100
+
+
+class ListQuery(BaseModel):
+    """Filters of the orders and invoices lists."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
+    search: str | None = Field(default=None, max_length=100, description="Order or PO number")
+    status: str | None = Field(default=None, max_length=40)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @field_validator("search", "status", "date_from", "date_to", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("date_to")
+    @classmethod
+    def _not_before_from(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("date_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError("must not be before date_from")
+        return value
+
+
+class InvoiceQuery(ListQuery):
+    status: Literal["open", "paid", "all"] | None = Field(
+        default=None, description="open, paid or all (default)"
+    )
+
+
+class PageOut(BaseModel):
+    page: int
+    page_size: int
+    total: int | None = Field(description="All matching rows, when the ERP says")
+    has_next: bool
+
+
+class OrdersPage(BaseModel):
+    data: list[OrderSummary]
+    page: PageOut
+    source: Literal["erp", "local"] = Field(description="local: orders placed in this store")
+    stale_as_of: dt.datetime | None = None
+
+
+class OrderOut(BaseModel):
+    data: OrderDetail
+    stale_as_of: dt.datetime | None = None
+
+
+class InvoicesPage(BaseModel):
+    data: list[InvoiceSummary]
+    page: PageOut
+    stale_as_of: dt.datetime | None = None
+
+
+class InvoiceOut(BaseModel):
+    data: InvoiceDetail
+    stale_as_of: dt.datetime | None = None
+
+
+class BalanceOut(BaseModel):
+    data: Balance
+    stale_as_of: dt.datetime | None = None
+
+
+class LoginIn(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+    store: str | None = Field(default=None, max_length=64, description="Store slug")
+
+
+class MeOut(BaseModel):
+    user_id: str
+    email: str
+    name: str
+    store: str
+    customer_account: str
+    customer_code: str
+    permissions: list[str]
+    modules: list[str]
+    csrf_token: str
+    impersonated_by: str | None = None

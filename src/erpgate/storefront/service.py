@@ -1,0 +1,255 @@
+"""Storefront reads: orders, invoices and balance for the signed-in buyer's own account.
+
+Each function checks the buyer's permission before anything else, so a refused buyer never
+causes an ERP call; requests are built from the contract models with the buyer's own codes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.checkout import service as checkout_service
+from erpgate.erp.contract import (
+    Balance,
+    BalanceRequest,
+    BalanceResponse,
+    InvoiceDetail,
+    InvoiceRequest,
+    InvoiceResponse,
+    InvoicesListRequest,
+    InvoicesListResponse,
+    InvoiceSummary,
+    OrderDetail,
+    OrderRequest,
+    OrderResponse,
+    OrdersListRequest,
+    OrdersListResponse,
+    OrderSummary,
+    PageMeta,
+)
+from erpgate.erp.endpoints import Endpoint
+from erpgate.errors import NotFound
+from erpgate.storefront.deps import Buyer
+from erpgate.storefront.erp_reads import read_erp
+from erpgate.storefront.schemas import InvoiceQuery, ListQuery, PageOut
+from erpgate.web.state import AppState
+
+RowT = TypeVar("RowT")
+ValueT = TypeVar("ValueT")
+
+MODULES = (
+    ("orders", "orders", Endpoint.ORDERS),
+    ("invoices", "invoices", Endpoint.INVOICES),
+    ("balance", "balance", Endpoint.BALANCE),
+    ("catalog", "checkout", None),
+)
+
+
+def pager(query: ListQuery, rows: int, meta: PageMeta | None) -> PageOut:
+    """Next page from `total`, else `has_more`, else 'the page came back full'."""
+    total = meta.total if meta else None
+    if total is not None:
+        has_next = query.page * query.page_size < total
+    elif meta is not None and meta.has_more is not None:
+        has_next = meta.has_more
+    else:
+        has_next = rows >= query.page_size
+    return PageOut(page=query.page, page_size=query.page_size, total=total, has_next=has_next)
+
+
+def modules(buyer: Buyer) -> list[str]:
+    """The features this buyer sees: allowed by permission and switched on by a configured URL."""
+    shown = []
+    for name, permission, endpoint in MODULES:
+        # Orders stay on without an Orders URL: the buyer then sees orders placed here.
+        if (
+            endpoint is not None
+            and endpoint != Endpoint.ORDERS
+            and not buyer.integration.is_enabled(endpoint)
+        ):
+            continue
+        if buyer.may(permission):
+            shown.append(name)
+    return shown
+
+
+@dataclass
+class Listing(Generic[RowT]):
+    rows: list[RowT]
+    page: PageOut
+    source: str = "erp"
+    stale_as_of: datetime | None = None
+    reference: str | None = None
+    detail_links: bool = True
+
+
+async def list_orders(
+    state: AppState, db: AsyncSession, buyer: Buyer, query: ListQuery
+) -> Listing[OrderSummary]:
+    buyer.require("orders")
+    if not buyer.integration.is_enabled(Endpoint.ORDERS):
+        return await _local_orders(db, buyer, query)
+    request = OrdersListRequest(
+        customer_code=buyer.account.customer_code,
+        seller_reference=buyer.account.seller_reference,
+        page=query.page,
+        page_size=query.page_size,
+        search=query.search,
+        status=query.status,
+        date_from=query.date_from,
+        date_to=query.date_to,
+    )
+    answer = await read_erp(state, db, buyer, Endpoint.ORDERS, request, OrdersListResponse)
+    rows = answer.value.data
+    return Listing(
+        rows=rows,
+        page=pager(query, len(rows), answer.value.meta),
+        stale_as_of=answer.stale_as_of,
+        reference=answer.reference,
+        detail_links=buyer.integration.is_enabled(Endpoint.ORDER),
+    )
+
+
+async def _local_orders(db: AsyncSession, buyer: Buyer, query: ListQuery) -> Listing[OrderSummary]:
+    orders, total = await checkout_service.list_local_orders(
+        db, buyer.store.id, buyer.account.id, page=query.page, page_size=query.page_size
+    )
+    rows = [
+        OrderSummary(
+            order_id=str(order.id),
+            order_number=order.number,
+            date=order.placed_at.date(),
+            status=order.status,
+            po_number=order.po_number,
+            currency=order.currency,
+            total=order.total,
+            ship_to_name=str(order.ship_to.get("name") or "") or None,
+        )
+        for order in orders
+    ]
+    return Listing(
+        rows=rows,
+        page=pager(query, len(rows), PageMeta(total=total)),
+        source="local",
+    )
+
+
+@dataclass
+class Detail(Generic[ValueT]):
+    value: ValueT
+    stale_as_of: datetime | None = None
+    reference: str | None = None
+
+
+async def get_order(
+    state: AppState, db: AsyncSession, buyer: Buyer, order_id: str
+) -> Detail[OrderDetail]:
+    buyer.require("orders")
+    if not buyer.integration.is_enabled(Endpoint.ORDER) or not order_id.strip():
+        raise NotFound("We could not find that order in your account.")
+    request = OrderRequest(
+        customer_code=buyer.account.customer_code,
+        seller_reference=buyer.account.seller_reference,
+        order_id=order_id,
+    )
+    answer = await read_erp(state, db, buyer, Endpoint.ORDER, request, OrderResponse)
+    if answer.value.data is None:
+        raise NotFound("We could not find that order in your account.")
+    return Detail(answer.value.data, answer.stale_as_of, answer.reference)
+
+
+async def list_invoices(
+    state: AppState, db: AsyncSession, buyer: Buyer, query: InvoiceQuery
+) -> Listing[InvoiceSummary]:
+    buyer.require("invoices")
+    if not buyer.integration.is_enabled(Endpoint.INVOICES):
+        raise NotFound("Invoices are not available in this store.")
+    request = InvoicesListRequest(
+        customer_code=buyer.account.customer_code,
+        seller_reference=buyer.account.seller_reference,
+        page=query.page,
+        page_size=query.page_size,
+        search=query.search,
+        status=None if query.status in (None, "all") else query.status,
+        date_from=query.date_from,
+        date_to=query.date_to,
+    )
+    answer = await read_erp(state, db, buyer, Endpoint.INVOICES, request, InvoicesListResponse)
+    rows = answer.value.data
+    return Listing(
+        rows=rows,
+        page=pager(query, len(rows), answer.value.meta),
+        stale_as_of=answer.stale_as_of,
+        reference=answer.reference,
+        detail_links=buyer.integration.is_enabled(Endpoint.INVOICE),
+    )
+
+
+async def get_invoice(
+    state: AppState, db: AsyncSession, buyer: Buyer, invoice_id: str
+) -> Detail[InvoiceDetail]:
+    buyer.require("invoices")
+    if not buyer.integration.is_enabled(Endpoint.INVOICE) or not invoice_id.strip():
+        raise NotFound("We could not find that invoice in your account.")
+    request = InvoiceRequest(
+        customer_code=buyer.account.customer_code,
+        seller_reference=buyer.account.seller_reference,
+        invoice_id=invoice_id,
+    )
+    answer = await read_erp(state, db, buyer, Endpoint.INVOICE, request, InvoiceResponse)
+    if answer.value.data is None:
+        raise NotFound("We could not find that invoice in your account.")
+    return Detail(answer.value.data, answer.stale_as_of, answer.reference)
+
+
+async def get_balance(state: AppState, db: AsyncSession, buyer: Buyer) -> Detail[Balance]:
+    buyer.require("balance")
+    if not buyer.integration.is_enabled(Endpoint.BALANCE):
+        raise NotFound("The account balance is not available in this store.")
+    request = BalanceRequest(
+        customer_code=buyer.account.customer_code,
+        seller_reference=buyer.account.seller_reference,
+    )
+    answer = await read_erp(state, db, buyer, Endpoint.BALANCE, request, BalanceResponse)
+    return Detail(answer.value.data, answer.stale_as_of, answer.reference)
+
+
+@dataclass(frozen=True)
+class AgingBar:
+    label: str
+    amount: Decimal
+    percent: int  # width of the bar, relative to the largest bucket
+    negative: bool
+
+
+@dataclass
+class AgingChart:
+    bars: list[AgingBar] = field(default_factory=list)
+
+
+def aging_chart(balance: Balance) -> AgingChart:
+    """Bars sized against the largest absolute bucket; credits (negative) drawn apart."""
+    largest = max((abs(b.amount) for b in balance.aging), default=Decimal(0))
+    bars = [
+        AgingBar(
+            label=b.label,
+            amount=b.amount,
+            percent=int(abs(b.amount) * 100 / largest) if largest else 0,
+            negative=b.amount < 0,
+        )
+        for b in balance.aging
+    ]
+    return AgingChart(bars)
+
+
+def parse_local_order_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("We could not find that order in your account.") from None

@@ -1,0 +1,137 @@
+"""A buyer's screens in headless Chromium against the real app and mock ERP processes.
+
+Run on their own: ``pytest -m browser tests/storefront``. Screenshots go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.plugins.live_server import LiveServer
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ERP_WORDS = ("ORA-00942", "Internal Server Error", "ErpServer", "Injected")
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page: Page, live_server: LiveServer, email: str, password: str) -> None:
+    page.goto(f"{live_server.base_url}/store/demo/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_buyer_browses_orders_invoices_balance_and_checks_out(
+    page: Page, live_server: LiveServer
+) -> None:
+    sign_in(page, live_server, "buyer@example.com", "demo-buyer")
+
+    page.get_by_role("link", name="Orders", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Your orders")).to_be_visible()
+    page.get_by_label("Status").fill("Shipped")
+    page.get_by_label("Per page").select_option("10")
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"status=Shipped"))
+    page.get_by_role("link", name="Next page").click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.get_by_text(re.compile(r"^Page 2 of \d+"))).to_be_visible()
+    statuses = page.locator('td[data-label="Status"]').all_inner_texts()
+    assert statuses and set(statuses) == {"Shipped"}
+    shot(page, "orders")
+
+    page.locator('td[data-label="Order"] a').first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Order SO-")
+    expect(page.get_by_role("heading", name="Shipments")).to_be_visible()
+    shot(page, "order-detail")
+
+    page.get_by_role("link", name="Invoices", exact=True).first.click()
+    page.get_by_label("Status").select_option("open")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator('td[data-label="Status"]').first).to_have_text("Open")
+    shot(page, "invoices")
+    page.locator('td[data-label="Invoice"] a').first.click()
+    expect(page.get_by_role("heading", name="Payments applied")).to_be_visible()
+
+    page.get_by_role("link", name="Balance", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Aging")).to_be_visible()
+    expect(page.locator(".bar").first).to_be_visible()
+    shot(page, "balance")
+
+    page.get_by_role("link", name="Catalog", exact=True).first.click()
+    page.get_by_label("Quantity of 5620").fill("4")
+    page.locator("tr", has_text="5620").get_by_role("button", name="Add").click()
+    expect(page.get_by_text("Added 5620 to your cart.")).to_be_visible()
+    page.get_by_role("link", name="Go to cart").click()
+    page.get_by_role("link", name="Check out").click()
+    page.get_by_label("Name").fill("ACME Warehouse 3")
+    page.get_by_label("Street address (required)").fill("1200 Front St")
+    page.get_by_label("City (required)").fill("Toledo")
+    page.get_by_label("State / region").fill("OH")
+    page.get_by_label("Postcode (required)").fill("43605")
+    page.get_by_label("Country (2 letters) (required)").fill("US")
+    page.get_by_role("button", name="Save address and get shipping and tax").click()
+    expect(page.get_by_role("heading", name="Order summary")).to_be_visible()
+    expect(page.get_by_role("group", name="Shipping method")).to_be_visible()
+    shot(page, "checkout")
+    page.get_by_label("Your PO number (optional)").fill("PO-BROWSER-1")
+    page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_text("Thank you — your order was placed")).to_be_visible()
+    expect(page.get_by_text("PO number: PO-BROWSER-1")).to_be_visible()
+    shot(page, "placed-order")
+
+
+def test_every_page_stays_calm_when_the_erp_fails(page: Page, erp_faults: LiveServer) -> None:
+    sign_in(page, erp_faults, "buyer@example.com", "demo-buyer")
+    erp_faults.set_fault("*", "html_error", status=500)
+    base = f"{erp_faults.base_url}/store/demo"
+    # Requests nobody made before, so no last good answer can stand in for the calm page.
+    for path in (
+        "/orders?search=calm-check",
+        "/orders/SO-CALM-1",
+        "/invoices?search=calm-check",
+        "/invoices/INV-CALM-1",
+    ):
+        page.goto(base + path)
+        expect(page.get_by_text("This information is not available right now.")).to_be_visible()
+        expect(page.locator("code.reference")).to_have_text(re.compile(r"^[0-9a-f]{32}$"))
+        content = page.content()
+        assert not any(word in content for word in ERP_WORDS), path
+    shot(page, "calm-error")
+
+    # The balance has one request only: it is calm, or the last good answer "as of" a time.
+    page.goto(base + "/balance")
+    expect(page.locator("code.reference")).to_have_text(re.compile(r"^[0-9a-f]{32}$"))
+    assert not any(word in page.content() for word in ERP_WORDS)
+
+    # Checkout still works: built-in shipping methods and the estimated tax.
+    page.goto(base + "/catalog")
+    page.locator("tr", has_text="TST03").get_by_role("button", name="Add").click()
+    page.goto(base + "/checkout")
+    if page.get_by_role("heading", name="Order summary").count() == 0:
+        page.get_by_label("Street address (required)").fill("12 Main St")
+        page.get_by_label("City (required)").fill("Gibsonburg")
+        page.get_by_label("Postcode (required)").fill("43431")
+        page.get_by_label("Country (2 letters) (required)").fill("US")
+        page.get_by_role("button", name="Save address and get shipping and tax").click()
+    expect(page.get_by_text("Live shipping rates are not available right now")).to_be_visible()
+    expect(page.get_by_text("Tax estimated")).to_be_visible()
+    assert not any(word in page.content() for word in ERP_WORDS)
+
+
+def test_phone_sized_orders_page_stacks_the_table(page: Page, live_server: LiveServer) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "buyer@example.com", "demo-buyer")
+    page.goto(f"{live_server.base_url}/store/demo/orders")
+    expect(page.locator("table.responsive thead")).to_be_hidden()
+    shot(page, "orders-phone")

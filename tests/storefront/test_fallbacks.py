@@ -1,0 +1,83 @@
+"""ERP failures: calm 503 with the reference code, or the last good answer with stale_as_of."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.kit.clock import Clock
+from erpgate.mock_erp.server import MockErpHandle
+from erpgate.models.integration import Integration
+from tests.storefront.conftest import Shop
+
+
+@pytest.mark.parametrize(
+    ("path", "endpoint"),
+    [
+        ("/api/v1/storefront/orders", "orders"),
+        ("/api/v1/storefront/orders/SO-1", "order"),
+        ("/api/v1/storefront/invoices", "invoices"),
+        ("/api/v1/storefront/invoices/INV-1", "invoice"),
+        ("/api/v1/storefront/balance", "balance"),
+    ],
+)
+async def test_erp_failure_is_503_with_only_the_reference(
+    buyer_client: httpx.AsyncClient,
+    mock_erp: MockErpHandle,
+    shop: Shop,
+    path: str,
+    endpoint: str,
+) -> None:
+    mock_erp.set_fault(endpoint, "html_error", status=500)
+    response = await buyer_client.get(path)
+    assert response.status_code == 503
+    [call] = shop.recorder.calls
+    assert response.json() == {"error": "erp_unavailable", "reference": call.trace_id}
+    assert call.outcome == "error"
+
+
+async def test_last_good_answer_is_served_stale_during_an_outage(
+    buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle, clock: Clock
+) -> None:
+    fresh = (await buyer_client.get("/api/v1/storefront/balance")).json()
+    assert "stale_as_of" not in fresh
+    fetched = clock.now()
+    clock.freeze(fetched)
+    clock.advance(hours=2)
+    mock_erp.set_fault("balance", "status", status=500)
+    stale = (await buyer_client.get("/api/v1/storefront/balance")).json()
+    assert stale["data"] == fresh["data"]
+    assert stale["stale_as_of"][:16] == fetched.isoformat()[:16]
+
+
+async def test_stale_answer_older_than_the_max_age_is_not_used(
+    buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle, clock: Clock, db: AsyncSession
+) -> None:
+    await db.execute(update(Integration).values(stale_max_age_seconds=3600))
+    await db.commit()
+    assert (await buyer_client.get("/api/v1/storefront/orders")).status_code == 200
+    clock.freeze(clock.now())
+    clock.advance(seconds=3601)
+    mock_erp.set_fault("orders", "status", status=500)
+    response = await buyer_client.get("/api/v1/storefront/orders")
+    assert response.status_code == 503
+
+
+async def test_stale_answer_belongs_to_the_same_request(
+    buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle
+) -> None:
+    assert (await buyer_client.get("/api/v1/storefront/orders?page=1")).status_code == 200
+    mock_erp.set_fault("orders", "status", status=500)
+    assert (await buyer_client.get("/api/v1/storefront/orders?page=2")).status_code == 503
+    assert "stale_as_of" in (await buyer_client.get("/api/v1/storefront/orders?page=1")).json()
+
+
+async def test_cross_customer_answer_is_never_shown(
+    buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle
+) -> None:
+    mock_erp.set_fault("balance", "cross_customer")
+    response = await buyer_client.get("/api/v1/storefront/balance")
+    assert response.status_code == 503
+    assert set(response.json()) == {"error", "reference"}
