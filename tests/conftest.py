@@ -70,7 +70,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         allowed_private_hosts=["127.0.0.1", "localhost"],
         mail_dir=tmp_path / "mail",
-        state_dir=tmp_path,
         public_url="http://testserver",
     )
 

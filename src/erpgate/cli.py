@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -82,7 +81,6 @@ def demo(port: int, erp_port: int) -> None:
     """Start the mock ERP and the app on the embedded defaults, seeded with demo data."""
     from erpgate.demo import run_demo
 
-    os.environ.setdefault("ERPGATE_STATE_DIR", "./var")
     run_demo(port=port, erp_port=erp_port)
 
 

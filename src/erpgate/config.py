@@ -38,7 +38,6 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
     public_url: str = "http://127.0.0.1:8000"
-    state_dir: Path = Path("./var")
 
     # ERP client
     erp_response_cap_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)

@@ -126,7 +126,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "ERPGATE_DATABASE_URL": database_url,
         "ERPGATE_ALLOWED_PRIVATE_HOSTS": "127.0.0.1,localhost",
         "ERPGATE_MAIL_DIR": str(workdir / "mail"),
-        "ERPGATE_STATE_DIR": str(workdir),
         "ERPGATE_PUBLIC_URL": f"http://127.0.0.1:{app_port}",
     }
     cli = [sys.executable, "-m", "erpgate.cli"]
