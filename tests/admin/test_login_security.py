@@ -12,6 +12,7 @@ from erpgate.kit.clock import Clock
 from erpgate.models.audit_log import AuditLog
 from erpgate.models.login_attempt import LoginAttempt
 from tests.admin.conftest import PASSWORD, World, sign_in
+from tests.auth.helpers import login_form_token
 
 
 async def _fail(client: httpx.AsyncClient, email: str) -> httpx.Response:
@@ -67,12 +68,15 @@ async def test_twenty_failures_from_one_address_block_that_address(
 async def test_login_form_shows_the_limit_as_a_page(
     world: World, client: httpx.AsyncClient
 ) -> None:
+    token = await login_form_token(client, "/admin/login")
     for _ in range(5):
         await client.post(
-            "/admin/login", data={"email": "owner@alpha.example", "password": "nope-nope"}
+            "/admin/login",
+            data={"email": "owner@alpha.example", "password": "nope-nope", "login_csrf": token},
         )
     page = await client.post(
-        "/admin/login", data={"email": "owner@alpha.example", "password": PASSWORD}
+        "/admin/login",
+        data={"email": "owner@alpha.example", "password": PASSWORD, "login_csrf": token},
     )
     assert page.status_code == 429
     assert "Too many failed sign-ins for this account." in page.text

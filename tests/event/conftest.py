@@ -1,19 +1,15 @@
-"""A live server for the browser tests (tests/plugins/live_server.py did not exist yet).
-
-`erpgate demo` in a subprocess on free ports: a fresh SQLite file, the mock ERP, demo data (admin
-admin@example.com / demo-admin). One event and its related request are then written straight into
-the database so the pages have something to show and replay.
+"""The events pages' browser tests run on the shared live server (tests/plugins/live_server.py:
+the app, the mock ERP and the demo data, admin admin@example.com / demo-admin). One event and its
+related request are written straight into its database so the pages have something to show and
+replay.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.plugins.mail import free_port
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+from tests.plugins.live_server import LiveServer
 
 
 @dataclass
@@ -33,18 +27,7 @@ class LiveSite:
     request_id: str
 
 
-def _wait(url: str, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (loopback test server)
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
-async def _seed_event(database_url: str, erp_port: int) -> tuple[str, str]:
+async def _seed_event(database_url: str, orders_url: str) -> tuple[str, str]:
     from sqlalchemy import select
 
     from erpgate.db.engine import create_engine, create_session_factory, transaction
@@ -79,7 +62,7 @@ async def _seed_event(database_url: str, erp_port: int) -> tuple[str, str]:
                 store_id=store.id,
                 endpoint="orders",
                 method="POST",
-                url=f"http://127.0.0.1:{erp_port}/erp/orders",
+                url=orders_url,
                 started_at=now,
                 duration_ms=10.0,
                 request_headers=[("Content-Type", "application/json"), ("Authorization", "••••")],
@@ -96,46 +79,21 @@ async def _seed_event(database_url: str, erp_port: int) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
-    root = tmp_path_factory.mktemp("live")
-    port, erp_port = free_port(), free_port()
-    database_url = f"sqlite+aiosqlite:///{root / 'live.db'}"
-    env = dict(
-        os.environ,
-        ERPGATE_DATABASE_URL=database_url,
-        ERPGATE_MAIL_DIR=str(root / "mail"),
-        ERPGATE_STATE_DIR=str(root),
-        ERPGATE_PUBLIC_URL=f"http://127.0.0.1:{port}",
+def live_site(live_server: LiveServer) -> LiveSite:
+    """The shared live server with one seeded event; seeded in a fresh interpreter, because the
+    sync Playwright of this process may already be running an event loop."""
+    script = (
+        "import asyncio, json, sys\n"
+        "from tests.event.conftest import _seed_event\n"
+        "print(json.dumps(asyncio.run(_seed_event(sys.argv[1], sys.argv[2]))))\n"
     )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "erpgate.cli",
-            "demo",
-            "--port",
-            str(port),
-            "--erp-port",
-            str(erp_port),
-        ],
-        env=env,
+    done = subprocess.run(
+        [sys.executable, "-c", script, live_server.database_url, live_server.erp_urls["orders"]],
         cwd=str(Path(__file__).resolve().parents[2]),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ERPGATE_DATABASE_URL": live_server.database_url},
+        check=True,
+        capture_output=True,
+        text=True,
     )
-    try:
-        _wait(f"http://127.0.0.1:{port}/healthz")
-        event_id, request_id = asyncio.run(_seed_event(database_url, erp_port))
-        yield LiveSite(f"http://127.0.0.1:{port}", event_id, request_id)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": CHROMIUM_ARGS,
-    }
+    event_id, request_id = json.loads(done.stdout.strip().splitlines()[-1])
+    return LiveSite(live_server.base_url, event_id, request_id)

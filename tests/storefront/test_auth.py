@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.auth.cookies import BUYER_COOKIE
 from erpgate.storefront import api_keys
+from tests.auth.helpers import login_form_token
 from tests.storefront.conftest import BUYER, OTHER, VIEWER, Shop, login
 
 
@@ -77,9 +78,15 @@ async def test_page_without_session_redirects_to_the_store_login(
 async def test_login_form_signs_in_and_redirects_inside_the_store(
     client: httpx.AsyncClient, shop: Shop
 ) -> None:
+    token = await login_form_token(client, "/store/demo/login")
     response = await client.post(
         "/store/demo/login",
-        data={"email": BUYER[0], "password": BUYER[1], "next": "https://evil.example/"},
+        data={
+            "email": BUYER[0],
+            "password": BUYER[1],
+            "next": "https://evil.example/",
+            "login_csrf": token,
+        },
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/store/demo/"

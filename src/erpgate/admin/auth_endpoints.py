@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from erpgate.admin import accounts, audit, login_limits
+from erpgate.admin import accounts, audit
 from erpgate.admin.deps import (
     CSRF_HEADER,
     AdminPrincipal,
@@ -18,6 +18,14 @@ from erpgate.admin.deps import (
 )
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import ADMIN_COOKIE, clear_session_cookie, set_session_cookie
+from erpgate.auth.login_csrf import (
+    LOGIN_CSRF_FIELD,
+    check_login_csrf,
+    login_csrf_token,
+    set_login_csrf_cookie,
+)
+from erpgate.auth.login_guard import limited_sign_in
+from erpgate.auth.login_limits import LoginKey
 from erpgate.errors import TooManyRequests, Unauthorized
 from erpgate.models.admin_user import AdminUser
 from erpgate.web.db import DbSession
@@ -41,20 +49,11 @@ class AdminMe(BaseModel):
     csrf_token: str
 
 
-def client_address(request: Request) -> str:
-    # uvicorn's proxy-headers handling (when enabled) has already put the real client here.
-    return request.client.host if request.client else "unknown"
-
-
 async def _authenticate(request: Request, db: DbSession, email: str, password: str) -> AdminUser:
     """Check the rate limits, then the password; every attempt is counted in the database."""
-    state = get_state(request)
-    now = state.clock.now()
-    address = client_address(request)
-    await login_limits.check_allowed(db, email=email, address=address, now=now)
-    admin = await accounts.authenticate(db, email, password)
-    await login_limits.record_attempt(
-        state.session_factory, email=email, address=address, succeeded=admin is not None, now=now
+    key = LoginKey(kind="admin", store_id=None, email=email)
+    admin = await limited_sign_in(
+        request, db, key, lambda: accounts.authenticate(db, email, password)
     )
     if admin is None:
         raise Unauthorized("Wrong e-mail or password.")
@@ -129,9 +128,22 @@ async def api_logout(request: Request, db: DbSession, response: Response) -> Non
     await _end_current(request, db, response)
 
 
+def _login_page(request: Request, context: dict[str, object], status_code: int = 200) -> Response:
+    """The sign-in page, carrying the login-CSRF token in its hidden field and in its cookie."""
+    token = login_csrf_token(request)
+    response = render(
+        request,
+        "admin/login.html",
+        {**context, "login_csrf": token, "login_csrf_field": LOGIN_CSRF_FIELD},
+        status_code=status_code,
+    )
+    set_login_csrf_cookie(response, token, secure=get_state(request).settings.secure_cookies)
+    return response
+
+
 @router.get("/admin/login", include_in_schema=False)
 async def login_page(request: Request, next: str = "/admin") -> Response:
-    return render(request, "admin/login.html", {"next": _safe_next(next)})
+    return _login_page(request, {"next": _safe_next(next)})
 
 
 def _safe_next(target: str) -> str:
@@ -146,13 +158,14 @@ async def login_form(
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/admin",
+    login_csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
+    check_login_csrf(request, login_csrf)
     try:
         admin = await _authenticate(request, db, email, password)
     except (Unauthorized, TooManyRequests) as exc:
-        return render(
+        return _login_page(
             request,
-            "admin/login.html",
             {"error": exc.message, "email": email, "next": _safe_next(next)},
             status_code=exc.status_code,
         )

@@ -11,9 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE, clear_session_cookie, set_session_cookie
+from erpgate.auth.login_csrf import (
+    LOGIN_CSRF_FIELD,
+    check_login_csrf,
+    login_csrf_token,
+    set_login_csrf_cookie,
+)
+from erpgate.auth.login_guard import limited_sign_in
+from erpgate.auth.login_limits import LoginKey
 from erpgate.auth.passwords import verify_password
 from erpgate.customer import service as customer_service
-from erpgate.errors import Unauthorized
+from erpgate.errors import TooManyRequests, Unauthorized
 from erpgate.models.store import Store
 from erpgate.models.user import User
 from erpgate.store import service as store_service
@@ -52,6 +60,22 @@ async def authenticate(
     if not verify_password(user.password_hash, password) or not user.is_active:
         return None
     return (store or await store_service.get_store(db, user.store_id)), user
+
+
+async def limited_authenticate(
+    request: Request, db: AsyncSession, email: str, password: str, store: Store | None
+) -> tuple[Store, User] | None:
+    """``authenticate`` under the sign-in limits (429 when locked out); every attempt is counted.
+
+    The account is the e-mail within its store; without a store, the only store where that
+    e-mail is a buyer, so a store-less sign-in shares the count with the store's own page.
+    """
+    if store is None:
+        candidates = await repository.users_by_email(db, email.strip().lower())
+        if len(candidates) == 1:
+            store = await store_service.get_store(db, candidates[0].store_id)
+    key = LoginKey(kind="buyer", store_id=store.id if store else None, email=email)
+    return await limited_sign_in(request, db, key, lambda: authenticate(db, email, password, store))
 
 
 async def _sign_in(request: Request, db: AsyncSession, user: User, response: Response) -> str:
@@ -109,7 +133,7 @@ async def api_login(body: LoginIn, request: Request, db: DbSession, response: Re
     store = await store_service.find_store_by_slug(db, body.store.strip()) if body.store else None
     if body.store and store is None:
         raise Unauthorized(WRONG)
-    found = await authenticate(db, body.email, body.password, store)
+    found = await limited_authenticate(request, db, body.email, body.password, store)
     if found is None:
         raise Unauthorized(WRONG)
     csrf = await _sign_in(request, db, found[1], response)
@@ -136,14 +160,23 @@ def _safe_next(target: str, slug: str) -> str:
     return target if target.startswith(prefix) and "//" not in target else prefix
 
 
+def _login_page(request: Request, context: dict[str, object], status_code: int = 200) -> Response:
+    """The sign-in page, carrying the login-CSRF token in its hidden field and in its cookie."""
+    token = login_csrf_token(request)
+    response = render(
+        request,
+        "storefront/login.html",
+        {**context, "login_csrf": token, "login_csrf_field": LOGIN_CSRF_FIELD},
+        status_code=status_code,
+    )
+    set_login_csrf_cookie(response, token, secure=get_state(request).settings.secure_cookies)
+    return response
+
+
 @router.get("/store/{slug}/login", include_in_schema=False)
 async def login_page(request: Request, db: DbSession, slug: str, next: str = "") -> Response:
     store = await store_by_slug(db, slug)
-    return render(
-        request,
-        "storefront/login.html",
-        {"store": store, "next": _safe_next(next, slug)},
-    )
+    return _login_page(request, {"store": store, "next": _safe_next(next, slug)})
 
 
 @router.post("/store/{slug}/login", include_in_schema=False)
@@ -154,16 +187,17 @@ async def login_form(
     email: Annotated[str, Form(max_length=320)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
+    login_csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
+    check_login_csrf(request, login_csrf)
     store = await store_by_slug(db, slug)
-    found = await authenticate(db, email, password, store)
+    context: dict[str, object] = {"store": store, "email": email, "next": _safe_next(next, slug)}
+    try:
+        found = await limited_authenticate(request, db, email, password, store)
+    except TooManyRequests as exc:
+        return _login_page(request, {**context, "error": exc.message}, status_code=429)
     if found is None:
-        return render(
-            request,
-            "storefront/login.html",
-            {"store": store, "error": WRONG, "email": email, "next": _safe_next(next, slug)},
-            status_code=401,
-        )
+        return _login_page(request, {**context, "error": WRONG}, status_code=401)
     response = RedirectResponse(_safe_next(next, slug), status_code=303)
     await _sign_in(request, db, found[1], response)
     return response

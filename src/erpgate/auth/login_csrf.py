@@ -1,0 +1,51 @@
+"""Login CSRF: a double-submit token on the sign-in forms.
+
+Before anyone is signed in there is no session to hold a CSRF token, so a hostile page could post
+the sign-in form with the attacker's own credentials and sign the victim in as the attacker.
+The sign-in page therefore sets a random value in a short-lived ``SameSite=Strict`` cookie and
+repeats it in a hidden field; the post must carry both, equal. A cross-site page can neither read
+the cookie nor make the browser send it. The JSON sign-in APIs need none of this: they accept
+only ``application/json`` bodies, which a cross-site form cannot send without a CORS preflight.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import Request, Response
+
+from erpgate.errors import Forbidden
+from erpgate.kit.crypto import constant_time_equals
+from erpgate.kit.ids import new_token
+
+LOGIN_CSRF_COOKIE = "erpgate_login_csrf"
+LOGIN_CSRF_FIELD = "login_csrf"
+# Long enough to type a password (or fetch it from a manager), short enough not to linger.
+LOGIN_CSRF_MAX_AGE_SECONDS = 60 * 60
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+REFUSED = "The form expired or did not come from this site. Reload the page and sign in again."
+
+
+def login_csrf_token(request: Request) -> str:
+    """The browser's current token, or a new one: two open sign-in tabs share one value."""
+    current = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return current if _TOKEN_SHAPE.match(current) else new_token(24)
+
+
+def set_login_csrf_cookie(response: Response, token: str, *, secure: bool) -> None:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=LOGIN_CSRF_MAX_AGE_SECONDS,
+        httponly=True,
+        secure=secure,
+        samesite="strict",
+        path="/",
+    )
+
+
+def check_login_csrf(request: Request, submitted: str) -> None:
+    """Refuse (403) a sign-in form whose hidden token does not match its cookie."""
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not submitted or not constant_time_equals(cookie, submitted):
+        raise Forbidden(REFUSED, code="csrf_failed")

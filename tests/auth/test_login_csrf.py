@@ -1,0 +1,130 @@
+"""Login CSRF on the sign-in forms: a double-submit token in a SameSite=Strict cookie and a field."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.admin.accounts import create_admin
+from erpgate.auth.cookies import ADMIN_COOKIE, BUYER_COOKIE
+from erpgate.auth.login_csrf import LOGIN_CSRF_COOKIE
+from erpgate.customer import service as customer_service
+from erpgate.store.service import create_store
+from tests.auth.helpers import login_form_token
+
+PASSWORD = "correct-horse-battery"
+REFUSED = "The form expired or did not come from this site. Reload the page and sign in again."
+# (sign-in page, e-mail, cookie of the session it starts, where it lands)
+FORMS = [
+    ("/admin/login", "owner@example.com", ADMIN_COOKIE, "/admin"),
+    ("/store/acme/login", "buyer@example.com", BUYER_COOKIE, "/store/acme/"),
+]
+
+
+@pytest.fixture
+async def people(db: AsyncSession) -> None:
+    store = await create_store(db, slug="acme", name="Acme")
+    await create_admin(
+        db, store_id=store.id, email="owner@example.com", password=PASSWORD, role="owner"
+    )
+    account = await customer_service.create_account(
+        db, store.id, name="Acme Co", customer_code="C-ACME"
+    )
+    await customer_service.create_buyer(
+        db,
+        store.id,
+        customer_account_id=account.id,
+        email="buyer@example.com",
+        password=PASSWORD,
+        name="Buyer",
+    )
+    await db.commit()
+
+
+@pytest.mark.parametrize(("path", "email", "session_cookie", "landing"), FORMS)
+async def test_the_sign_in_page_sets_a_strict_short_lived_cookie(
+    people: None,
+    client: httpx.AsyncClient,
+    path: str,
+    email: str,
+    session_cookie: str,
+    landing: str,
+) -> None:
+    page = await client.get(path)
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith(f"{LOGIN_CSRF_COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=3600" in cookie
+    token = await login_form_token(client, path)
+    # A second tab gets the same value, so signing in from either works.
+    assert token == client.cookies[LOGIN_CSRF_COOKIE]
+
+
+@pytest.mark.parametrize(("path", "email", "session_cookie", "landing"), FORMS)
+async def test_a_form_without_or_with_a_wrong_token_is_refused(
+    people: None,
+    client: httpx.AsyncClient,
+    path: str,
+    email: str,
+    session_cookie: str,
+    landing: str,
+) -> None:
+    token = await login_form_token(client, path)
+    for extra in ({}, {"login_csrf": "forged"}, {"login_csrf": token + "x"}):
+        response = await client.post(path, data={"email": email, "password": PASSWORD, **extra})
+        assert response.status_code == 403
+        assert REFUSED in response.text
+        assert session_cookie not in client.cookies
+
+
+@pytest.mark.parametrize(("path", "email", "session_cookie", "landing"), FORMS)
+async def test_a_token_without_its_cookie_is_refused(
+    people: None,
+    client: httpx.AsyncClient,
+    path: str,
+    email: str,
+    session_cookie: str,
+    landing: str,
+) -> None:
+    token = await login_form_token(client, path)
+    client.cookies.delete(LOGIN_CSRF_COOKIE)
+    response = await client.post(
+        path, data={"email": email, "password": PASSWORD, "login_csrf": token}
+    )
+    assert response.status_code == 403
+    assert session_cookie not in client.cookies
+
+
+@pytest.mark.parametrize(("path", "email", "session_cookie", "landing"), FORMS)
+async def test_the_right_token_signs_in(
+    people: None,
+    client: httpx.AsyncClient,
+    path: str,
+    email: str,
+    session_cookie: str,
+    landing: str,
+) -> None:
+    token = await login_form_token(client, path)
+    response = await client.post(
+        path, data={"email": email, "password": PASSWORD, "login_csrf": token}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == landing
+    assert session_cookie in client.cookies
+
+
+@pytest.mark.parametrize(
+    ("path", "session_cookie"),
+    [("/api/v1/admin/auth/login", ADMIN_COOKIE), ("/api/v1/auth/login", BUYER_COOKIE)],
+)
+async def test_json_sign_in_apis_refuse_what_a_cross_site_form_can_send(
+    people: None, client: httpx.AsyncClient, path: str, session_cookie: str
+) -> None:
+    email = "owner@example.com" if "admin" in path else "buyer@example.com"
+    for content_type, body in (
+        ("text/plain", f'{{"email": "{email}", "password": "{PASSWORD}"}}'),
+        ("application/x-www-form-urlencoded", f"email={email}&password={PASSWORD}"),
+    ):
+        response = await client.post(path, content=body, headers={"content-type": content_type})
+        assert response.status_code == 422, content_type
+        assert session_cookie not in client.cookies
