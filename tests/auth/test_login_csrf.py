@@ -128,3 +128,23 @@ async def test_json_sign_in_apis_refuse_what_a_cross_site_form_can_send(
         response = await client.post(path, content=body, headers={"content-type": content_type})
         assert response.status_code == 422, content_type
         assert session_cookie not in client.cookies
+
+
+@pytest.mark.parametrize(("path", "email", "session_cookie", "landing"), FORMS)
+async def test_a_planted_cookie_with_a_matching_field_is_refused(
+    people: None,
+    client: httpx.AsyncClient,
+    path: str,
+    email: str,
+    session_cookie: str,
+    landing: str,
+) -> None:
+    # An attacker who can set cookies (a sibling subdomain) pairs its own value with the field;
+    # the value is not signed with this deployment's session secret, so it does not count.
+    planted = "A" * 32 + "." + "0" * 32
+    client.cookies.set(LOGIN_CSRF_COOKIE, planted)
+    response = await client.post(
+        path, data={"email": email, "password": PASSWORD, "login_csrf": planted}
+    )
+    assert response.status_code == 403
+    assert session_cookie not in client.cookies
