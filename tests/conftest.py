@@ -28,7 +28,7 @@ def _plugin_exists(name: str) -> bool:
     return (Path(__file__).parent / "plugins" / f"{name}.py").exists()
 
 
-for _name in ("mock_erp", "live_server", "mail"):
+for _name in ("mock_erp", "live_server", "mail", "fault_proxy"):
     if _plugin_exists(_name):
         pytest_plugins.append(f"tests.plugins.{_name}")
 
