@@ -117,9 +117,9 @@ def _settings(mode: str, port: int, password: str) -> Settings:
         mail_backend="smtp",
         smtp_host="127.0.0.1",
         smtp_port=port,
-        smtp_security=mode,  # type: ignore[arg-type]
+        smtp_security=mode,
         smtp_username=USER,
-        smtp_password=password,  # type: ignore[arg-type]
+        smtp_password=password,
     )
 
 
