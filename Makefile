@@ -3,7 +3,8 @@
 install:
 	scripts/install.sh
 
-demo: install
+demo:
+	WITH_SYSTEM=0 scripts/install.sh
 	.venv/bin/erpgate demo
 
 test:
