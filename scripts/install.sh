@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WITH_SYSTEM=${WITH_SYSTEM:-1}
-SYSTEM_PACKAGES=(chromium postgresql wrk)
+SYSTEM_PACKAGES=(python3-venv chromium postgresql wrk)
 
 if [[ "$WITH_SYSTEM" == 1 && "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
   missing=()
