@@ -4,10 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# WITH_SYSTEM=0 (the demo) installs only what running erpgate needs; the tests also need a
+# browser, a database server and a load generator.
 WITH_SYSTEM=${WITH_SYSTEM:-1}
-SYSTEM_PACKAGES=(python3-venv chromium postgresql wrk)
+SYSTEM_PACKAGES=(python3-venv)
+if [[ "$WITH_SYSTEM" == 1 ]]; then SYSTEM_PACKAGES+=(chromium postgresql wrk); fi
 
-if [[ "$WITH_SYSTEM" == 1 && "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
   missing=()
   for pkg in "${SYSTEM_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
