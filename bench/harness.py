@@ -259,6 +259,7 @@ class Run:
     p99_ms: float
     requests: int
     errors: int  # non-2xx answers plus socket errors
+    non2xx: int  # non-2xx answers alone
     cpu_us_per_request: float | None
 
 
@@ -301,6 +302,7 @@ def wrk(
         p99_ms=figures["p99_us"] / 1000,
         requests=requests,
         errors=figures["non2xx"] + figures["socket_errors"],
+        non2xx=figures["non2xx"],
         cpu_us_per_request=(used * 1e6 / requests) if (watch and requests) else None,
     )
 
@@ -323,6 +325,7 @@ def summary(runs: list[Run]) -> dict[str, float]:
         "p50_ms": median([r.p50_ms for r in runs]),
         "p99_ms": median([r.p99_ms for r in runs]),
         "errors": sum(r.errors for r in runs),
+        "non2xx": sum(r.non2xx for r in runs),
         "requests": sum(r.requests for r in runs),
         "cpu_us": median(cpu) if cpu else float("nan"),
     }

@@ -71,6 +71,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         allowed_private_hosts=["127.0.0.1", "localhost"],
         mail_dir=tmp_path / "mail",
         public_url="http://testserver",
+        # Tests assert what each request does at the ERP; the shared-answer window (on by
+        # default) has its own tests in tests/erp/test_share_window.py.
+        erp_share_window_ms=0,
     )
 
 

@@ -44,6 +44,18 @@ class Settings(BaseSettings):
     erp_connections_per_host: int = Field(default=100, ge=1)
     erp_breaker_threshold: int = Field(default=5, ge=1)
     erp_breaker_ttl_seconds: float = Field(default=30.0, gt=0)
+    # Identical ERP calls (same store, endpoint, credentials, canonical request) finishing within
+    # this window share the last successful answer; 0 shares only calls in flight together.
+    erp_share_window_ms: int = Field(default=1000, ge=0)
+
+    # In-process caches of hot reads. Changes made in this process apply at once; a change made
+    # by another instance (sign-out, revocation, new settings) applies here within the TTL.
+    # 0 turns a cache off. Cookie-session buyers are cached for GET/HEAD requests only.
+    buyer_cache_seconds: float = Field(default=5.0, ge=0)
+    integration_cache_seconds: float = Field(default=5.0, ge=0)
+    # The stale-fallback copy of an ERP answer is rewritten at most once per this many seconds
+    # per request key (written in the background, never in the buyer's transaction).
+    stale_save_interval_seconds: float = Field(default=60.0, ge=0)
 
     # Events and related requests
     event_success_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +17,25 @@ from tests.auth.helpers import login_form_token
 
 PASSWORD = "correct-horse-battery"
 REFUSED = "The form expired or did not come from this site. Reload the page and sign in again."
-# (sign-in page, e-mail, cookie of the session it starts, where it lands)
-FORMS = [
-    ("/admin/login", "owner@example.com", ADMIN_COOKIE, "/admin"),
-    ("/store/acme/login", "buyer@example.com", BUYER_COOKIE, "/store/acme/"),
-]
+
+
+class SignInForm(NamedTuple):
+    path: str
+    email: str
+    session_cookie: str  # the cookie of the session it starts
+    landing: str  # where a successful sign-in lands
+
+
+@pytest.fixture(
+    params=[
+        SignInForm("/admin/login", "owner@example.com", ADMIN_COOKIE, "/admin"),
+        SignInForm("/store/acme/login", "buyer@example.com", BUYER_COOKIE, "/store/acme/"),
+    ],
+    ids=["admin", "storefront"],
+)
+def form(request: pytest.FixtureRequest) -> SignInForm:
+    """Each test below runs against both sign-in forms."""
+    return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -42,75 +58,53 @@ async def people(db: AsyncSession) -> None:
     await db.commit()
 
 
-@pytest.mark.parametrize(("path", "email", "session_cookie", "landing"), FORMS)
 async def test_the_sign_in_page_sets_a_strict_short_lived_cookie(
-    people: None,
-    client: httpx.AsyncClient,
-    path: str,
-    email: str,
-    session_cookie: str,
-    landing: str,
+    people: None, client: httpx.AsyncClient, form: SignInForm
 ) -> None:
-    page = await client.get(path)
+    page = await client.get(form.path)
     cookie = page.headers["set-cookie"]
     assert cookie.startswith(f"{LOGIN_CSRF_COOKIE}=")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=3600" in cookie
-    token = await login_form_token(client, path)
+    token = await login_form_token(client, form.path)
     # A second tab gets the same value, so signing in from either works.
     assert token == client.cookies[LOGIN_CSRF_COOKIE]
 
 
-@pytest.mark.parametrize(("path", "email", "session_cookie", "landing"), FORMS)
 async def test_a_form_without_or_with_a_wrong_token_is_refused(
-    people: None,
-    client: httpx.AsyncClient,
-    path: str,
-    email: str,
-    session_cookie: str,
-    landing: str,
+    people: None, client: httpx.AsyncClient, form: SignInForm
 ) -> None:
-    token = await login_form_token(client, path)
+    token = await login_form_token(client, form.path)
     for extra in ({}, {"login_csrf": "forged"}, {"login_csrf": token + "x"}):
-        response = await client.post(path, data={"email": email, "password": PASSWORD, **extra})
+        response = await client.post(
+            form.path, data={"email": form.email, "password": PASSWORD, **extra}
+        )
         assert response.status_code == 403
         assert REFUSED in response.text
-        assert session_cookie not in client.cookies
+        assert form.session_cookie not in client.cookies
 
 
-@pytest.mark.parametrize(("path", "email", "session_cookie", "landing"), FORMS)
 async def test_a_token_without_its_cookie_is_refused(
-    people: None,
-    client: httpx.AsyncClient,
-    path: str,
-    email: str,
-    session_cookie: str,
-    landing: str,
+    people: None, client: httpx.AsyncClient, form: SignInForm
 ) -> None:
-    token = await login_form_token(client, path)
+    token = await login_form_token(client, form.path)
     client.cookies.delete(LOGIN_CSRF_COOKIE)
     response = await client.post(
-        path, data={"email": email, "password": PASSWORD, "login_csrf": token}
+        form.path, data={"email": form.email, "password": PASSWORD, "login_csrf": token}
     )
     assert response.status_code == 403
-    assert session_cookie not in client.cookies
+    assert form.session_cookie not in client.cookies
 
 
-@pytest.mark.parametrize(("path", "email", "session_cookie", "landing"), FORMS)
 async def test_the_right_token_signs_in(
-    people: None,
-    client: httpx.AsyncClient,
-    path: str,
-    email: str,
-    session_cookie: str,
-    landing: str,
+    people: None, client: httpx.AsyncClient, form: SignInForm
 ) -> None:
-    token = await login_form_token(client, path)
+    token = await login_form_token(client, form.path)
     response = await client.post(
-        path, data={"email": email, "password": PASSWORD, "login_csrf": token}
+        form.path, data={"email": form.email, "password": PASSWORD, "login_csrf": token}
     )
     assert response.status_code == 303
-    assert response.headers["location"] == landing
-    assert session_cookie in client.cookies
+    assert response.headers["location"] == form.landing
+    assert form.session_cookie in client.cookies
 
 
 @pytest.mark.parametrize(
@@ -130,21 +124,15 @@ async def test_json_sign_in_apis_refuse_what_a_cross_site_form_can_send(
         assert session_cookie not in client.cookies
 
 
-@pytest.mark.parametrize(("path", "email", "session_cookie", "landing"), FORMS)
 async def test_a_planted_cookie_with_a_matching_field_is_refused(
-    people: None,
-    client: httpx.AsyncClient,
-    path: str,
-    email: str,
-    session_cookie: str,
-    landing: str,
+    people: None, client: httpx.AsyncClient, form: SignInForm
 ) -> None:
     # An attacker who can set cookies (a sibling subdomain) pairs its own value with the field;
     # the value is not signed with this deployment's session secret, so it does not count.
     planted = "A" * 32 + "." + "0" * 32
     client.cookies.set(LOGIN_CSRF_COOKIE, planted)
     response = await client.post(
-        path, data={"email": email, "password": PASSWORD, "login_csrf": planted}
+        form.path, data={"email": form.email, "password": PASSWORD, "login_csrf": planted}
     )
     assert response.status_code == 403
-    assert session_cookie not in client.cookies
+    assert form.session_cookie not in client.cookies

@@ -104,10 +104,10 @@ async def test_smtp_down_is_retried_with_backoff_then_failed(
     assert row.last_error is not None and row.last_error.endswith("(gave up after 5 attempts)")
 
 
-async def test_ses_through_moto_sends_and_is_read_back(
-    engine: AsyncEngine, db: AsyncSession, settings: Settings, frozen: Clock, moto_ses: MotoSes
-) -> None:
-    ses_settings = settings.model_copy(
+@pytest.fixture
+def ses_settings(settings: Settings, moto_ses: MotoSes) -> Settings:
+    """Settings whose SES client talks to the loopback moto server."""
+    return settings.model_copy(
         update={
             "ses_region": moto_ses.region,
             "ses_endpoint_url": moto_ses.endpoint_url,
@@ -115,6 +115,16 @@ async def test_ses_through_moto_sends_and_is_read_back(
             "ses_secret_access_key": SecretStr("testing"),
         }
     )
+
+
+async def test_ses_through_moto_sends_and_is_read_back(
+    engine: AsyncEngine,
+    db: AsyncSession,
+    settings: Settings,
+    ses_settings: Settings,
+    frozen: Clock,
+    moto_ses: MotoSes,
+) -> None:
     async with get_session().create_client(
         "sesv2",
         region_name=moto_ses.region,
@@ -139,16 +149,13 @@ async def test_ses_through_moto_sends_and_is_read_back(
 
 
 async def test_ses_rejecting_an_unverified_sender_fails_with_the_reason(
-    engine: AsyncEngine, db: AsyncSession, settings: Settings, frozen: Clock, moto_ses: MotoSes
+    engine: AsyncEngine,
+    db: AsyncSession,
+    settings: Settings,
+    ses_settings: Settings,
+    frozen: Clock,
+    moto_ses: MotoSes,
 ) -> None:
-    ses_settings = settings.model_copy(
-        update={
-            "ses_region": moto_ses.region,
-            "ses_endpoint_url": moto_ses.endpoint_url,
-            "ses_access_key_id": "testing",
-            "ses_secret_access_key": SecretStr("testing"),
-        }
-    )
     shop = await make_shop(db, settings)
     await queue_error(db, shop.store.id)
 

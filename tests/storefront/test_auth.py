@@ -6,6 +6,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.auth.cookies import BUYER_COOKIE
+from erpgate.customer import service as customer_service
 from erpgate.storefront import api_keys
 from tests.auth.helpers import login_form_token
 from tests.storefront.conftest import BUYER, OTHER, VIEWER, Shop, login
@@ -126,3 +127,24 @@ async def test_api_key_acts_for_the_named_buyer_and_stops_when_revoked(
     await db.commit()
     assert (await client.get("/api/v1/storefront/me", headers=headers)).status_code == 401
     assert [k.id for k in await api_keys.list_api_keys(db, shop.store.id)] == [record.id]
+
+
+async def test_a_deactivated_buyer_is_refused_at_once_although_reads_are_cached(
+    buyer_client: httpx.AsyncClient, shop: Shop, db: AsyncSession
+) -> None:
+    assert (await buyer_client.get("/api/v1/storefront/me")).status_code == 200
+    assert (await buyer_client.get("/api/v1/storefront/me")).status_code == 200  # a cache hit
+    await customer_service.update_user(db, shop.store.id, shop.users[BUYER[0]].id, is_active=False)
+    await db.commit()
+    assert (await buyer_client.get("/api/v1/storefront/me")).status_code == 401
+
+
+async def test_permission_change_applies_to_the_next_read(
+    buyer_client: httpx.AsyncClient, shop: Shop, db: AsyncSession
+) -> None:
+    assert (await buyer_client.get("/api/v1/storefront/orders")).status_code == 200
+    await customer_service.update_user(
+        db, shop.store.id, shop.users[BUYER[0]].id, permissions=["invoices"]
+    )
+    await db.commit()
+    assert (await buyer_client.get("/api/v1/storefront/orders")).status_code == 403

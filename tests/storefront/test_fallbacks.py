@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.integration import service as integration_service
 from erpgate.kit.clock import Clock
 from erpgate.mock_erp.server import MockErpHandle
 from erpgate.models.integration import Integration
@@ -56,6 +57,9 @@ async def test_stale_answer_older_than_the_max_age_is_not_used(
     buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle, clock: Clock, db: AsyncSession
 ) -> None:
     await db.execute(update(Integration).values(stale_max_age_seconds=3600))
+    # A raw UPDATE bypasses the settings service: announce it as save_settings does, or the
+    # app's integration cache keeps the old max age for ERPGATE_INTEGRATION_CACHE_SECONDS.
+    integration_service.integration_changed(db)
     await db.commit()
     assert (await buyer_client.get("/api/v1/storefront/orders")).status_code == 200
     clock.freeze(clock.now())

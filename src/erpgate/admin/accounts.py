@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from erpgate.admin import repository
 from erpgate.admin.roles import ROLE_CAPABILITIES
 from erpgate.auth.passwords import hash_password, verify_password
-from erpgate.customer.service import normalize_email
+from erpgate.customer.service import check_new_password, normalize_email
 from erpgate.errors import Conflict, ValidationFailed
 from erpgate.models.admin_user import AdminUser
 
@@ -30,10 +30,7 @@ async def create_admin(
         )
     if (role == "platform") != (store_id is None):
         raise ValidationFailed("A platform operator has no store; every other admin has one.")
-    if len(password) < 8:
-        raise ValidationFailed(
-            "A password has at least 8 characters.", fields={"password": "too short"}
-        )
+    check_new_password(password)
     address = normalize_email(email)
     if any(a.store_id == store_id for a in await repository.find_by_email(db, address)):
         raise Conflict(f"An admin with e-mail {address} exists already.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -18,6 +19,7 @@ from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
 from erpgate.integration import settings as integration_settings
 from erpgate.integration.service import URL_FIELDS
+from erpgate.models.integration import Integration
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
 from erpgate.web.state import get_state
@@ -33,8 +35,9 @@ Configurer = Annotated[AdminPrincipal, require(Capability.CONFIGURE)]
 Tester = Annotated[AdminPrincipal, require(Capability.TEST_INTEGRATION)]
 
 
-def _no_store(response: Response) -> Response:
-    # The settings page shows the Key and may echo a typed Token: keep it out of every cache.
+def _settings_page(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
+    """The settings page, kept out of every cache: it shows the Key and may echo a typed Token."""
+    response = render(request, "admin/integration_settings.html", context, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -105,6 +108,33 @@ async def set_installed(
     )
 
 
+async def save_settings(
+    request: Request, db: DbSession, principal: AdminPrincipal, raw: Mapping[str, Any]
+) -> Integration:
+    """Validate, store and audit new settings; ValidationFailed means nothing was stored."""
+    state = get_state(request)
+    integration = await integration_service.get_integration(db, principal.store_id)
+    clean = await integration_settings.validate_settings(
+        raw,
+        current=integration,
+        box=state.secret_box,
+        options=ErpClientOptions.from_settings(state.settings),
+    )
+    row, changed = await integration_settings.save_settings(
+        db, principal.store_id, state.secret_box, clean
+    )
+    await audit.record(
+        db,
+        store_id=principal.store_id,
+        admin=principal.admin,
+        action=audit.INTEGRATION_SETTINGS_CHANGED,
+        now=state.clock.now(),
+        subject=APP_NAME,
+        details={"changed": changed},
+    )
+    return row
+
+
 async def _settings_context(
     request: Request, db: DbSession, principal: AdminPrincipal
 ) -> dict[str, Any]:
@@ -132,44 +162,23 @@ async def _settings_context(
 @router.get(SETTINGS_PATH)
 async def settings_page(request: Request, db: DbSession, principal: Viewer) -> Response:
     context = await _settings_context(request, db, principal)
-    return _no_store(render(request, "admin/integration_settings.html", context))
+    return _settings_page(request, context)
 
 
 @router.post(SETTINGS_PATH)
 async def save_settings_form(request: Request, db: DbSession, principal: Configurer) -> Response:
     form = await request.form()
     check_csrf(principal, str(form.get("csrf_token", "")))
-    state = get_state(request)
     raw = {name: str(value) for name, value in form.items() if name != "csrf_token"}
-    integration = await integration_service.get_integration(db, principal.store_id)
     try:
-        clean = await integration_settings.validate_settings(
-            raw,
-            current=integration,
-            box=state.secret_box,
-            options=ErpClientOptions.from_settings(state.settings),
-        )
+        await save_settings(request, db, principal, raw)
     except ValidationFailed as exc:
         context = await _settings_context(request, db, principal)
         # Keep everything typed (the Token too) so nothing is lost while fixing one field.
         context["values"] = {**context["values"], **raw}
         context["errors"] = exc.fields
         context["flashes"] = [("error", exc.message)]
-        return _no_store(
-            render(request, "admin/integration_settings.html", context, status_code=422)
-        )
-    _row, changed = await integration_settings.save_settings(
-        db, principal.store_id, state.secret_box, clean
-    )
-    await audit.record(
-        db,
-        store_id=principal.store_id,
-        admin=principal.admin,
-        action=audit.INTEGRATION_SETTINGS_CHANGED,
-        now=state.clock.now(),
-        subject=APP_NAME,
-        details={"changed": changed},
-    )
+        return _settings_page(request, context, status_code=422)
     return RedirectResponse(f"{SETTINGS_PATH}?done=saved", status_code=303)
 
 
@@ -187,13 +196,11 @@ async def run_test(
         account_id = uuid.UUID(customer_account_id)
     except ValueError:
         context["flashes"] = [("error", "Choose a customer account to test with.")]
-        return _no_store(
-            render(request, "admin/integration_settings.html", context, status_code=422)
-        )
+        return _settings_page(request, context, status_code=422)
     account = await customer_service.get_account(db, principal.store_id, account_id)
     context["test_report"] = await integration_test.run(get_state(request), db, account)
     context["tested_account_id"] = str(account.id)
-    return _no_store(render(request, "admin/integration_settings.html", context))
+    return _settings_page(request, context)
 
 
 @router.post(f"{SETTINGS_PATH}/api-keys")
@@ -209,7 +216,7 @@ async def create_api_key(
     context = await _settings_context(request, db, principal)
     # Shown once, on this response only: only its digest is stored.
     context["new_api_key"] = plaintext
-    return _no_store(render(request, "admin/integration_settings.html", context))
+    return _settings_page(request, context)
 
 
 @router.post(f"{SETTINGS_PATH}/api-keys/{{key_id}}/revoke")

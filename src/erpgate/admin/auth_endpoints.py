@@ -49,6 +49,17 @@ class AdminMe(BaseModel):
     csrf_token: str
 
 
+def _me(admin: AdminUser, csrf_token: str) -> AdminMe:
+    return AdminMe(
+        id=str(admin.id),
+        email=admin.email,
+        name=admin.name,
+        role=admin.role,
+        store_id=str(admin.store_id) if admin.store_id else None,
+        csrf_token=csrf_token,
+    )
+
+
 async def _authenticate(request: Request, db: DbSession, email: str, password: str) -> AdminUser:
     """Check the rate limits, then the password; every attempt is counted in the database."""
     key = LoginKey(kind="admin", store_id=None, email=email)
@@ -97,29 +108,13 @@ async def api_login(
 ) -> AdminMe:
     """Sign in an admin; sets the session cookie. 429 after too many failures."""
     admin = await _authenticate(request, db, body.email, body.password)
-    csrf = await _sign_in(request, db, admin, response)
-    return AdminMe(
-        id=str(admin.id),
-        email=admin.email,
-        name=admin.name,
-        role=admin.role,
-        store_id=str(admin.store_id) if admin.store_id else None,
-        csrf_token=csrf,
-    )
+    return _me(admin, await _sign_in(request, db, admin, response))
 
 
 @router.get("/api/v1/admin/auth/me", tags=["admin"])
 async def api_me(principal: CurrentAdmin) -> AdminMe:
     """The signed-in admin."""
-    admin = principal.admin
-    return AdminMe(
-        id=str(admin.id),
-        email=admin.email,
-        name=admin.name,
-        role=admin.role,
-        store_id=str(admin.store_id) if admin.store_id else None,
-        csrf_token=principal.csrf_token,
-    )
+    return _me(principal.admin, principal.csrf_token)
 
 
 @router.post("/api/v1/admin/auth/logout", tags=["admin"], status_code=204)
@@ -187,7 +182,10 @@ async def logout_form(
     return response
 
 
-async def _end_everywhere(request: Request, db: DbSession, principal: AdminPrincipal) -> int:
+async def _end_everywhere(
+    request: Request, db: DbSession, principal: AdminPrincipal, response: Response
+) -> int:
+    """End every session of this admin, audited, and clear this device's cookie."""
     state = get_state(request)
     ended = await auth_service.end_all_sessions(
         db, kind="admin", principal_id=principal.admin.id, now=state.clock.now()
@@ -201,6 +199,7 @@ async def _end_everywhere(request: Request, db: DbSession, principal: AdminPrinc
         subject=principal.admin.email,
         details={"sessions": ended},
     )
+    clear_session_cookie(response, ADMIN_COOKIE, secure=state.settings.secure_cookies)
     return ended
 
 
@@ -210,8 +209,7 @@ async def api_logout_everywhere(
 ) -> dict[str, int]:
     """End every session of this admin on every device (needs the X-CSRF-Token header)."""
     check_csrf(principal, request.headers.get(CSRF_HEADER))
-    ended = await _end_everywhere(request, db, principal)
-    clear_session_cookie(response, ADMIN_COOKIE, secure=get_state(request).settings.secure_cookies)
+    ended = await _end_everywhere(request, db, principal, response)
     return {"sessions_ended": ended}
 
 
@@ -223,7 +221,6 @@ async def logout_everywhere_form(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(principal, csrf_token)
-    await _end_everywhere(request, db, principal)
     response = RedirectResponse("/admin/login", status_code=303)
-    clear_session_cookie(response, ADMIN_COOKIE, secure=get_state(request).settings.secure_cookies)
+    await _end_everywhere(request, db, principal, response)
     return response

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from erpgate.admin.deps import AdminPrincipal, check_api_csrf, require
 from erpgate.admin.roles import Capability
 from erpgate.customer import service as customer_service
+from erpgate.customer.service import Page
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.user import PERMISSIONS, User
 from erpgate.web.db import DbSession
@@ -77,18 +78,17 @@ def user_json(user: User, account: CustomerAccount | None = None) -> dict[str, A
     return body
 
 
+def _page_json(found: Page[Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"items": items, "total": found.total, "page": found.page, "pages": found.pages}
+
+
 @router.get("/api/v1/admin/customers")
 async def list_customers(
     db: DbSession, principal: Viewer, q: str = "", page: int = 1
 ) -> dict[str, Any]:
     """Customer accounts of this store, searched by name, code or seller reference; 50 a page."""
     found = await customer_service.list_accounts(db, principal.store_id, search=q, page=page)
-    return {
-        "items": [account_json(a) for a in found.items],
-        "total": found.total,
-        "page": found.page,
-        "pages": found.pages,
-    }
+    return _page_json(found, [account_json(a) for a in found.items])
 
 
 @router.post("/api/v1/admin/customers", status_code=201)
@@ -143,12 +143,7 @@ async def list_users(
     found = await customer_service.list_users(
         db, principal.store_id, search=q, customer_account_id=customer_account_id, page=page
     )
-    return {
-        "items": [user_json(u, a) for u, a in found.items],
-        "total": found.total,
-        "page": found.page,
-        "pages": found.pages,
-    }
+    return _page_json(found, [user_json(u, a) for u, a in found.items])
 
 
 @router.post("/api/v1/admin/users", status_code=201)

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from erpgate.admin import audit
 from erpgate.admin.deps import AdminPrincipal, check_csrf, require
+from erpgate.admin.page_context import page_number, refused
 from erpgate.admin.roles import Capability
 from erpgate.customer import csv_import
 from erpgate.customer import service as customer_service
@@ -58,24 +59,18 @@ def report_json(report: csv_import.ImportReport) -> dict[str, Any]:
     }
 
 
-def _page_number(request: Request) -> int:
-    try:
-        return max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        return 1
+async def _list_context(
+    db: DbSession, principal: AdminPrincipal, *, q: str = "", page: int = 1
+) -> dict[str, Any]:
+    found = await customer_service.list_accounts(db, principal.store_id, search=q, page=page)
+    return {"principal": principal, "found": found, "q": q, "values": {}, "errors": {}}
 
 
 @router.get("/admin/customers")
 async def customers_page(request: Request, db: DbSession, principal: Viewer) -> Response:
     q = request.query_params.get("q", "")
-    found = await customer_service.list_accounts(
-        db, principal.store_id, search=q, page=_page_number(request)
-    )
-    return render(
-        request,
-        "admin/customers.html",
-        {"principal": principal, "found": found, "q": q, "values": {}, "errors": {}},
-    )
+    context = await _list_context(db, principal, q=q, page=page_number(request))
+    return render(request, "admin/customers.html", context)
 
 
 @router.post("/admin/customers")
@@ -98,40 +93,28 @@ async def create_customer_form(
             seller_reference=seller_reference,
         )
     except AppError as exc:
-        found = await customer_service.list_accounts(db, principal.store_id)
         values = {
             "name": name,
             "customer_code": customer_code,
             "seller_reference": seller_reference,
         }
-        return render(
-            request,
-            "admin/customers.html",
-            {
-                "principal": principal,
-                "found": found,
-                "q": "",
-                "values": values,
-                "errors": exc.fields or {"form": exc.message},
-                "flashes": [("error", exc.message)],
-            },
-            status_code=exc.status_code,
-        )
+        context = refused(await _list_context(db, principal), values, exc)
+        return render(request, "admin/customers.html", context, status_code=exc.status_code)
     return RedirectResponse(f"/admin/customers/{account.id}", status_code=303)
+
+
+def _import_context(principal: AdminPrincipal) -> dict[str, Any]:
+    return {
+        "principal": principal,
+        "columns": csv_import.COLUMNS,
+        "max_rows": csv_import.MAX_ROWS,
+        "report": None,
+    }
 
 
 @router.get("/admin/customers/import")
 async def import_page(request: Request, principal: Manager) -> Response:
-    return render(
-        request,
-        "admin/customers_import.html",
-        {
-            "principal": principal,
-            "report": None,
-            "columns": csv_import.COLUMNS,
-            "max_rows": csv_import.MAX_ROWS,
-        },
-    )
+    return render(request, "admin/customers_import.html", _import_context(principal))
 
 
 @router.post("/admin/customers/import")
@@ -143,12 +126,7 @@ async def import_upload(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(principal, csrf_token)
-    context: dict[str, Any] = {
-        "principal": principal,
-        "columns": csv_import.COLUMNS,
-        "max_rows": csv_import.MAX_ROWS,
-        "report": None,
-    }
+    context = _import_context(principal)
     try:
         data = await read_capped(_upload_chunks(file), csv_import.MAX_BYTES)
         report = await csv_import.import_customers(db, principal.store_id, data)
@@ -182,27 +160,30 @@ async def import_upload(
     )
 
 
-@router.get("/admin/customers/{account_id}")
-async def customer_page(
-    request: Request, db: DbSession, principal: Viewer, account_id: uuid.UUID
-) -> Response:
+async def _account_context(
+    db: DbSession, principal: AdminPrincipal, account_id: uuid.UUID
+) -> dict[str, Any]:
     account = await customer_service.get_account(db, principal.store_id, account_id)
     users = await customer_service.list_users(
         db, principal.store_id, customer_account_id=account.id
     )
-    return render(
-        request,
-        "admin/customer.html",
-        {
-            "principal": principal,
-            "account": account,
-            "users": users,
-            "values": {},
-            "errors": {},
-            "permissions": PERMISSIONS,
-            "flashes": [("ok", "Saved.")] if request.query_params.get("done") else [],
-        },
-    )
+    return {
+        "principal": principal,
+        "account": account,
+        "users": users,
+        "values": {},
+        "errors": {},
+        "permissions": PERMISSIONS,
+    }
+
+
+@router.get("/admin/customers/{account_id}")
+async def customer_page(
+    request: Request, db: DbSession, principal: Viewer, account_id: uuid.UUID
+) -> Response:
+    context = await _account_context(db, principal, account_id)
+    context["flashes"] = [("ok", "Saved.")] if request.query_params.get("done") else []
+    return render(request, "admin/customer.html", context)
 
 
 @router.post("/admin/customers/{account_id}")
@@ -228,27 +209,13 @@ async def update_customer_form(
             seller_reference=seller_reference,
         )
     except AppError as exc:
+        # Show the stored account again, not the half-changed one.
         await db.rollback()
-        account = await customer_service.get_account(db, principal.store_id, account_id)
-        users = await customer_service.list_users(
-            db, principal.store_id, customer_account_id=account.id
-        )
-        return render(
-            request,
-            "admin/customer.html",
-            {
-                "principal": principal,
-                "account": account,
-                "users": users,
-                "values": {
-                    "name": name,
-                    "customer_code": customer_code,
-                    "seller_reference": seller_reference,
-                },
-                "errors": exc.fields or {"form": exc.message},
-                "permissions": PERMISSIONS,
-                "flashes": [("error", exc.message)],
-            },
-            status_code=exc.status_code,
-        )
+        values = {
+            "name": name,
+            "customer_code": customer_code,
+            "seller_reference": seller_reference,
+        }
+        context = refused(await _account_context(db, principal, account_id), values, exc)
+        return render(request, "admin/customer.html", context, status_code=exc.status_code)
     return RedirectResponse(f"/admin/customers/{account.id}?done=1", status_code=303)

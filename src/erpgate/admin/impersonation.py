@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from erpgate.admin import accounts, audit
 from erpgate.admin.deps import AdminPrincipal, check_csrf, require
+from erpgate.admin.page_context import page_number
 from erpgate.admin.roles import Capability
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE, clear_session_cookie, set_session_cookie
@@ -131,10 +132,7 @@ def _audit_json(entry: Any) -> dict[str, Any]:
 @router.get("/admin/audit", include_in_schema=False)
 async def audit_page(request: Request, db: DbSession, principal: Viewer) -> Response:
     action = request.query_params.get("action") or None
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request)
     entries, total = await audit.list_entries(db, principal.store_id, action=action, page=page)
     return render(
         request,

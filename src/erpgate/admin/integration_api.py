@@ -7,12 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from erpgate.admin import audit
-from erpgate.admin.apps_endpoints import APP_NAME, set_installed
+from erpgate.admin.apps_endpoints import save_settings, set_installed
 from erpgate.admin.deps import AdminPrincipal, check_api_csrf, require
 from erpgate.admin.roles import Capability
 from erpgate.erp.endpoints import Endpoint
-from erpgate.erp.options import ErpClientOptions
 from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
 from erpgate.integration import settings as integration_settings
@@ -85,47 +83,31 @@ async def put_integration(
 ) -> dict[str, Any]:
     """Replace the settings (needs X-CSRF-Token); 422 with one message per bad field."""
     check_api_csrf(principal, request)
-    state = get_state(request)
-    integration = await integration_service.get_integration(db, principal.store_id)
     try:
-        clean = await integration_settings.validate_settings(
-            _raw(body),
-            current=integration,
-            box=state.secret_box,
-            options=ErpClientOptions.from_settings(state.settings),
-        )
+        row = await save_settings(request, db, principal, _raw(body))
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, fields=_api_fields(exc.fields)) from None
-    row, changed = await integration_settings.save_settings(
-        db, principal.store_id, state.secret_box, clean
-    )
-    await audit.record(
-        db,
-        store_id=principal.store_id,
-        admin=principal.admin,
-        action=audit.INTEGRATION_SETTINGS_CHANGED,
-        now=state.clock.now(),
-        subject=APP_NAME,
-        details={"changed": changed},
-    )
     if body.installed is not None and body.installed != row.installed:
         await set_installed(request, db, principal, installed=body.installed)
-    return integration_settings.settings_view(row, state.secret_box)
+    return integration_settings.settings_view(row, get_state(request).secret_box)
 
 
 @router.post("/api/v1/admin/integration/install")
 async def install(request: Request, db: DbSession, principal: Configurer) -> dict[str, Any]:
     """Install the app (settings kept from an earlier install come back)."""
-    check_api_csrf(principal, request)
-    await set_installed(request, db, principal, installed=True)
-    row = await integration_service.get_integration(db, principal.store_id)
-    return integration_settings.settings_view(row, get_state(request).secret_box)
+    return await _set_installed(request, db, principal, installed=True)
 
 
 @router.post("/api/v1/admin/integration/uninstall")
 async def uninstall(request: Request, db: DbSession, principal: Configurer) -> dict[str, Any]:
     """Uninstall: every live feature off; settings and events are kept."""
+    return await _set_installed(request, db, principal, installed=False)
+
+
+async def _set_installed(
+    request: Request, db: DbSession, principal: AdminPrincipal, *, installed: bool
+) -> dict[str, Any]:
     check_api_csrf(principal, request)
-    await set_installed(request, db, principal, installed=False)
+    await set_installed(request, db, principal, installed=installed)
     row = await integration_service.get_integration(db, principal.store_id)
     return integration_settings.settings_view(row, get_state(request).secret_box)

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from erpgate.admin.deps import AdminPrincipal, check_csrf, require
+from erpgate.admin.page_context import page_number, refused
 from erpgate.admin.roles import Capability
 from erpgate.customer import service as customer_service
 from erpgate.errors import AppError, ValidationFailed
@@ -22,13 +24,6 @@ Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
 Manager = Annotated[AdminPrincipal, require(Capability.MANAGE_USERS)]
 
 
-def _page_number(request: Request) -> int:
-    try:
-        return max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 def _account_id(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
@@ -38,12 +33,22 @@ def _account_id(text: str) -> uuid.UUID:
         ) from None
 
 
+def _typed_values(form: FormData) -> dict[str, Any]:
+    """What the user form sent, as the template shows it again after a refused save."""
+    return {
+        "email": str(form.get("email", "")),
+        "name": str(form.get("name", "")),
+        "customer_account_id": str(form.get("customer_account_id", "")),
+        "permissions": [str(p) for p in form.getlist("permissions")],
+    }
+
+
 async def _list_context(
     request: Request, db: DbSession, principal: AdminPrincipal
 ) -> dict[str, Any]:
     q = request.query_params.get("q", "")
     found = await customer_service.list_users(
-        db, principal.store_id, search=q, page=_page_number(request)
+        db, principal.store_id, search=q, page=page_number(request)
     )
     accounts = await customer_service.list_accounts(db, principal.store_id)
     return {
@@ -66,12 +71,7 @@ async def users_page(request: Request, db: DbSession, principal: Viewer) -> Resp
 async def create_user_form(request: Request, db: DbSession, principal: Manager) -> Response:
     form = await request.form()
     check_csrf(principal, str(form.get("csrf_token", "")))
-    values: dict[str, Any] = {
-        "email": str(form.get("email", "")),
-        "name": str(form.get("name", "")),
-        "customer_account_id": str(form.get("customer_account_id", "")),
-        "permissions": [str(p) for p in form.getlist("permissions")],
-    }
+    values = _typed_values(form)
     try:
         user = await customer_service.create_buyer(
             db,
@@ -83,12 +83,7 @@ async def create_user_form(request: Request, db: DbSession, principal: Manager) 
             permissions=values["permissions"],
         )
     except AppError as exc:
-        context = await _list_context(request, db, principal)
-        context.update(
-            values=values,
-            errors=exc.fields or {"form": exc.message},
-            flashes=[("error", exc.message)],
-        )
+        context = refused(await _list_context(request, db, principal), values, exc)
         return render(request, "admin/users.html", context, status_code=exc.status_code)
     return RedirectResponse(f"/admin/users/{user.id}", status_code=303)
 
@@ -137,13 +132,8 @@ async def update_user_form(
     form = await request.form()
     check_csrf(principal, str(form.get("csrf_token", "")))
     await customer_service.get_user(db, principal.store_id, user_id)  # 404 before anything else
-    values: dict[str, Any] = {
-        "email": str(form.get("email", "")),
-        "name": str(form.get("name", "")),
-        "customer_account_id": str(form.get("customer_account_id", "")),
-        "permissions": [str(p) for p in form.getlist("permissions")],
-        "is_active": form.get("is_active") == "on",
-    }
+    values = _typed_values(form)
+    values["is_active"] = form.get("is_active") == "on"
     try:
         await customer_service.update_user(
             db,
@@ -158,11 +148,6 @@ async def update_user_form(
         )
     except AppError as exc:
         await db.rollback()
-        context = await _user_context(db, principal, user_id)
-        context.update(
-            values=values,
-            errors=exc.fields or {"form": exc.message},
-            flashes=[("error", exc.message)],
-        )
+        context = refused(await _user_context(db, principal, user_id), values, exc)
         return render(request, "admin/user.html", context, status_code=exc.status_code)
     return RedirectResponse(f"/admin/users/{user_id}?done=saved", status_code=303)

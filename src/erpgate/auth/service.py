@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.auth import repository
+from erpgate.db.engine import after_commit
 from erpgate.kit.crypto import constant_time_equals, token_digest
 from erpgate.kit.ids import new_token
+from erpgate.kit.local_cache import SESSIONS, changed
 from erpgate.models.web_session import WebSession
 
 
@@ -53,14 +55,24 @@ async def resolve_session(
     return await repository.find_live_session(db, token_digest(token), kind, now)
 
 
+def sessions_changed(db: AsyncSession) -> None:
+    """A session, buyer, account or store changed: cached buyers of this process are dropped at
+    once and again at commit; other processes drop theirs within ERPGATE_BUYER_CACHE_SECONDS."""
+    changed(SESSIONS)
+    after_commit(db, lambda: changed(SESSIONS))
+
+
 async def end_session(db: AsyncSession, record: WebSession, now: datetime) -> None:
     await repository.revoke_session(db, record.id, now)
+    sessions_changed(db)
 
 
 async def end_all_sessions(
     db: AsyncSession, *, kind: str, principal_id: uuid.UUID, now: datetime
 ) -> int:
-    return await repository.revoke_principal_sessions(db, kind, principal_id, now)
+    ended = await repository.revoke_principal_sessions(db, kind, principal_id, now)
+    sessions_changed(db)
+    return ended
 
 
 def csrf_matches(record: WebSession, submitted: str | None) -> bool:

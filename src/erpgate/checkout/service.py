@@ -121,7 +121,10 @@ async def price_lines(
     """Catalog prices for the requested lines; unknown skus and bad quantities are refused."""
     if not raw_lines:
         raise ValidationFailed("The cart is empty.", fields={"lines": "empty"})
-    products = await repository.products_by_sku(db, store_id, (str(r["sku"]) for r in raw_lines))
+    # PostgreSQL refuses a NUL character in text (that was a 500); no catalog SKU holds one, so
+    # such a SKU is simply not asked for and is refused below as unknown.
+    wanted = (sku for raw in raw_lines if "\x00" not in (sku := str(raw["sku"])))
+    products = await repository.products_by_sku(db, store_id, wanted)
     priced: list[PricedLine] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_lines):

@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.auth.passwords import hash_password
+from erpgate.auth.service import sessions_changed
 from erpgate.customer import repository
 from erpgate.errors import Conflict, NotFound, ValidationFailed
 from erpgate.models.customer_account import CustomerAccount
@@ -50,8 +51,7 @@ async def create_account(
     code = check_customer_code(customer_code)
     if not name.strip():
         raise ValidationFailed("A customer account needs a name.", fields={"name": "required"})
-    if await repository.get_account_by_code(db, store_id, code):
-        raise Conflict(f"Customer code {code} is used by another account.")
+    await _check_code_free(db, store_id, code)
     account = CustomerAccount(
         store_id=store_id,
         name=name.strip(),
@@ -75,12 +75,9 @@ async def create_buyer(
     address = normalize_email(email)
     if await repository.get_account(db, store_id, customer_account_id) is None:
         raise NotFound("No such customer account in this store.")
-    if await repository.get_user_by_email(db, store_id, address):
-        raise Conflict(f"A user with e-mail {address} exists already.")
-    if password is not None and len(password) < 8:
-        raise ValidationFailed(
-            "A password has at least 8 characters.", fields={"password": "too short"}
-        )
+    await _check_email_free(db, store_id, address)
+    if password is not None:
+        check_new_password(password)
     user = User(
         store_id=store_id,
         customer_account_id=customer_account_id,
@@ -177,9 +174,7 @@ async def update_account(
     account = await get_account(db, store_id, account_id)
     if customer_code is not None:
         code = check_customer_code(customer_code)
-        other = await repository.get_account_by_code(db, store_id, code)
-        if other is not None and other.id != account.id:
-            raise Conflict(f"Customer code {code} is used by another account.")
+        await _check_code_free(db, store_id, code, owner=account.id)
         account.customer_code = code
     if name is not None:
         if not name.strip():
@@ -188,6 +183,7 @@ async def update_account(
     if seller_reference is not None:
         account.seller_reference = seller_reference.strip()[:128] or None
     await db.flush()
+    sessions_changed(db)
     return account
 
 
@@ -207,9 +203,7 @@ async def update_user(
     user = await get_user(db, store_id, user_id)
     if email is not None:
         address = normalize_email(email)
-        other = await repository.get_user_by_email(db, store_id, address)
-        if other is not None and other.id != user.id:
-            raise Conflict(f"A user with e-mail {address} exists already.")
+        await _check_email_free(db, store_id, address, owner=user.id)
         user.email = address
     if customer_account_id is not None:
         await get_account(db, store_id, customer_account_id)
@@ -221,13 +215,37 @@ async def update_user(
     if is_active is not None:
         user.is_active = is_active
     if password:
-        if len(password) < 8:
-            raise ValidationFailed(
-                "A password has at least 8 characters.", fields={"password": "too short"}
-            )
+        check_new_password(password)
         user.password_hash = hash_password(password)
     await db.flush()
+    sessions_changed(db)
     return user
+
+
+def check_new_password(password: str) -> None:
+    """The one password rule, for buyers and admins alike."""
+    if len(password) < 8:
+        raise ValidationFailed(
+            "A password has at least 8 characters.", fields={"password": "too short"}
+        )
+
+
+async def _check_code_free(
+    db: AsyncSession, store_id: uuid.UUID, code: str, *, owner: uuid.UUID | None = None
+) -> None:
+    """A customer code names one account of the store; ``owner`` may keep its own."""
+    other = await repository.get_account_by_code(db, store_id, code)
+    if other is not None and other.id != owner:
+        raise Conflict(f"Customer code {code} is used by another account.")
+
+
+async def _check_email_free(
+    db: AsyncSession, store_id: uuid.UUID, address: str, *, owner: uuid.UUID | None = None
+) -> None:
+    """An e-mail address signs in one buyer of the store; ``owner`` may keep its own."""
+    other = await repository.get_user_by_email(db, store_id, address)
+    if other is not None and other.id != owner:
+        raise Conflict(f"A user with e-mail {address} exists already.")
 
 
 def check_customer_code(customer_code: str) -> str:

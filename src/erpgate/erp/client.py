@@ -99,7 +99,7 @@ class ErpClient:
         self._session: aiohttp.ClientSession | None = None
         self._resolver: GuardedResolver | None = None
         self._breakers = BreakerBoard(options.breaker_threshold, options.breaker_ttl_seconds)
-        self._coalescer: Coalescer[Any] = Coalescer()
+        self._coalescer: Coalescer[Any] = Coalescer(options.share_window_seconds)
         self._tokens = TokenCache()
         self._calls_made = 0
 

@@ -30,6 +30,7 @@ class ErpClientOptions:
     require_https: bool = False  # True in production (allowlisted hosts exempt)
     breaker_threshold: int = 5  # consecutive failures that open the breaker
     breaker_ttl_seconds: float = 30.0
+    share_window_seconds: float = 0.0  # identical calls finishing this close share the answer
     user_agent: str = f"{PRODUCT}/{__version__}"
 
     def __post_init__(self) -> None:
@@ -46,6 +47,7 @@ class ErpClientOptions:
             require_https=settings.is_production,
             breaker_threshold=settings.erp_breaker_threshold,
             breaker_ttl_seconds=settings.erp_breaker_ttl_seconds,
+            share_window_seconds=settings.erp_share_window_ms / 1000,
         )
 
     def is_allowlisted(self, host: str) -> bool:

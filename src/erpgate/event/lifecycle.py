@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from erpgate.erp.attempts import NullSink
 from erpgate.event.gateway import EVENT_RECORDER
 from erpgate.event.recorder import DbEventRecorder
 from erpgate.event.retention import RetentionJob
 from erpgate.event.writer import RequestWriter
+from erpgate.notification.lifecycle import start_loop, stop_loop
 from erpgate.notification.service import AlertCache
 from erpgate.web.state import AppState
 
 REQUEST_WRITER = "request_writer"
 ALERT_CACHE = "alert_cache"
-_RETENTION_TASK = "retention_task"
-_RETENTION_STOP = "retention_stop"
+_RETENTION = "retention"
 
 
 async def startup(state: AppState) -> None:
@@ -35,24 +32,12 @@ async def startup(state: AppState) -> None:
     state.services[ALERT_CACHE] = alerts
     state.services[EVENT_RECORDER] = recorder
     if settings.run_worker_in_process:
-        stop = asyncio.Event()
         job = RetentionJob(state.session_factory, settings, state.clock)
-        state.services[_RETENTION_STOP] = stop
-        state.services[_RETENTION_TASK] = asyncio.create_task(job.run(stop), name="retention")
+        start_loop(state, _RETENTION, job.run)
 
 
 async def shutdown(state: AppState) -> None:
-    stop: asyncio.Event | None = state.services.pop(_RETENTION_STOP, None)
-    task: asyncio.Task[None] | None = state.services.pop(_RETENTION_TASK, None)
-    if stop is not None:
-        stop.set()
-    if task is not None:
-        try:
-            await asyncio.wait_for(task, timeout=30)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    await stop_loop(state, _RETENTION)
     recorder: DbEventRecorder | None = state.services.get(EVENT_RECORDER)
     if recorder is not None:
         await recorder.close()

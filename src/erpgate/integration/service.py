@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.db.engine import after_commit
 from erpgate.erp.client import EndpointTarget
 from erpgate.erp.credentials import AuthStyle, Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.integration import repository
 from erpgate.kit.crypto import SecretBox
+from erpgate.kit.local_cache import INTEGRATIONS, LocalCache, changed, generation
 from erpgate.models.integration import Integration
 
 URL_FIELDS: dict[Endpoint, str] = {endpoint: f"{endpoint.value}_url" for endpoint in Endpoint}
@@ -99,13 +101,32 @@ def not_installed(store_id: uuid.UUID) -> LiveIntegration:
     )
 
 
+# Snapshots by (store, secret box): skips the query and the Fernet decrypts on hot paths. Saved
+# settings, installs and key rotations in this process clear it; other processes' changes apply
+# within the TTL the caller passes (ERPGATE_INTEGRATION_CACHE_SECONDS on the storefront).
+_live: LocalCache[tuple[uuid.UUID, int], LiveIntegration] = LocalCache((INTEGRATIONS,))
+
+
+def integration_changed(db: AsyncSession) -> None:
+    """Call after changing any store's integration row, so this process stops using old copies:
+    at once, and again when the transaction commits."""
+    changed(INTEGRATIONS)
+    after_commit(db, lambda: changed(INTEGRATIONS))
+
+
 async def load_live_integration(
-    db: AsyncSession, store_id: uuid.UUID, box: SecretBox
+    db: AsyncSession, store_id: uuid.UUID, box: SecretBox, *, cache_seconds: float = 0.0
 ) -> LiveIntegration:
+    key = (store_id, id(box))
+    if cache_seconds > 0:
+        cached = _live.get(key, cache_seconds)
+        if cached is not None:
+            return cached
+    as_of = generation(_live.topics)
     integration = await repository.get_for_store(db, store_id)
-    if integration is None:
-        return not_installed(store_id)
-    return snapshot(integration, box)
+    live = not_installed(store_id) if integration is None else snapshot(integration, box)
+    _live.put(key, live, cache_seconds, as_of=as_of)
+    return live
 
 
 async def get_integration(db: AsyncSession, store_id: uuid.UUID) -> Integration | None:
@@ -141,6 +162,7 @@ async def install(
     integration.notify_receivers = list(notify_receivers or [])
     integration.tax_failure_policy = tax_failure_policy
     await db.flush()
+    integration_changed(db)
     return integration
 
 
@@ -153,6 +175,7 @@ async def rotate_secrets(db: AsyncSession, box: SecretBox) -> int:
         if row.token_encrypted:
             row.token_encrypted = box.rotate(row.token_encrypted)
     await db.flush()
+    integration_changed(db)
     return len(rows)
 
 
@@ -168,4 +191,5 @@ async def set_installed(db: AsyncSession, store_id: uuid.UUID, installed: bool) 
         integration = await repository.add(db, Integration(store_id=store_id, timeouts={}))
     integration.installed = installed
     await db.flush()
+    integration_changed(db)
     return integration

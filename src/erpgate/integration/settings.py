@@ -22,7 +22,7 @@ from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.ssrf import check_url
 from erpgate.errors import ValidationFailed
 from erpgate.integration import repository
-from erpgate.integration.service import TAX_POLICIES, URL_FIELDS
+from erpgate.integration.service import TAX_POLICIES, URL_FIELDS, integration_changed
 from erpgate.kit.crypto import SecretBox
 from erpgate.kit.redaction import mask_tail
 from erpgate.models.integration import URL_LENGTH, Integration
@@ -328,6 +328,7 @@ async def save_settings(
     integration.notify_sender = clean.notify_sender
     integration.notify_receivers = list(clean.notify_receivers)
     await db.flush()
+    integration_changed(db)
     after = settings_view(integration, box)
     changed = [name for name in after if name != "token_hint" and before[name] != after[name]]
     if clean.token is not None and "token_set" not in changed:

@@ -49,6 +49,17 @@ def _not_found(what: str) -> web.Response:
     return error_response(404, "not_found", f"No {what} for this customer")
 
 
+def _owned_body(
+    bodies: dict[str, tuple[str, bytes]], key: str, customer_code: str, what: str
+) -> web.Response:
+    """The stored detail body of ``key`` if it belongs to ``customer_code``, else a 404."""
+    found = bodies.get(key)
+    # Another customer's id is answered exactly like an unknown one.
+    if found is None or found[0] != customer_code:
+        return _not_found(what)
+    return web.Response(body=found[1], content_type="application/json")
+
+
 class _Handlers:
     """The seven contract endpoints over the precomputed data."""
 
@@ -67,18 +78,18 @@ class _Handlers:
 
     async def order(self, req: BaseModel) -> web.Response:
         assert isinstance(req, OrderRequest)
-        found = self.state.data.order_bodies.get(req.order_id)
-        # Another customer's id is answered exactly like an unknown one.
-        if found is None or found[0] != req.customer_code:
-            return _not_found(f"order {req.order_id}")
-        return web.Response(body=found[1], content_type="application/json")
+        return _owned_body(
+            self.state.data.order_bodies, req.order_id, req.customer_code, f"order {req.order_id}"
+        )
 
     async def invoice(self, req: BaseModel) -> web.Response:
         assert isinstance(req, InvoiceRequest)
-        found = self.state.data.invoice_bodies.get(req.invoice_id)
-        if found is None or found[0] != req.customer_code:
-            return _not_found(f"invoice {req.invoice_id}")
-        return web.Response(body=found[1], content_type="application/json")
+        return _owned_body(
+            self.state.data.invoice_bodies,
+            req.invoice_id,
+            req.customer_code,
+            f"invoice {req.invoice_id}",
+        )
 
     async def balance(self, req: BaseModel) -> web.Response:
         assert isinstance(req, BalanceRequest)

@@ -18,6 +18,7 @@ from erpgate.web.responses import JsonResponse
 router = APIRouter()
 PAGE_SIZE = 50
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
+Page = Annotated[int, Query(ge=1, le=10_000)]
 
 
 def notification_json(row: Notification) -> dict[str, Any]:
@@ -43,28 +44,36 @@ def _status(value: str | None) -> str | None:
     return value if value in STATUSES else None
 
 
+async def _page_of_notifications(
+    db: DbSession, principal: AdminPrincipal, status: str | None, page: int, page_size: int
+) -> tuple[list[Notification], bool]:
+    """One page of rows, and whether another follows (one extra row is read to know)."""
+    rows = await service.list_notifications(
+        db,
+        principal.store_id,
+        status=status,
+        limit=page_size + 1,
+        offset=(page - 1) * page_size,
+    )
+    return rows[:page_size], len(rows) > page_size
+
+
 @router.get("/admin/notifications", include_in_schema=False)
 async def notifications_page(
     request: Request,
     db: DbSession,
     principal: Viewer,
     status: str | None = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page: Page = 1,
 ) -> Response:
-    rows = await service.list_notifications(
-        db,
-        principal.store_id,
-        status=_status(status),
-        limit=PAGE_SIZE + 1,
-        offset=(page - 1) * PAGE_SIZE,
-    )
+    rows, has_next = await _page_of_notifications(db, principal, _status(status), page, PAGE_SIZE)
     return render(
         request,
         "notification/notifications.html",
         {
             "principal": principal,
-            "rows": rows[:PAGE_SIZE],
-            "has_next": len(rows) > PAGE_SIZE,
+            "rows": rows,
+            "has_next": has_next,
             "page": page,
             "status": _status(status),
             "statuses": STATUSES,
@@ -77,21 +86,11 @@ async def list_notifications_api(
     db: DbSession,
     principal: Viewer,
     status: str | None = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
 ) -> JsonResponse:
     """List the store's notification e-mails, newest first, with status and failure reason."""
-    rows = await service.list_notifications(
-        db,
-        principal.store_id,
-        status=_status(status),
-        limit=page_size + 1,
-        offset=(page - 1) * page_size,
-    )
+    rows, has_next = await _page_of_notifications(db, principal, _status(status), page, page_size)
     return JsonResponse(
-        {
-            "items": [notification_json(row) for row in rows[:page_size]],
-            "page": page,
-            "has_next": len(rows) > page_size,
-        }
+        {"items": [notification_json(row) for row in rows], "page": page, "has_next": has_next}
     )

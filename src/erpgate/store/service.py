@@ -73,6 +73,10 @@ async def get_store(db: AsyncSession, store_id: uuid.UUID) -> Store:
 
 
 async def find_store_by_slug(db: AsyncSession, slug: str) -> Store | None:
+    # Slugs come from URLs and sign-in forms; what cannot be a slug names no store, and must not
+    # reach the database (PostgreSQL refuses a NUL character in text: that was a 500).
+    if not SLUG.match(slug):
+        return None
     return await repository.get_by_slug(db, slug)
 
 

@@ -7,7 +7,7 @@ request, so a buyer can only ever see their own account's data.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated
 
@@ -20,6 +20,8 @@ from erpgate.customer import service as customer_service
 from erpgate.errors import Forbidden, NotFound, Unauthorized
 from erpgate.event.gateway import Actor, Source
 from erpgate.integration.service import LiveIntegration, load_live_integration
+from erpgate.kit.crypto import token_digest
+from erpgate.kit.local_cache import INTEGRATIONS, SESSIONS, LocalCache, generation
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.store import Store
 from erpgate.models.user import User
@@ -30,6 +32,7 @@ from erpgate.web.db import DbSession
 from erpgate.web.state import get_state
 
 ON_BEHALF_HEADER = "X-On-Behalf-Of"
+CACHED_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,9 @@ async def buyer_for_user(
     session: WebSession | None,
 ) -> Buyer | None:
     state = get_state(request)
+    # Like the buyer cache: reads may use a snapshot a few seconds old, changes never do.
+    cached = request.method in CACHED_METHODS
+    ttl = state.settings.integration_cache_seconds if cached else 0.0
     user = await repository_user(db, store.id, user_id)
     if user is None or not user.is_active:
         return None
@@ -97,7 +103,7 @@ async def buyer_for_user(
         store=store,
         user=user,
         account=account,
-        integration=await load_live_integration(db, store.id, state.secret_box),
+        integration=await load_live_integration(db, store.id, state.secret_box, cache_seconds=ttl),
         source=source,
         session=session,
         impersonation=impersonation,
@@ -118,19 +124,45 @@ async def store_by_slug(db: DbSession, slug: str) -> Store:
     return store
 
 
+# Resolved cookie buyers by session-token digest. Reads (GET/HEAD) use it, so a page view or
+# JSON read costs no session, buyer, account, store or integration query; anything that changes
+# state resolves the session from the database. Sign-out, revocation and buyer/account edits in
+# this process drop the cache at once; on other instances they apply within
+# ERPGATE_BUYER_CACHE_SECONDS. Session expiry is checked on every hit.
+_buyers: LocalCache[str, Buyer] = LocalCache((SESSIONS, INTEGRATIONS))
+
+
 async def session_buyer(request: Request, db: DbSession, store: Store | None) -> Buyer | None:
     """The buyer of the session cookie, when it is live (and belongs to ``store`` if given)."""
-    now = get_state(request).clock.now()
-    record = await auth_service.resolve_session(
-        db, request.cookies.get(BUYER_COOKIE), kind="buyer", now=now
-    )
+    state = get_state(request)
+    now = state.clock.now()
+    token = request.cookies.get(BUYER_COOKIE)
+    ttl = state.settings.buyer_cache_seconds if request.method in CACHED_METHODS else 0.0
+    key = token_digest(token) if token and ttl > 0 and len(token) <= 128 else None
+    if key is not None:
+        cached = _buyers.get(key, ttl)
+        if cached is not None and cached.session is not None and cached.session.expires_at > now:
+            if store is not None and cached.store.id != store.id:
+                return None
+            integration_ttl = state.settings.integration_cache_seconds
+            if integration_ttl < ttl:  # the integration's own, shorter TTL still applies
+                live = await load_live_integration(
+                    db, cached.store.id, state.secret_box, cache_seconds=integration_ttl
+                )
+                cached = replace(cached, integration=live)
+            return cached
+    as_of = generation(_buyers.topics)
+    record = await auth_service.resolve_session(db, token, kind="buyer", now=now)
     if record is None or record.store_id is None:
         return None
     if store is None:
         store = await store_service.get_store(db, record.store_id)
     elif record.store_id != store.id:
         return None
-    return await buyer_for_user(request, db, store, record.principal_id, "storefront", record)
+    buyer = await buyer_for_user(request, db, store, record.principal_id, "storefront", record)
+    if buyer is not None and key is not None:
+        _buyers.put(key, buyer, ttl, as_of=as_of)
+    return buyer
 
 
 async def page_buyer(request: Request, db: DbSession, slug: str) -> Buyer:

@@ -1,7 +1,8 @@
 """Reading from the ERP for a buyer: permission checked first, last good answer kept for outages.
 
-On success the answer is saved per (store, customer code, endpoint, canonical request); when the
-ERP fails and a saved answer is younger than the store's stale-data max age, that answer is
+On success the answer is saved per (store, customer code, endpoint, canonical request), in the
+background and at most once per ERPGATE_STALE_SAVE_INTERVAL_SECONDS per key (``answers``); when
+the ERP fails and a saved answer is younger than the store's stale-data max age, that answer is
 returned with its time, otherwise ``ErpUnavailable`` carries the reference code.
 """
 
@@ -22,6 +23,7 @@ from erpgate.erp.errors import ErpNotFoundError
 from erpgate.errors import ErpUnavailable, NotFound
 from erpgate.event.gateway import ErpCallFailed, ErpNotConfigured, call_erp
 from erpgate.storefront import repository
+from erpgate.storefront.answers import ANSWER_SAVER, AnswerKey, AnswerSaver
 from erpgate.storefront.deps import Buyer
 from erpgate.web.state import AppState
 
@@ -50,7 +52,8 @@ async def read_erp(
     """One ERP read on the buyer's behalf, with the stale fallback."""
     payload = request.to_wire()
     code = buyer.account.customer_code
-    digest = request_digest(payload)
+    key: AnswerKey = (buyer.store.id, code, endpoint.value, request_digest(payload))
+    saver: AnswerSaver | None = state.services.get(ANSWER_SAVER)
     try:
         result = await call_erp(
             state, buyer.integration, endpoint, payload, response_model, buyer.actor
@@ -60,22 +63,39 @@ async def read_erp(
     except ErpNotFoundError:
         raise NotFound("We could not find that in your account.") from None
     except ErpCallFailed as exc:
-        saved = await repository.get_cached_answer(db, buyer.store.id, code, endpoint, digest)
-        max_age = timedelta(seconds=buyer.integration.stale_max_age_seconds)
-        if saved is not None and state.clock.now() - saved.fetched_at <= max_age:
-            try:
-                value = response_model.model_validate(saved.answer)
-            except ValueError:
-                raise ErpUnavailable(exc.reference) from None
-            return Answer(value, stale_as_of=saved.fetched_at, reference=exc.reference)
-        raise ErpUnavailable(exc.reference) from None
-    await repository.save_answer(
-        db,
-        buyer.store.id,
-        code,
-        endpoint,
-        digest,
-        result.value.model_dump(mode="json"),
-        state.clock.now(),
-    )
+        return await _stale_answer(state, db, buyer, key, saver, response_model, exc.reference)
+    if saver is None:  # no background saver (app not started through its lifespan)
+        await repository.save_answer(
+            db, *key, result.value.model_dump(mode="json"), state.clock.now()
+        )
+    elif saver.wants(key):
+        saver.save(key, result.value.model_dump(mode="json"), state.clock.now())
     return Answer(result.value)
+
+
+async def _stale_answer(
+    state: AppState,
+    db: AsyncSession,
+    buyer: Buyer,
+    key: AnswerKey,
+    saver: AnswerSaver | None,
+    response_model: type[T],
+    reference: str,
+) -> Answer[T]:
+    """The last good answer for this very request when young enough, else the calm 503."""
+    queued = saver.pending(key) if saver is not None else None
+    if queued is not None:
+        answer, fetched_at = queued.answer, queued.fetched_at
+    else:
+        saved = await repository.get_cached_answer(db, *key)
+        if saved is None:
+            raise ErpUnavailable(reference)
+        answer, fetched_at = saved.answer, saved.fetched_at
+    max_age = timedelta(seconds=buyer.integration.stale_max_age_seconds)
+    if state.clock.now() - fetched_at > max_age:
+        raise ErpUnavailable(reference)
+    try:
+        value = response_model.model_validate(answer)
+    except ValueError:
+        raise ErpUnavailable(reference) from None
+    return Answer(value, stale_as_of=fetched_at, reference=reference)

@@ -1,0 +1,271 @@
+"""The fault matrix through the storefront JSON API: each of the seven endpoints × a representative
+set of network and HTTP faults.
+
+Per cell, a signed-in buyer asks twice. Each time they get the calm answer (503 with only the
+reference code for the five reads; the documented fallback inside the checkout quote for taxes and
+shipping) and nothing of the ERP's own words; each time exactly one error event is written with
+the reference as its trace id, with its related requests; and one e-mail is queued for the two
+failures together (the throttle window holds the second back). The fault proxy holds no
+connection once the buyer has the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.config import Settings
+from erpgate.erp.endpoints import Endpoint
+from erpgate.event.gateway import EVENT_RECORDER
+from erpgate.event.lifecycle import REQUEST_WRITER
+from erpgate.mock_erp.server import MockErpHandle
+from erpgate.models.alert_state import AlertState
+from erpgate.models.event import Event
+from erpgate.models.integration import Integration
+from erpgate.models.notification import Notification
+from erpgate.models.related_request import RelatedRequest
+from erpgate.models.store import DEFAULT_BUILTIN_SHIPPING
+from tests.plugins.fault_proxy import FaultProxy, FaultProxyFactory
+from tests.storefront.conftest import BUYER, SpyRecorder, build_shop, login
+
+DEADLINE = 0.5  # every endpoint's timeout in these tests: long enough for loopback, short overall
+
+# What the ERP (or the network) would leak if the storefront passed its words on.
+ERP_WORDS = ("ORA-", "Internal Server Error", "Injected", "injected", "169.254", "SO-100231")
+
+
+@dataclass(frozen=True)
+class FaultCase:
+    where: str  # "proxy": the TCP fault proxy; "mock": the mock ERP's HTTP fault injection
+    fault: str
+    params: dict[str, Any]
+    error_kind: str  # what the event records
+
+
+FAULTS: dict[str, FaultCase] = {
+    "blackhole": FaultCase("proxy", "blackhole", {}, "timeout"),
+    "reset": FaultCase("proxy", "reset", {}, "reset"),
+    "html_500": FaultCase("mock", "html_error", {"status": 500}, "status_5xx"),
+    "malformed_json": FaultCase("mock", "malformed_json", {}, "not_json"),
+    "contract_break": FaultCase("mock", "contract_break", {}, "contract"),
+    # The mock's default redirect target is the cloud metadata address.
+    "redirect_private": FaultCase("mock", "redirect", {}, "redirect"),
+    # Retry-After longer than the deadline: no retry, no waiting past the deadline.
+    "status_429": FaultCase("mock", "status", {"status": 429, "retry_after": "30"}, "rate_limited"),
+}
+
+READS: dict[Endpoint, str] = {
+    Endpoint.ORDERS: "/api/v1/storefront/orders",
+    Endpoint.ORDER: "/api/v1/storefront/orders/SO-1",
+    Endpoint.INVOICES: "/api/v1/storefront/invoices",
+    Endpoint.INVOICE: "/api/v1/storefront/invoices/INV-1",
+    Endpoint.BALANCE: "/api/v1/storefront/balance",
+}
+QUOTE = {
+    "lines": [{"sku": "5620", "quantity": 2}, {"sku": "TST03", "quantity": "1"}],
+    "ship_to": {
+        "name": "ACME Warehouse 3",
+        "address1": "1200 Front St",
+        "city": "Toledo",
+        "state": "OH",
+        "zip": "43605",
+        "country": "US",
+    },
+}
+BUILTIN = [(str(m.get("code") or m["label"]), m["total"]) for m in DEFAULT_BUILTIN_SHIPPING]
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # Every request must reach the ERP: no shared answers, no cached buyer or integration.
+    return Settings(
+        database_url=database_url,
+        allowed_private_hosts=["127.0.0.1", "localhost"],
+        mail_dir=tmp_path / "mail",
+        public_url="http://testserver",
+        erp_share_window_ms=0,
+        buyer_cache_seconds=0,
+        integration_cache_seconds=0,
+        run_worker_in_process=False,
+    )
+
+
+@pytest.fixture
+def spy(app: FastAPI) -> Iterator[SpyRecorder]:
+    """Sees every CallRecord and hands it on to the app's own recorder."""
+    services = app.state.erpgate.services
+    inner = services[EVENT_RECORDER]
+    services[EVENT_RECORDER] = spy_recorder = SpyRecorder(inner)
+    yield spy_recorder
+    services[EVENT_RECORDER] = inner
+
+
+async def _arrange(
+    db: AsyncSession,
+    settings: Settings,
+    mock: MockErpHandle,
+    proxy: FaultProxy,
+    spy: SpyRecorder,
+    endpoint: Endpoint,
+    case: FaultCase,
+) -> None:
+    """A store whose endpoint under test goes through the proxy; the fault switched on."""
+    urls = dict(mock.urls)
+    urls[endpoint.value] = urls[endpoint.value].replace(mock.base_url, proxy.url)
+    await build_shop(db, settings, urls, spy)
+    await db.execute(
+        update(Integration).values(
+            timeouts={e.value: DEADLINE for e in Endpoint},
+            notify_sender="alerts@example.com",
+            notify_receivers=["it@example.com"],
+        )
+    )
+    await db.commit()
+    if case.where == "proxy":
+        await proxy.set_mode(case.fault, **case.params)  # type: ignore[arg-type]
+    else:
+        mock.set_fault(endpoint.value, case.fault, **case.params)
+
+
+async def _ask(client: httpx.AsyncClient, endpoint: Endpoint) -> str:
+    """One buyer request; returns the reference code the buyer was given."""
+    if endpoint in READS:
+        response = await client.get(READS[endpoint])
+        assert response.status_code == 503, response.text
+        reference: str = response.json()["reference"]
+        assert response.json() == {"error": "erp_unavailable", "reference": reference}
+    else:
+        response = await client.post("/api/v1/storefront/checkout/quote", json=QUOTE)
+        assert response.status_code == 200, response.text
+        quote = response.json()
+        assert list(quote["references"]) == [endpoint.value]
+        reference = quote["references"][endpoint.value]
+        if endpoint is Endpoint.TAXES:
+            # The store's fallback rate (estimate policy): 34.20 × 0.0725, flagged as estimated.
+            assert (quote["tax_total"], quote["tax_source"]) == ("2.48", "fallback")
+            assert (quote["tax_estimated"], quote["tax_blocked"]) == (True, False)
+            assert quote["shipping_source"] == "erp"
+        else:
+            # The store's built-in methods, the first one chosen.
+            assert quote["shipping_source"] == "fallback"
+            assert [(m["code"], m["total"]) for m in quote["shipping_methods"]] == BUILTIN
+            assert quote["shipping_code"] == BUILTIN[0][0]
+            assert quote["tax_source"] == "erp"
+    for words in ERP_WORDS:
+        assert words not in response.text
+    return reference
+
+
+@pytest.mark.parametrize("endpoint", list(Endpoint), ids=str)
+@pytest.mark.parametrize("fault", list(FAULTS))
+async def test_buyer_gets_the_calm_answer_and_one_event_per_failure(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    mock_erp: MockErpHandle,
+    fault_proxy_factory: FaultProxyFactory,
+    spy: SpyRecorder,
+    fault: str,
+    endpoint: Endpoint,
+) -> None:
+    case = FAULTS[fault]
+    proxy = await fault_proxy_factory("127.0.0.1", int(mock_erp.base_url.rsplit(":", 1)[1]))
+    await _arrange(db, settings, mock_erp, proxy, spy, endpoint, case)
+    await login(client, BUYER)
+
+    references = [await _ask(client, endpoint), await _ask(client, endpoint)]
+
+    assert len(set(references)) == 2
+    failed = [c for c in spy.calls if c.outcome == "error"]
+    assert [c.trace_id for c in failed] == references
+    assert {(c.endpoint, c.error_kind) for c in failed} == {(endpoint, case.error_kind)}
+    await app.state.erpgate.services[REQUEST_WRITER].flush()
+    db.expire_all()
+    events = (await db.execute(select(Event).where(Event.outcome == "error"))).scalars().all()
+    assert sorted(e.trace_id for e in events) == sorted(references)
+    assert {(e.endpoint, e.error_kind) for e in events} == {(endpoint.value, case.error_kind)}
+    for reference in references:
+        related = (
+            (await db.execute(select(RelatedRequest).where(RelatedRequest.trace_id == reference)))
+            .scalars()
+            .all()
+        )
+        assert related and {r.endpoint for r in related} == {endpoint.value}
+    notifications = (
+        (await db.execute(select(Notification).where(Notification.kind == "error"))).scalars().all()
+    )
+    assert [(n.endpoint, n.status) for n in notifications] == [(endpoint.value, "queued")]
+    [alert] = (await db.execute(select(AlertState))).scalars().all()
+    assert (alert.endpoint, alert.error_kind, alert.held_back) == (
+        endpoint.value,
+        case.error_kind,
+        1,
+    )
+    if case.where == "proxy":
+        # The client dropped the broken connections; a pooled keep-alive one is no leak.
+        assert await proxy.wait_idle() == 0
+
+
+@pytest.mark.parametrize("endpoint", list(READS), ids=str)
+async def test_last_good_answer_is_served_stale_while_the_erp_is_black_holed(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    mock_erp: MockErpHandle,
+    fault_proxy_factory: FaultProxyFactory,
+    spy: SpyRecorder,
+    endpoint: Endpoint,
+) -> None:
+    proxy = await fault_proxy_factory("127.0.0.1", int(mock_erp.base_url.rsplit(":", 1)[1]))
+    await _arrange(db, settings, mock_erp, proxy, spy, endpoint, FaultCase("proxy", "pass", {}, ""))
+    await login(client, BUYER)
+    path = READS[endpoint]
+    if endpoint in (Endpoint.ORDER, Endpoint.INVOICE):
+        # A document that exists, so the first (good) answer is a 200.
+        listing = "orders" if endpoint is Endpoint.ORDER else "invoices"
+        key = "order_id" if endpoint is Endpoint.ORDER else "invoice_id"
+        first = (await client.get(f"/api/v1/storefront/{listing}")).json()["data"][0][key]
+        path = f"/api/v1/storefront/{listing}/{first}"
+    fresh = await client.get(path)
+    assert fresh.status_code == 200
+    await proxy.set_mode("blackhole")
+
+    stale = await client.get(path)
+
+    assert stale.status_code == 200
+    assert stale.json()["data"] == fresh.json()["data"]
+    assert stale.json()["stale_as_of"]
+    [failed] = [c for c in spy.calls if c.outcome == "error"]
+    assert (failed.endpoint, failed.error_kind) == (endpoint, "timeout")
+    assert await proxy.wait_idle() == 0
+
+
+async def test_a_failed_read_leaves_the_buyers_next_request_calm_with_the_buyer_cache_on(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    mock_erp: MockErpHandle,
+    fault_proxy_factory: FaultProxyFactory,
+    spy: SpyRecorder,
+) -> None:
+    # The production default: the signed-in buyer is cached between reads. The first read after
+    # sign-in fails (its transaction rolls back); the cached buyer must survive that.
+    state = app.state.erpgate
+    state.settings = settings.model_copy(update={"buyer_cache_seconds": 5.0})
+    proxy = await fault_proxy_factory("127.0.0.1", int(mock_erp.base_url.rsplit(":", 1)[1]))
+    await _arrange(db, settings, mock_erp, proxy, spy, Endpoint.ORDERS, FAULTS["html_500"])
+    await login(client, BUYER)
+
+    first, second = await _ask(client, Endpoint.ORDERS), await _ask(client, Endpoint.ORDERS)
+
+    assert [c.trace_id for c in spy.calls] == [first, second]
