@@ -1,4 +1,4 @@
-.PHONY: install demo test lint bench contract-doc
+.PHONY: install demo test lint bench soak contract-doc
 
 install:
 	scripts/install.sh
@@ -18,6 +18,9 @@ lint: install
 
 bench: install
 	.venv/bin/python bench/run_all.py
+
+soak: install
+	.venv/bin/python bench/soak.py
 
 contract-doc:
 	.venv/bin/python -m erpgate.erp.contract_openapi > docs/erp-contract.openapi.json

@@ -35,6 +35,7 @@ ERP_TOKEN = "demo-erp-token"  # noqa: S105 - the mock ERP's demo credential
 BUYER = {"email": "buyer@example.com", "password": "demo-buyer", "store": "demo"}
 ORDERS_PATH = "/api/v1/storefront/orders?page=1&page_size=20"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
 def free_port() -> int:
@@ -84,15 +85,39 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLK_TCK
 
 
-def peak_rss_mb(pids: list[int]) -> float:
-    """Sum of VmHWM (peak resident set) over the processes, in MB."""
+def _status_mb(pids: list[int], field_name: str) -> float:
     total_kb = 0
     for pid in pids:
         with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as handle:
             for line in handle:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field_name):
                     total_kb += int(line.split()[1])
     return total_kb / 1024
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """Sum of VmHWM (peak resident set) over the processes, in MB."""
+    return _status_mb(pids, "VmHWM:")
+
+
+def current_rss_mb(pids: list[int]) -> float:
+    """Sum of VmRSS (resident set now) over the processes, in MB."""
+    return _status_mb(pids, "VmRSS:")
+
+
+def write_results_section(name: str, text: str) -> None:
+    """Put ``text`` into bench/RESULTS.md between this section's markers, keeping the others
+    (`make bench` and `make soak` each own one section)."""
+    begin, end = f"<!-- {name}: begin -->", f"<!-- {name}: end -->"
+    block = f"{begin}\n{text.rstrip()}\n{end}\n"
+    current = RESULTS.read_text() if RESULTS.exists() else ""
+    if begin in current and end in current:
+        head, rest = current.split(begin, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
+        current = head + block + ("\n" + tail if tail else "")
+    else:
+        current = current.rstrip("\n") + ("\n\n" if current else "") + block
+    RESULTS.write_text(current)
 
 
 @dataclass

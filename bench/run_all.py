@@ -27,7 +27,7 @@ CONCURRENCY = 32
 ERP_LATENCY = 0.1
 P6_CONCURRENCY = 256
 P4_CONCURRENCY = 8
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+RESULTS = h.RESULTS
 # "Cache off" for P1, P2, P5, P6: no shared-answer window (vary.lua also makes every request
 # differ). P3 runs an app with the default settings, window included.
 NO_SHARING = {"ERPGATE_ERP_SHARE_WINDOW_MS": "0"}
@@ -262,14 +262,8 @@ def write_results(r: dict[str, Any]) -> str:
         "",
     ]
     text = "\n".join(lines)
-    RESULTS.write_text(
-        text
-        + (
-            Path(RESULTS.with_suffix(".notes")).read_text()
-            if RESULTS.with_suffix(".notes").exists()
-            else ""
-        )
-    )
+    notes = RESULTS.with_suffix(".notes")
+    h.write_results_section("bench", text + (notes.read_text() if notes.exists() else ""))
     return text
 
 

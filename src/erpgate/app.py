@@ -30,6 +30,7 @@ from erpgate.kit.crypto import SecretBox
 from erpgate.kit.modules import optional_import
 from erpgate.logging import configure_logging, get_logger
 from erpgate.web.pages import render
+from erpgate.web.request_guard import RequestGuard
 from erpgate.web.responses import JsonResponse
 from erpgate.web.state import AppState
 
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         default_response_class=JsonResponse,
     )
     app.state.erpgate = state
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     static_dir = Path(__file__).parent / "web" / "static"

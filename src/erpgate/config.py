@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # this window share the last successful answer; 0 shares only calls in flight together.
     erp_share_window_ms: int = Field(default=1000, ge=0)
 
+    # Bodies above this are refused with 413 (the largest legitimate one is a 5 MB CSV upload).
+    max_request_body_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
+
     # In-process caches of hot reads. Changes made in this process apply at once; a change made
     # by another instance (sign-out, revocation, new settings) applies here within the TTL.
     # 0 turns a cache off. Cookie-session buyers are cached for GET/HEAD requests only.

@@ -105,6 +105,16 @@ async def test_one_bad_row_imports_nothing_and_every_problem_is_listed(
             "The file is not UTF-8 text. In your spreadsheet choose “CSV UTF-8” when saving.",
         ),
         (b"   \n", "The file is empty."),
+        (
+            "customer_code\nC2\n".encode("utf-16-le"),
+            "The file holds NUL characters, so it is not CSV text. In your spreadsheet choose "
+            "“CSV UTF-8” when saving.",
+        ),
+        (
+            b"customer_code,account_name\nC2,Tw\x00o\n",
+            "The file holds NUL characters, so it is not CSV text. In your spreadsheet choose "
+            "“CSV UTF-8” when saving.",
+        ),
     ],
 )
 async def test_files_that_no_row_fix_would_save_are_refused_whole(

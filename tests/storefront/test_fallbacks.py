@@ -85,3 +85,17 @@ async def test_cross_customer_answer_is_never_shown(
     response = await buyer_client.get("/api/v1/storefront/balance")
     assert response.status_code == 503
     assert set(response.json()) == {"error", "reference"}
+
+
+async def test_reads_after_a_failed_read_still_know_the_buyer(
+    buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle
+) -> None:
+    # The failed read rolls its transaction back; the buyer it resolved must not be reused
+    # from the read cache in that rolled-back (expired) state.
+    mock_erp.set_fault("orders", "status", status=500)
+    assert (await buyer_client.get("/api/v1/storefront/orders?page=3")).status_code == 503
+    mock_erp.clear_faults()
+    me = await buyer_client.get("/api/v1/storefront/me")
+    assert me.status_code == 200
+    assert me.json()["email"] == "buyer@example.com"
+    assert (await buyer_client.get("/api/v1/storefront/orders?page=3")).status_code == 200

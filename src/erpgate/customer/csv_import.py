@@ -59,6 +59,13 @@ def decode(data: bytes) -> str:
         raise _refuse(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
     if not data.strip():
         raise _refuse("The file is empty.")
+    if b"\x00" in data:
+        # Spreadsheets never write NUL; a file holding one is binary (or UTF-16) and a database
+        # text column could not store it anyway.
+        raise _refuse(
+            "The file holds NUL characters, so it is not CSV text. In your spreadsheet choose "
+            "“CSV UTF-8” when saving."
+        )
     try:
         # utf-8-sig drops the byte-order mark spreadsheet programs put in front.
         return data.decode("utf-8-sig")

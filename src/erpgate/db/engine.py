@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -48,6 +48,18 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_before_savepoint(connection: Connection, _name: str) -> None:
+    # pysqlite (under aiosqlite) opens a transaction by itself only before INSERT/UPDATE/DELETE,
+    # so reads run outside one and never hold a stale WAL snapshot (a writer then waits on the
+    # busy timeout instead of failing). But a SAVEPOINT sent first starts a transaction of its
+    # own that its RELEASE commits: an error event written in a savepoint was committed before
+    # its outbox row, and a later rollback could not undo it. Open the real transaction first.
+    driver_connection = connection.connection.dbapi_connection
+    inner = getattr(driver_connection, "_connection", None)  # aiosqlite.Connection
+    if inner is not None and not inner.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def _json_dumps(value: Any) -> str:
     # orjson: JSON columns (event data, stored headers, saved ERP answers) are written in batches
     # on the request loop; the stdlib encoder showed up in the storefront profile.
@@ -64,6 +76,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # (5 + 10 overflow) is plenty: hot reads are cached and writes go through batch writers.
         engine = create_async_engine(url, connect_args={"timeout": 10}, **JSON_OPTIONS)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
         return engine
     return create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **JSON_OPTIONS

@@ -17,6 +17,7 @@ from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE
 from erpgate.checkout.service import CheckoutBuyer
 from erpgate.customer import service as customer_service
+from erpgate.db.engine import after_commit
 from erpgate.errors import Forbidden, NotFound, Unauthorized
 from erpgate.event.gateway import Actor, Source
 from erpgate.integration.service import LiveIntegration, load_live_integration
@@ -161,7 +162,9 @@ async def session_buyer(request: Request, db: DbSession, store: Store | None) ->
         return None
     buyer = await buyer_for_user(request, db, store, record.principal_id, "storefront", record)
     if buyer is not None and key is not None:
-        _buyers.put(key, buyer, ttl, as_of=as_of)
+        # Only once the request commits: a request that rolls back expires the rows it loaded,
+        # and a cached expired row would fail every later read that touches it.
+        after_commit(db, lambda: _buyers.put(key, buyer, ttl, as_of=as_of))
     return buyer
 
 

@@ -1,0 +1,54 @@
+"""The session factory's transactions hold on both databases, savepoints included."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from erpgate.db.engine import create_session_factory
+
+
+@pytest.fixture
+async def probe(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("CREATE TABLE engine_probe (x INTEGER)")
+    yield engine
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("DROP TABLE engine_probe")
+
+
+INSERT = text("INSERT INTO engine_probe VALUES (:x)")
+
+
+async def _rows(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as connection:
+        result = await connection.exec_driver_sql("SELECT x FROM engine_probe ORDER BY x")
+        return list(result.scalars())
+
+
+async def test_a_savepoint_opening_the_transaction_is_undone_by_its_rollback(
+    probe: AsyncEngine,
+) -> None:
+    # The error-event write starts with a savepoint; on SQLite that savepoint used to commit on
+    # release, so the event outlived a rolled-back outbox row.
+    async with create_session_factory(probe)() as db:
+        async with db.begin_nested():
+            await db.execute(INSERT, {"x": 1})
+        await db.rollback()
+    assert await _rows(probe) == []
+
+
+async def test_savepoints_keep_what_succeeded_and_drop_what_failed(probe: AsyncEngine) -> None:
+    async with create_session_factory(probe)() as db:
+        async with db.begin_nested():
+            await db.execute(INSERT, {"x": 2})
+        with pytest.raises(ValueError):
+            async with db.begin_nested():
+                await db.execute(INSERT, {"x": 3})
+                raise ValueError("undo this savepoint only")
+        await db.execute(INSERT, {"x": 4})
+        await db.commit()
+    assert await _rows(probe) == [2, 4]
