@@ -18,21 +18,16 @@ from erpgate.admin.deps import (
 )
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import ADMIN_COOKIE, clear_session_cookie, set_session_cookie
-from erpgate.auth.login_csrf import (
-    LOGIN_CSRF_FIELD,
-    check_login_csrf,
-    login_csrf_token,
-    set_login_csrf_cookie,
-)
+from erpgate.auth.login_csrf import check_login_csrf, render_login_page
 from erpgate.auth.login_guard import limited_sign_in
 from erpgate.auth.login_limits import LoginKey
 from erpgate.errors import TooManyRequests, Unauthorized
 from erpgate.models.admin_user import AdminUser
 from erpgate.web.db import DbSession
-from erpgate.web.pages import render
 from erpgate.web.state import get_state
 
 router = APIRouter()
+LOGIN_TEMPLATE = "admin/login.html"
 
 
 class AdminLogin(BaseModel):
@@ -123,22 +118,9 @@ async def api_logout(request: Request, db: DbSession, response: Response) -> Non
     await _end_current(request, db, response)
 
 
-def _login_page(request: Request, context: dict[str, object], status_code: int = 200) -> Response:
-    """The sign-in page, carrying the login-CSRF token in its hidden field and in its cookie."""
-    token = login_csrf_token(request)
-    response = render(
-        request,
-        "admin/login.html",
-        {**context, "login_csrf": token, "login_csrf_field": LOGIN_CSRF_FIELD},
-        status_code=status_code,
-    )
-    set_login_csrf_cookie(response, token, secure=get_state(request).settings.secure_cookies)
-    return response
-
-
 @router.get("/admin/login", include_in_schema=False)
 async def login_page(request: Request, next: str = "/admin") -> Response:
-    return _login_page(request, {"next": _safe_next(next)})
+    return render_login_page(request, LOGIN_TEMPLATE, {"next": _safe_next(next)})
 
 
 def _safe_next(target: str) -> str:
@@ -159,8 +141,9 @@ async def login_form(
     try:
         admin = await _authenticate(request, db, email, password)
     except (Unauthorized, TooManyRequests) as exc:
-        return _login_page(
+        return render_login_page(
             request,
+            LOGIN_TEMPLATE,
             {"error": exc.message, "email": email, "next": _safe_next(next)},
             status_code=exc.status_code,
         )

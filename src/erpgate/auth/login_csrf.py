@@ -22,6 +22,7 @@ from fastapi import Request, Response
 from erpgate.errors import Forbidden
 from erpgate.kit.crypto import constant_time_equals
 from erpgate.kit.ids import new_token
+from erpgate.web.pages import render
 from erpgate.web.state import get_state
 
 LOGIN_CSRF_COOKIE = "erpgate_login_csrf"
@@ -63,6 +64,21 @@ def set_login_csrf_cookie(response: Response, token: str, *, secure: bool) -> No
         samesite="strict",
         path="/",
     )
+
+
+def render_login_page(
+    request: Request, template: str, context: dict[str, object], status_code: int = 200
+) -> Response:
+    """The sign-in page, carrying the login-CSRF token in its hidden field and in its cookie."""
+    token = login_csrf_token(request)
+    response = render(
+        request,
+        template,
+        {**context, "login_csrf": token, "login_csrf_field": LOGIN_CSRF_FIELD},
+        status_code=status_code,
+    )
+    set_login_csrf_cookie(response, token, secure=get_state(request).settings.secure_cookies)
+    return response
 
 
 def check_login_csrf(request: Request, submitted: str) -> None:

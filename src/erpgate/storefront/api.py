@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 
 from erpgate.storefront import service
 from erpgate.storefront.deps import ApiBuyer
@@ -21,6 +22,8 @@ from erpgate.web.db import DbSession
 from erpgate.web.responses import JsonResponse
 from erpgate.web.state import get_state
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
 router = APIRouter(prefix="/api/v1/storefront", tags=["storefront"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -33,6 +36,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _stale(stale_as_of: Any) -> dict[str, Any]:
     return {"stale_as_of": stale_as_of.isoformat()} if stale_as_of else {}
+
+
+def _detail_response(detail: service.Detail[ModelT]) -> JsonResponse:
+    """One record under ``data``, with ``stale_as_of`` when it is a saved answer."""
+    return JsonResponse(
+        {"data": detail.value.model_dump(mode="json"), **_stale(detail.stale_as_of)}
+    )
 
 
 @router.get("/orders", response_model=OrdersPage, responses=ERRORS)
@@ -57,9 +67,7 @@ async def get_order(
 ) -> JsonResponse:
     """One order with lines, addresses, totals and shipments; 404 when not the buyer's."""
     detail = await service.get_order(get_state(request), db, buyer, order_id)
-    return JsonResponse(
-        {"data": detail.value.model_dump(mode="json"), **_stale(detail.stale_as_of)}
-    )
+    return _detail_response(detail)
 
 
 @router.get("/invoices", response_model=InvoicesPage, responses=ERRORS)
@@ -87,15 +95,11 @@ async def get_invoice(
 ) -> JsonResponse:
     """One invoice with lines and payments applied; 404 when not the buyer's."""
     detail = await service.get_invoice(get_state(request), db, buyer, invoice_id)
-    return JsonResponse(
-        {"data": detail.value.model_dump(mode="json"), **_stale(detail.stale_as_of)}
-    )
+    return _detail_response(detail)
 
 
 @router.get("/balance", response_model=BalanceOut, responses=ERRORS)
 async def get_balance(request: Request, db: DbSession, buyer: ApiBuyer) -> JsonResponse:
     """The A/R summary: balance, credit limit, available credit, past due, terms, aging."""
     detail = await service.get_balance(get_state(request), db, buyer)
-    return JsonResponse(
-        {"data": detail.value.model_dump(mode="json"), **_stale(detail.stale_as_of)}
-    )
+    return _detail_response(detail)

@@ -11,12 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE, clear_session_cookie, set_session_cookie
-from erpgate.auth.login_csrf import (
-    LOGIN_CSRF_FIELD,
-    check_login_csrf,
-    login_csrf_token,
-    set_login_csrf_cookie,
-)
+from erpgate.auth.login_csrf import check_login_csrf, render_login_page
 from erpgate.auth.login_guard import limited_sign_in
 from erpgate.auth.login_limits import LoginKey
 from erpgate.auth.passwords import verify_password
@@ -36,11 +31,11 @@ from erpgate.storefront.deps import (
 from erpgate.storefront.schemas import LoginIn, MeOut
 from erpgate.storefront.service import modules
 from erpgate.web.db import DbSession
-from erpgate.web.pages import render
 from erpgate.web.state import get_state
 
 router = APIRouter()
 WRONG = "Wrong e-mail or password."
+LOGIN_TEMPLATE = "storefront/login.html"
 
 
 async def authenticate(
@@ -160,23 +155,12 @@ def _safe_next(target: str, slug: str) -> str:
     return target if target.startswith(prefix) and "//" not in target else prefix
 
 
-def _login_page(request: Request, context: dict[str, object], status_code: int = 200) -> Response:
-    """The sign-in page, carrying the login-CSRF token in its hidden field and in its cookie."""
-    token = login_csrf_token(request)
-    response = render(
-        request,
-        "storefront/login.html",
-        {**context, "login_csrf": token, "login_csrf_field": LOGIN_CSRF_FIELD},
-        status_code=status_code,
-    )
-    set_login_csrf_cookie(response, token, secure=get_state(request).settings.secure_cookies)
-    return response
-
-
 @router.get("/store/{slug}/login", include_in_schema=False)
 async def login_page(request: Request, db: DbSession, slug: str, next: str = "") -> Response:
     store = await store_by_slug(db, slug)
-    return _login_page(request, {"store": store, "next": _safe_next(next, slug)})
+    return render_login_page(
+        request, LOGIN_TEMPLATE, {"store": store, "next": _safe_next(next, slug)}
+    )
 
 
 @router.post("/store/{slug}/login", include_in_schema=False)
@@ -195,9 +179,13 @@ async def login_form(
     try:
         found = await limited_authenticate(request, db, email, password, store)
     except TooManyRequests as exc:
-        return _login_page(request, {**context, "error": exc.message}, status_code=429)
+        return render_login_page(
+            request, LOGIN_TEMPLATE, {**context, "error": exc.message}, status_code=429
+        )
     if found is None:
-        return _login_page(request, {**context, "error": WRONG}, status_code=401)
+        return render_login_page(
+            request, LOGIN_TEMPLATE, {**context, "error": WRONG}, status_code=401
+        )
     response = RedirectResponse(_safe_next(next, slug), status_code=303)
     await _sign_in(request, db, found[1], response)
     return response

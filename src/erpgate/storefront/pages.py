@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.errors import ErpUnavailable
 from erpgate.storefront import service
@@ -14,7 +16,7 @@ from erpgate.storefront.deps import Buyer, PageBuyer
 from erpgate.storefront.schemas import InvoiceQuery, ListQuery
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
-from erpgate.web.state import get_state
+from erpgate.web.state import AppState, get_state
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,6 +33,18 @@ def page_context(request: Request, buyer: Buyer, **values: Any) -> dict[str, Any
         "today": get_state(request).clock.now().date(),
         **values,
     }
+
+
+def read_context(
+    request: Request,
+    buyer: Buyer,
+    read: service.Listing[Any] | service.Detail[Any],
+    **values: Any,
+) -> dict[str, Any]:
+    """The page context for an ERP read, with the banner's time and reference when it is stale."""
+    return page_context(
+        request, buyer, stale_as_of=read.stale_as_of, stale_reference=read.reference, **values
+    )
 
 
 def unavailable(request: Request, buyer: Buyer, exc: ErpUnavailable, title: str) -> Response:
@@ -54,6 +68,54 @@ def query_values(request: Request) -> dict[str, str]:
 LIST_FIELDS = ("page", "page_size", "search", "status", "date_from", "date_to")
 
 
+QueryT = TypeVar("QueryT", bound=ListQuery)
+ListLoader = Callable[[AppState, AsyncSession, Buyer, QueryT], Awaitable[service.Listing[Any]]]
+DetailLoader = Callable[[AppState, AsyncSession, Buyer, str], Awaitable[service.Detail[Any]]]
+
+
+async def _list_page(
+    request: Request,
+    db: AsyncSession,
+    buyer: Buyer,
+    query_type: type[QueryT],
+    load: ListLoader[QueryT],
+    *,
+    template: str,
+    title: str,
+) -> Response:
+    """A list page: the filters are validated before any ERP call and shown again with errors."""
+    values = query_values(request)
+    try:
+        query = query_type.model_validate(values)
+    except ValidationError as exc:
+        context = page_context(request, buyer, form=values, errors=field_errors(exc), listing=None)
+        return render(request, template, context, status_code=422)
+    try:
+        listing = await load(get_state(request), db, buyer, query)
+    except ErpUnavailable as exc:
+        return unavailable(request, buyer, exc, title)
+    context = read_context(request, buyer, listing, form=values, errors={}, listing=listing)
+    return render(request, template, context)
+
+
+async def _detail_page(
+    request: Request,
+    db: AsyncSession,
+    buyer: Buyer,
+    load: DetailLoader,
+    item_id: str,
+    *,
+    template: str,
+    title: str,
+) -> Response:
+    """One order or invoice, or the calm page when the ERP is down and no recent answer is saved."""
+    try:
+        detail = await load(get_state(request), db, buyer, item_id)
+    except ErpUnavailable as exc:
+        return unavailable(request, buyer, exc, title)
+    return render(request, template, read_context(request, buyer, detail, detail=detail))
+
+
 @router.get("/store/{slug}/")
 async def home(request: Request, buyer: PageBuyer) -> Response:
     return render(request, "storefront/home.html", page_context(request, buyer))
@@ -67,92 +129,58 @@ async def home_no_slash(request: Request, buyer: PageBuyer) -> Response:
 @router.get("/store/{slug}/orders")
 async def orders(request: Request, db: DbSession, buyer: PageBuyer) -> Response:
     buyer.require("orders")
-    values = query_values(request)
-    try:
-        query = ListQuery.model_validate(values)
-    except ValidationError as exc:
-        context = page_context(request, buyer, form=values, errors=field_errors(exc), listing=None)
-        return render(request, "storefront/orders.html", context, status_code=422)
-    try:
-        listing = await service.list_orders(get_state(request), db, buyer, query)
-    except ErpUnavailable as exc:
-        return unavailable(request, buyer, exc, "Your orders")
-    context = page_context(
+    return await _list_page(
         request,
+        db,
         buyer,
-        form=values,
-        errors={},
-        listing=listing,
-        stale_as_of=listing.stale_as_of,
-        stale_reference=listing.reference,
+        ListQuery,
+        service.list_orders,
+        template="storefront/orders.html",
+        title="Your orders",
     )
-    return render(request, "storefront/orders.html", context)
 
 
 @router.get("/store/{slug}/orders/{order_id}")
 async def order_detail(
     request: Request, db: DbSession, buyer: PageBuyer, order_id: str
 ) -> Response:
-    try:
-        detail = await service.get_order(get_state(request), db, buyer, order_id)
-    except ErpUnavailable as exc:
-        return unavailable(request, buyer, exc, "Order")
-    return render(
+    return await _detail_page(
         request,
-        "storefront/order.html",
-        page_context(
-            request,
-            buyer,
-            detail=detail,
-            stale_as_of=detail.stale_as_of,
-            stale_reference=detail.reference,
-        ),
+        db,
+        buyer,
+        service.get_order,
+        order_id,
+        template="storefront/order.html",
+        title="Order",
     )
 
 
 @router.get("/store/{slug}/invoices")
 async def invoices(request: Request, db: DbSession, buyer: PageBuyer) -> Response:
     buyer.require("invoices")
-    values = query_values(request)
-    try:
-        query = InvoiceQuery.model_validate(values)
-    except ValidationError as exc:
-        context = page_context(request, buyer, form=values, errors=field_errors(exc), listing=None)
-        return render(request, "storefront/invoices.html", context, status_code=422)
-    try:
-        listing = await service.list_invoices(get_state(request), db, buyer, query)
-    except ErpUnavailable as exc:
-        return unavailable(request, buyer, exc, "Your invoices")
-    context = page_context(
+    return await _list_page(
         request,
+        db,
         buyer,
-        form=values,
-        errors={},
-        listing=listing,
-        stale_as_of=listing.stale_as_of,
-        stale_reference=listing.reference,
+        InvoiceQuery,
+        service.list_invoices,
+        template="storefront/invoices.html",
+        title="Your invoices",
     )
-    return render(request, "storefront/invoices.html", context)
 
 
 @router.get("/store/{slug}/invoices/{invoice_id}")
 async def invoice_detail(
     request: Request, db: DbSession, buyer: PageBuyer, invoice_id: str
 ) -> Response:
-    try:
-        detail = await service.get_invoice(get_state(request), db, buyer, invoice_id)
-    except ErpUnavailable as exc:
-        return unavailable(request, buyer, exc, "Invoice")
-    return render(
+    return await _detail_page(
         request,
-        "storefront/invoice.html",
-        page_context(
-            request,
-            buyer,
-            detail=detail,
-            stale_as_of=detail.stale_as_of,
-            stale_reference=detail.reference,
-        ),
+        db,
+        buyer,
+        service.get_invoice,
+        invoice_id,
+        template="storefront/invoice.html",
+        title="Invoice",
     )
 
 
@@ -163,12 +191,5 @@ async def balance(request: Request, db: DbSession, buyer: PageBuyer) -> Response
     except ErpUnavailable as exc:
         return unavailable(request, buyer, exc, "Account balance")
     chart = service.aging_chart(detail.value)
-    context = page_context(
-        request,
-        buyer,
-        detail=detail,
-        chart=chart,
-        stale_as_of=detail.stale_as_of,
-        stale_reference=detail.reference,
-    )
+    context = read_context(request, buyer, detail, detail=detail, chart=chart)
     return render(request, "storefront/balance.html", context)

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +42,7 @@ from erpgate.web.state import AppState
 
 RowT = TypeVar("RowT")
 ValueT = TypeVar("ValueT")
+ListResponseT = TypeVar("ListResponseT", OrdersListResponse, InvoicesListResponse)
 
 MODULES = (
     ("orders", "orders", Endpoint.ORDERS),
@@ -89,30 +90,59 @@ class Listing(Generic[RowT]):
     detail_links: bool = True
 
 
-async def list_orders(
-    state: AppState, db: AsyncSession, buyer: Buyer, query: ListQuery
-) -> Listing[OrderSummary]:
-    buyer.require("orders")
-    if not buyer.integration.is_enabled(Endpoint.ORDERS):
-        return await _local_orders(db, buyer, query)
-    request = OrdersListRequest(
+async def _erp_listing(
+    state: AppState,
+    db: AsyncSession,
+    buyer: Buyer,
+    query: ListQuery,
+    *,
+    status: str | None,
+    endpoint: Endpoint,
+    request_type: type[OrdersListRequest] | type[InvoicesListRequest],
+    response_type: type[ListResponseT],
+    detail_endpoint: Endpoint,
+) -> Listing[Any]:
+    """One page of a list read from the ERP with the buyer's own codes and the query's filters.
+
+    Rows link to their detail page only when the store has the matching detail URL configured.
+    """
+    request = request_type(
         customer_code=buyer.account.customer_code,
         seller_reference=buyer.account.seller_reference,
         page=query.page,
         page_size=query.page_size,
         search=query.search,
-        status=query.status,
+        status=status,
         date_from=query.date_from,
         date_to=query.date_to,
     )
-    answer = await read_erp(state, db, buyer, Endpoint.ORDERS, request, OrdersListResponse)
+    answer = await read_erp(state, db, buyer, endpoint, request, response_type)
     rows = answer.value.data
     return Listing(
         rows=rows,
         page=pager(query, len(rows), answer.value.meta),
         stale_as_of=answer.stale_as_of,
         reference=answer.reference,
-        detail_links=buyer.integration.is_enabled(Endpoint.ORDER),
+        detail_links=buyer.integration.is_enabled(detail_endpoint),
+    )
+
+
+async def list_orders(
+    state: AppState, db: AsyncSession, buyer: Buyer, query: ListQuery
+) -> Listing[OrderSummary]:
+    buyer.require("orders")
+    if not buyer.integration.is_enabled(Endpoint.ORDERS):
+        return await _local_orders(db, buyer, query)
+    return await _erp_listing(
+        state,
+        db,
+        buyer,
+        query,
+        status=query.status,
+        endpoint=Endpoint.ORDERS,
+        request_type=OrdersListRequest,
+        response_type=OrdersListResponse,
+        detail_endpoint=Endpoint.ORDER,
     )
 
 
@@ -170,24 +200,16 @@ async def list_invoices(
     buyer.require("invoices")
     if not buyer.integration.is_enabled(Endpoint.INVOICES):
         raise NotFound("Invoices are not available in this store.")
-    request = InvoicesListRequest(
-        customer_code=buyer.account.customer_code,
-        seller_reference=buyer.account.seller_reference,
-        page=query.page,
-        page_size=query.page_size,
-        search=query.search,
+    return await _erp_listing(
+        state,
+        db,
+        buyer,
+        query,
         status=None if query.status in (None, "all") else query.status,
-        date_from=query.date_from,
-        date_to=query.date_to,
-    )
-    answer = await read_erp(state, db, buyer, Endpoint.INVOICES, request, InvoicesListResponse)
-    rows = answer.value.data
-    return Listing(
-        rows=rows,
-        page=pager(query, len(rows), answer.value.meta),
-        stale_as_of=answer.stale_as_of,
-        reference=answer.reference,
-        detail_links=buyer.integration.is_enabled(Endpoint.INVOICE),
+        endpoint=Endpoint.INVOICES,
+        request_type=InvoicesListRequest,
+        response_type=InvoicesListResponse,
+        detail_endpoint=Endpoint.INVOICE,
     )
 
 
