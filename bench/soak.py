@@ -41,8 +41,13 @@ STORE = "demo"
 REFERENCE_IN_PAGE = re.compile(r"[0-9a-f]{32}")
 QUOTE = {
     "lines": [{"sku": "5620", "quantity": 3}],
-    "ship_to": {"address1": "1 Main St", "city": "New York", "state": "NY", "zip": "10001",
-                "country": "US"},
+    "ship_to": {
+        "address1": "1 Main St",
+        "city": "New York",
+        "state": "NY",
+        "zip": "10001",
+        "country": "US",
+    },
 }
 
 
@@ -180,9 +185,7 @@ async def _missing_events(database_url: str, references: set[str]) -> set[str]:
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
-            rows = await connection.execute(
-                select(Event.trace_id).where(Event.outcome == "error")
-            )
+            rows = await connection.execute(select(Event.trace_id).where(Event.outcome == "error"))
             found = {row[0] for row in rows}
     finally:
         await engine.dispose()
@@ -232,8 +235,9 @@ def main() -> None:
         st.seed()
         proc, base = st.start_app(1)
         cookie = h.login(base)
-        st.erp_control("POST", "/_control/faults", {"endpoint": "*", "fault": "error_rate",
-                                                    "rate": FAULT_RATE})
+        st.erp_control(
+            "POST", "/_control/faults", {"endpoint": "*", "fault": "error_rate", "rate": FAULT_RATE}
+        )
         print(f"soak: {SECONDS:g} s, {CONCURRENCY} buyers, {FAULT_RATE:.0%} ERP faults", flush=True)
         tally, curve = asyncio.run(drive(base, cookie, proc))
         st.erp_control("DELETE", "/_control/faults")
