@@ -1,4 +1,4 @@
-.PHONY: install demo test lint bench soak contract-doc
+.PHONY: install demo test lint bench soak screenshots contract-doc
 
 install:
 	scripts/install.sh
@@ -21,6 +21,10 @@ bench: install
 
 soak: install
 	.venv/bin/python bench/soak.py
+
+# Re-take the README's screenshots (the browser tests, writing into docs/screenshots).
+screenshots: install
+	ERPGATE_SCREENSHOTS=1 .venv/bin/pytest -q -m browser tests/storefront tests/admin
 
 contract-doc:
 	.venv/bin/python -m erpgate.erp.contract_openapi > docs/erp-contract.openapi.json

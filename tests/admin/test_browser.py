@@ -3,7 +3,8 @@
 Install and configure the integration and test it; Login on storefront, whose events name both
 the buyer and the admin; uninstall hides the buyer's live modules. The live server is shared by
 every browser test of the run, so each test leaves the store as it found it.
-Run on their own: ``pytest -m browser tests/admin``. Screenshots go to docs/screenshots/admin-*.
+Run on their own: ``pytest -m browser tests/admin``. With ERPGATE_SCREENSHOTS=1
+(`make screenshots`) the screenshots replace docs/screenshots/admin-*.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from __future__ import annotations
 import json
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.plugins.live_server import LiveServer
+from tests.plugins.live_server import LiveServer, screenshot
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SETTINGS = "/admin/apps/generic-erp"
 ENDPOINTS = ("orders", "order", "invoices", "invoice", "balance", "taxes", "shipping")
 
@@ -27,8 +26,7 @@ pytestmark = pytest.mark.browser
 
 
 def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"admin-{name}.png"), full_page=True)
+    screenshot(page, f"admin-{name}")
 
 
 def admin_sign_in(page: Page, live_server: LiveServer) -> None:

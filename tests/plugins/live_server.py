@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,6 +27,9 @@ import pytest
 from erpgate.demo import DEMO_ERP_TOKEN, mock_erp_urls
 
 CHROMIUM = "/usr/bin/chromium"
+# Screenshots are taken on every run (a page that cannot render fails the test) but only replace
+# the README's images when asked: `make screenshots` sets ERPGATE_SCREENSHOTS=1.
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 # Migrate (PostgreSQL: after emptying it) and seed the demo data, in a fresh interpreter so no
@@ -168,3 +172,13 @@ def erp_faults(live_server: LiveServer) -> Iterator[LiveServer]:
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Debian's Chromium instead of a downloaded one (see docs and test-recipes §1)."""
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """A full-page screenshot into docs/screenshots (ERPGATE_SCREENSHOTS=1) or a temporary dir."""
+    keep = os.environ.get("ERPGATE_SCREENSHOTS") == "1"
+    folder = DOCS_SHOTS if keep else Path(tempfile.gettempdir()) / "erpgate-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

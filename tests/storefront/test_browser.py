@@ -1,19 +1,18 @@
 """A buyer's screens in headless Chromium against the real app and mock ERP processes.
 
-Run on their own: ``pytest -m browser tests/storefront``. Screenshots go to docs/screenshots/.
+Run on their own: ``pytest -m browser tests/storefront``. With ERPGATE_SCREENSHOTS=1
+(`make screenshots`) the screenshots replace the ones in docs/screenshots/.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.plugins.live_server import LiveServer
+from tests.plugins.live_server import LiveServer, screenshot
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ERP_WORDS = ("ORA-00942", "Internal Server Error", "ErpServer", "Injected")
 
 pytestmark = pytest.mark.browser
@@ -25,11 +24,6 @@ def sign_in(page: Page, live_server: LiveServer, email: str, password: str) -> N
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_buyer_browses_orders_invoices_balance_and_checks_out(
@@ -48,25 +42,25 @@ def test_buyer_browses_orders_invoices_balance_and_checks_out(
     expect(page.get_by_text(re.compile(r"^Page 2 of \d+"))).to_be_visible()
     statuses = page.locator('td[data-label="Status"]').all_inner_texts()
     assert statuses and set(statuses) == {"Shipped"}
-    shot(page, "orders")
+    screenshot(page, "orders")
 
     page.locator('td[data-label="Order"] a').first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Order SO-")
     expect(page.get_by_role("heading", name="Shipments")).to_be_visible()
-    shot(page, "order-detail")
+    screenshot(page, "order-detail")
 
     page.get_by_role("link", name="Invoices", exact=True).first.click()
     page.get_by_label("Status").select_option("open")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator('td[data-label="Status"]').first).to_have_text("Open")
-    shot(page, "invoices")
+    screenshot(page, "invoices")
     page.locator('td[data-label="Invoice"] a').first.click()
     expect(page.get_by_role("heading", name="Payments applied")).to_be_visible()
 
     page.get_by_role("link", name="Balance", exact=True).first.click()
     expect(page.get_by_role("heading", name="Aging")).to_be_visible()
     expect(page.locator(".bar").first).to_be_visible()
-    shot(page, "balance")
+    screenshot(page, "balance")
 
     page.get_by_role("link", name="Catalog", exact=True).first.click()
     page.get_by_label("Quantity of 5620").fill("4")
@@ -83,12 +77,12 @@ def test_buyer_browses_orders_invoices_balance_and_checks_out(
     page.get_by_role("button", name="Save address and get shipping and tax").click()
     expect(page.get_by_role("heading", name="Order summary")).to_be_visible()
     expect(page.get_by_role("group", name="Shipping method")).to_be_visible()
-    shot(page, "checkout")
+    screenshot(page, "checkout")
     page.get_by_label("Your PO number (optional)").fill("PO-BROWSER-1")
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_text("Thank you — your order was placed")).to_be_visible()
     expect(page.get_by_text("PO number: PO-BROWSER-1")).to_be_visible()
-    shot(page, "placed-order")
+    screenshot(page, "placed-order")
 
 
 def test_every_page_stays_calm_when_the_erp_fails(page: Page, erp_faults: LiveServer) -> None:
@@ -107,7 +101,7 @@ def test_every_page_stays_calm_when_the_erp_fails(page: Page, erp_faults: LiveSe
         expect(page.locator("code.reference")).to_have_text(re.compile(r"^[0-9a-f]{32}$"))
         content = page.content()
         assert not any(word in content for word in ERP_WORDS), path
-    shot(page, "calm-error")
+    screenshot(page, "calm-error")
 
     # The balance has one request only: it is calm, or the last good answer "as of" a time.
     page.goto(base + "/balance")
@@ -134,4 +128,4 @@ def test_phone_sized_orders_page_stacks_the_table(page: Page, live_server: LiveS
     sign_in(page, live_server, "buyer@example.com", "demo-buyer")
     page.goto(f"{live_server.base_url}/store/demo/orders")
     expect(page.locator("table.responsive thead")).to_be_hidden()
-    shot(page, "orders-phone")
+    screenshot(page, "orders-phone")
