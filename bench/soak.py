@@ -192,7 +192,15 @@ async def _missing_events(database_url: str, references: set[str]) -> set[str]:
     return references - found
 
 
-def report(tally: Tally, curve: list[tuple[float, float]], missing: set[str]) -> str:
+def _logged_problems(log: Path) -> list[str]:
+    """The app's error lines (its log level is WARNING, so anything here is worth reading)."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    return [line for line in lines if "[error" in line or "[critical" in line]
+
+
+def report(
+    tally: Tally, curve: list[tuple[float, float]], missing: set[str], problems: list[str]
+) -> str:
     total = sum(tally.answers.values())
     failed = total - sum(
         n for kind, n in tally.answers.items() if kind[0] in "234" or kind.startswith("503 calm")
@@ -216,6 +224,8 @@ def report(tally: Tally, curve: list[tuple[float, float]], missing: set[str]) ->
         + ("" if not tally.failures else " — first: " + "; ".join(tally.failures)),
         f"- references handed to buyers: {len(tally.references)}; without an error event in the "
         f"database: **{len(missing)}**",
+        f"- errors in the app's log: **{len(problems)}**"
+        + ("" if not problems else " — first: `" + "`; `".join(problems[:3]) + "`"),
         f"- RSS of the app after the 2-minute warm-up: {settled[0]:.1f} MB → {settled[-1]:.1f} MB "
         f"({growth:+.1f} MB)",
         "",
@@ -243,7 +253,12 @@ def main() -> None:
         st.erp_control("DELETE", "/_control/faults")
         time.sleep(2)  # the last error events are written before their 503 leaves; be generous
         missing = asyncio.run(_missing_events(st.database_url, tally.references))
-    text = report(tally, curve, missing)
+        problems = _logged_problems(proc.log)
+        if problems or "SOAK_LOG" in os.environ:  # the log outlives the temporary directory
+            kept = Path(os.environ.get("SOAK_LOG", "/tmp/erpgate-soak-app.log"))
+            kept.write_text(proc.log.read_text(errors="replace"))
+            print(f"the app's log is kept in {kept}")
+    text = report(tally, curve, missing, problems)
     print(text)
     h.write_results_section("soak", text)
     print(f"written to {h.RESULTS}")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from erpgate.db.engine import create_session_factory
+from erpgate.db.engine import create_session_factory, transaction
 
 
 @pytest.fixture
@@ -52,3 +53,41 @@ async def test_savepoints_keep_what_succeeded_and_drop_what_failed(probe: AsyncE
         await db.execute(INSERT, {"x": 4})
         await db.commit()
     assert await _rows(probe) == [2, 4]
+
+
+async def test_sqlite_write_transactions_of_one_process_take_turns(probe: AsyncEngine) -> None:
+    if probe.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL runs writers concurrently (row locks)")
+    factory = create_session_factory(probe)
+    steps: list[str] = []
+    first_inside = asyncio.Event()
+
+    async def first() -> None:
+        async with transaction(factory) as db:
+            await db.execute(INSERT, {"x": 1})
+            steps.append("first wrote")
+            first_inside.set()
+            await asyncio.sleep(0.05)  # the other writer must wait for this commit, not race it
+            steps.append("first commits")
+
+    async def second() -> None:
+        await first_inside.wait()
+        async with transaction(factory) as db:
+            steps.append("second starts")
+            await db.execute(INSERT, {"x": 2})
+
+    await asyncio.gather(first(), second())
+    assert steps == ["first wrote", "first commits", "second starts"]
+    assert await _rows(probe) == [1, 2]
+
+
+async def test_a_transaction_opened_inside_another_does_not_wait_for_itself(
+    probe: AsyncEngine,
+) -> None:
+    factory = create_session_factory(probe)
+    async with transaction(factory) as outer:
+        await outer.execute(INSERT, {"x": 5})
+        await outer.commit()  # release the row lock PostgreSQL would hold against the inner one
+        async with asyncio.timeout(5), transaction(factory) as inner:
+            await inner.execute(INSERT, {"x": 6})
+    assert await _rows(probe) == [5, 6]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -62,3 +63,19 @@ async def test_answers_are_throttled_served_while_queued_and_upserted(
     await saver.close()
     db.expire_all()
     assert await saved_rows(db) == [("a" * 64, {"data": [3]}, T1), ("b" * 64, {"data": [2]}, T0)]
+
+
+async def test_keys_older_than_the_interval_are_forgotten(engine: AsyncEngine) -> None:
+    clock = FakeMonotonic()
+    saver = AnswerSaver(
+        create_session_factory(engine), interval_seconds=60, queue_size=1000, monotonic=clock
+    )
+    store_id = uuid.uuid4()
+    for index in range(100):
+        saver.save((store_id, "C1", "orders", f"{index:064d}"), {"data": []}, T0)
+    assert saver.remembered_keys() == 100
+    clock.now += 61
+    saver.save((store_id, "C1", "orders", "f" * 64), {"data": []}, T0)
+    # Only the newest key is remembered: memory follows the keys of one interval, not all keys.
+    assert saver.remembered_keys() == 1
+    assert saver.wants((store_id, "C1", "orders", f"{0:064d}"))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -90,13 +92,43 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 @asynccontextmanager
 async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit on success, roll back on error. Services flush, never commit."""
-    async with factory() as session:
+    async with _sqlite_writer_turn(factory), factory() as session:
         try:
             yield session
             await session.commit()
         except BaseException:
             await session.rollback()
             raise
+
+
+# SQLite has one writer at a time, and a writer that finds the lock taken sleeps and retries
+# (the busy timeout) with growing pauses. Under steady load the batch writers, the error-event
+# writer and the answer saver of one process kept the lock busy so much of the time that a
+# waiting writer could lose every retry for the whole 10 s timeout: an error event was lost
+# (seen in the soak run). So this process's own write transactions take turns, first come first
+# served, on an asyncio lock; the busy timeout is left for other processes. One lock per engine
+# and event loop; a transaction opened inside another one in the same task does not wait again.
+# (engine id, loop id) -> (loop, lock); keeping the loop alive keeps its id from being reused.
+_writer_locks: dict[tuple[int, int], tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = {}
+_holding_writer_turn: ContextVar[bool] = ContextVar("holding_writer_turn", default=False)
+
+
+@asynccontextmanager
+async def _sqlite_writer_turn(factory: SessionFactory) -> AsyncIterator[None]:
+    bind = factory.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite" or _holding_writer_turn.get():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    key = (id(bind), id(loop))
+    if key not in _writer_locks:
+        _writer_locks[key] = (loop, asyncio.Lock())
+    async with _writer_locks[key][1]:
+        token = _holding_writer_turn.set(True)
+        try:
+            yield
+        finally:
+            _holding_writer_turn.reset(token)
 
 
 def after_commit(db: AsyncSession, callback: Callable[[], None]) -> None:

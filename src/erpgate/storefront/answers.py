@@ -80,10 +80,24 @@ class AnswerSaver:
         if not self.batches.put(saved):
             return  # queue full: dropped and counted; the next success tries again
         self._pending[key] = saved
+        now = self._monotonic()
         self._queued_at.pop(key, None)
+        self._forget_older_than(now - self.interval_seconds)
         while len(self._queued_at) >= MAX_REMEMBERED_KEYS:
             del self._queued_at[next(iter(self._queued_at))]
-        self._queued_at[key] = self._monotonic()
+        self._queued_at[key] = now
+
+    def _forget_older_than(self, cutoff: float) -> None:
+        # A key queued longer ago than the interval is wanted again anyway; dropping it keeps
+        # memory at (distinct keys per interval), not (distinct keys ever, up to the bound).
+        while self._queued_at:
+            oldest = next(iter(self._queued_at))
+            if self._queued_at[oldest] > cutoff:
+                return
+            del self._queued_at[oldest]
+
+    def remembered_keys(self) -> int:
+        return len(self._queued_at)
 
     def pending(self, key: AnswerKey) -> SavedAnswer | None:
         """A copy queued but not written yet."""
