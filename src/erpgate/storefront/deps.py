@@ -17,7 +17,6 @@ from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE
 from erpgate.checkout.service import CheckoutBuyer
 from erpgate.customer import service as customer_service
-from erpgate.db.engine import after_commit
 from erpgate.errors import Forbidden, NotFound, Unauthorized
 from erpgate.event.gateway import Actor, Source
 from erpgate.integration.service import LiveIntegration, load_live_integration
@@ -162,10 +161,19 @@ async def session_buyer(request: Request, db: DbSession, store: Store | None) ->
         return None
     buyer = await buyer_for_user(request, db, store, record.principal_id, "storefront", record)
     if buyer is not None and key is not None:
-        # Only once the request commits: a request that rolls back expires the rows it loaded,
-        # and a cached expired row would fail every later read that touches it.
-        after_commit(db, lambda: _buyers.put(key, buyer, ttl, as_of=as_of))
+        _detach(db, buyer)
+        _buyers.put(key, buyer, ttl, as_of=as_of)
     return buyer
+
+
+def _detach(db: DbSession, buyer: Buyer) -> None:
+    # The cached rows must outlive this request's session: a request that fails (an ERP outage
+    # answers 503) rolls back, and a rollback expires every row still in the session, so a
+    # cached row would then fail every later read that touches it. Detached now, they keep the
+    # values they were loaded with; only their columns are read (no lazy relationships).
+    for row in (buyer.store, buyer.user, buyer.account, buyer.session):
+        if row is not None and row in db:
+            db.expunge(row)
 
 
 async def page_buyer(request: Request, db: DbSession, slug: str) -> Buyer:
