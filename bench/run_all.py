@@ -28,6 +28,7 @@ ERP_LATENCY = 0.1
 P6_CONCURRENCY = 256
 P4_CONCURRENCY = 8
 RESULTS = h.RESULTS
+DATABASE = "PostgreSQL" if "postgresql" in os.environ.get("BENCH_DATABASE_URL", "") else "SQLite"
 # "Cache off" for P1, P2, P5, P6: no shared-answer window (vary.lua also makes every request
 # differ). P3 runs an app with the default settings, window included.
 NO_SHARING = {"ERPGATE_ERP_SHARE_WINDOW_MS": "0"}
@@ -189,11 +190,11 @@ def write_results(r: dict[str, Any]) -> str:
     ratio6 = p6["rps"] / ceiling
     p3z, p3l = sorted(r["p3_zero"])[RUNS // 2], sorted(r["p3_latency"])[RUNS // 2]
     lines = [
-        "# Benchmark results",
+        f"# Benchmark results ({DATABASE})",
         "",
         f"Run {r['started']} by `make bench` (bench/run_all.py): {RUNS} runs of {SECONDS:g} s "
         f"after a {WARMUP:g} s warm-up; medians. Everything on loopback; {WORKERS} uvicorn "
-        "worker(s) for erpgate and for the bare proxy; SQLite unless BENCH_DATABASE_URL is set.",
+        f"worker(s) for erpgate and for the bare proxy; database: {DATABASE}.",
         "",
         "**The machine was shared and loaded by other work during this run** (2 cores shared by "
         "the load generator, the mock ERP, the app, and other engineers' test runs): absolute "
@@ -263,7 +264,10 @@ def write_results(r: dict[str, Any]) -> str:
     ]
     text = "\n".join(lines)
     notes = RESULTS.with_suffix(".notes")
-    h.write_results_section("bench", text + (notes.read_text() if notes.exists() else ""))
+    # One section per database, so a SQLite and a PostgreSQL run stand side by side.
+    h.write_results_section(f"bench {DATABASE.lower()}", text)
+    if notes.exists():
+        h.write_results_section("bench notes", notes.read_text())
     return text
 
 

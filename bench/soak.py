@@ -255,7 +255,8 @@ def main() -> None:
         missing = asyncio.run(_missing_events(st.database_url, tally.references))
         problems = _logged_problems(proc.log)
         if problems or "SOAK_LOG" in os.environ:  # the log outlives the temporary directory
-            kept = Path(os.environ.get("SOAK_LOG", "/tmp/erpgate-soak-app.log"))
+            kept = Path(os.environ.get("SOAK_LOG", h.ROOT / "var" / "soak-app.log"))
+            kept.parent.mkdir(parents=True, exist_ok=True)
             kept.write_text(proc.log.read_text(errors="replace"))
             print(f"the app's log is kept in {kept}")
     text = report(tally, curve, missing, problems)
