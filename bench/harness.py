@@ -105,6 +105,11 @@ def current_rss_mb(pids: list[int]) -> float:
     return _status_mb(pids, "VmRSS:")
 
 
+def database_name() -> str:
+    """The database the bench runs on: BENCH_DATABASE_URL's, else a temporary SQLite file."""
+    return "PostgreSQL" if "postgresql" in os.environ.get("BENCH_DATABASE_URL", "") else "SQLite"
+
+
 def write_results_section(name: str, text: str) -> None:
     """Put ``text`` into bench/RESULTS.md between this section's markers, keeping the others
     (`make bench` and `make soak` each own one section)."""

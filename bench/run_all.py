@@ -28,7 +28,7 @@ ERP_LATENCY = 0.1
 P6_CONCURRENCY = 256
 P4_CONCURRENCY = 8
 RESULTS = h.RESULTS
-DATABASE = "PostgreSQL" if "postgresql" in os.environ.get("BENCH_DATABASE_URL", "") else "SQLite"
+DATABASE = h.database_name()
 # "Cache off" for P1, P2, P5, P6: no shared-answer window (vary.lua also makes every request
 # differ). P3 runs an app with the default settings, window included.
 NO_SHARING = {"ERPGATE_ERP_SHARE_WINDOW_MS": "0"}

@@ -208,12 +208,12 @@ def report(
     settled = [rss for at, rss in curve if at >= 120] or [rss for _, rss in curve]
     growth = settled[-1] - settled[0]
     lines = [
-        "## Soak",
+        f"## Soak ({h.database_name()})",
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make soak` "
         f"(bench/soak.py): {SECONDS:g} s, {CONCURRENCY} concurrent buyers, the mock ERP failing "
         f"{FAULT_RATE:.0%} of its answers with a 500; one uvicorn worker; "
-        f"{'PostgreSQL' if 'postgresql' in os.environ.get('BENCH_DATABASE_URL', '') else 'SQLite'}.",
+        f"{h.database_name()}.",
         "",
         "| answer | count |",
         "|---|---|",
@@ -261,7 +261,7 @@ def main() -> None:
             print(f"the app's log is kept in {kept}")
     text = report(tally, curve, missing, problems)
     print(text)
-    h.write_results_section("soak", text)
+    h.write_results_section(f"soak {h.database_name().lower()}", text)
     print(f"written to {h.RESULTS}")
 
 
