@@ -141,3 +141,23 @@ class BatchWriter(Generic[T]):
                 await asyncio.shield(self._write_batch(batch))
             elif self._closing and self._queue.empty():
                 return
+
+
+class QueuedWrites(Generic[T]):
+    """Base of the writers that only enqueue on the request path and own one ``BatchWriter``
+    (``self.batches``): starting, flushing, closing and the drop count are the writer's."""
+
+    batches: BatchWriter[T]
+
+    def start(self) -> None:
+        self.batches.start()
+
+    async def flush(self) -> None:
+        await self.batches.flush()
+
+    async def close(self) -> None:
+        await self.batches.close()
+
+    @property
+    def dropped(self) -> int:
+        return self.batches.dropped

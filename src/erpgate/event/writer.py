@@ -8,7 +8,7 @@ from typing import Any
 from erpgate.db.engine import SessionFactory, transaction
 from erpgate.erp.attempts import AttemptRecord
 from erpgate.event import repository
-from erpgate.event.batching import BatchWriter
+from erpgate.event.batching import BatchWriter, QueuedWrites
 from erpgate.event.bodies import store_body, store_headers
 
 
@@ -42,7 +42,7 @@ def request_row(attempt: AttemptRecord, cap: int) -> dict[str, Any]:
     }
 
 
-class RequestWriter:
+class RequestWriter(QueuedWrites[AttemptRecord]):
     """Implements ``erp.attempts.AttemptSink``: ``record`` only enqueues, never waits."""
 
     def __init__(self, session_factory: SessionFactory, *, queue_size: int, body_cap: int) -> None:
@@ -56,19 +56,6 @@ class RequestWriter:
         # Attempts outside any store (the conformance checker) have no admin to show them to.
         if attempt.store_id is not None:
             self.batches.put(attempt)
-
-    @property
-    def dropped(self) -> int:
-        return self.batches.dropped
-
-    def start(self) -> None:
-        self.batches.start()
-
-    async def flush(self) -> None:
-        await self.batches.flush()
-
-    async def close(self) -> None:
-        await self.batches.close()
 
     async def _write(self, attempts: list[AttemptRecord]) -> None:
         # Rows are built here, in the background task, so the caller's path stays a queue put.

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from erpgate.db.engine import SessionFactory, transaction
-from erpgate.event.batching import BatchWriter
+from erpgate.event.batching import BatchWriter, QueuedWrites
 from erpgate.storefront import repository
 
 AnswerKey = tuple[uuid.UUID, str, str, str]  # store, customer code, endpoint, request digest
@@ -43,7 +43,7 @@ class SavedAnswer:
         }
 
 
-class AnswerSaver:
+class AnswerSaver(QueuedWrites[SavedAnswer]):
     def __init__(
         self,
         session_factory: SessionFactory,
@@ -60,15 +60,6 @@ class AnswerSaver:
         )
         self._pending: dict[AnswerKey, SavedAnswer] = {}
         self._queued_at: dict[AnswerKey, float] = {}  # insertion-ordered: oldest leave first
-
-    def start(self) -> None:
-        self.batches.start()
-
-    async def flush(self) -> None:
-        await self.batches.flush()
-
-    async def close(self) -> None:
-        await self.batches.close()
 
     def wants(self, key: AnswerKey) -> bool:
         """False while a copy of this key was queued less than ``interval`` seconds ago."""
