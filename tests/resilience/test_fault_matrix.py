@@ -10,6 +10,7 @@ one error event) belong in tests/storefront once that API exists.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -181,10 +182,16 @@ def _check(rig: Rig, cell: Cell, outcome: BaseException | None) -> None:
 
 
 async def _run(rig: Rig, endpoint: Endpoint, *, through_proxy: bool) -> BaseException | None:
+    started = time.monotonic()
     try:
         await rig.call(endpoint, through_proxy=through_proxy)
     except ErpError as exc:
         return exc
+    finally:
+        # The deadline is a promise, not a speed figure: retries included, no call outlives it
+        # by more than 100 ms, whatever the network does.
+        elapsed = time.monotonic() - started
+        assert elapsed <= DEADLINE + 0.1, f"the call took {elapsed:.3f} s"
     return None
 
 
