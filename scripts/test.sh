@@ -22,5 +22,7 @@ run_suite() {
 
 run_suite SQLite
 if [[ "${SKIP_POSTGRES:-0}" != 1 ]]; then
-  scripts/with-postgres.sh bash -c "$(declare -f run_suite); PY=$PY; run_suite PostgreSQL"
+  # The inner shell needs its own `set -e`: without it a failing test run on PostgreSQL would
+  # be hidden by the browser run that follows it.
+  scripts/with-postgres.sh bash -c "set -euo pipefail; $(declare -f run_suite); PY=$PY; run_suite PostgreSQL"
 fi

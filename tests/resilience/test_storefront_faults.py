@@ -1,12 +1,15 @@
-"""The fault matrix through the storefront JSON API: each of the seven endpoints × a representative
-set of network and HTTP faults.
+"""The fault matrix through the storefront JSON API: each of the seven endpoints × every network
+fault of the TCP fault proxy and every HTTP fault of the mock ERP that the buyer must meet with
+the calm answer. (A 404 from a by-id endpoint is "not found" for the buyer, tested with the
+storefront; a 404 from the other endpoints is the same kind of failure as the 401 here.)
 
 Per cell, a signed-in buyer asks twice. Each time they get the calm answer (503 with only the
 reference code for the five reads; the documented fallback inside the checkout quote for taxes and
 shipping) and nothing of the ERP's own words; each time exactly one error event is written with
 the reference as its trace id, with its related requests; and one e-mail is queued for the two
-failures together (the throttle window holds the second back). The fault proxy holds no
-connection once the buyer has the answer.
+failures together (the throttle window holds the second back). No ERP call outlives its
+deadline by more than 100 ms, and the fault proxy holds no connection once the buyer has the
+answer.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from tests.plugins.fault_proxy import FaultProxy, FaultProxyFactory
 from tests.storefront.conftest import BUYER, SpyRecorder, build_shop, login
 
 DEADLINE = 0.5  # every endpoint's timeout in these tests: long enough for loopback, short overall
+RESPONSE_CAP = 64 * 1024  # the answer size cap in these tests, so "oversized" stays small
 
 # What the ERP (or the network) would leak if the storefront passed its words on.
 ERP_WORDS = ("ORA-", "Internal Server Error", "Injected", "injected", "169.254", "SO-100231")
@@ -52,8 +56,15 @@ class FaultCase:
 
 
 FAULTS: dict[str, FaultCase] = {
+    "latency": FaultCase("proxy", "latency", {"seconds": DEADLINE * 3}, "timeout"),
     "blackhole": FaultCase("proxy", "blackhole", {}, "timeout"),
     "reset": FaultCase("proxy", "reset", {}, "reset"),
+    "slow_drip": FaultCase("proxy", "drip", {"interval_ms": 50}, "timeout"),
+    "bandwidth": FaultCase("proxy", "bandwidth", {"bytes_per_second": 100}, "timeout"),
+    "cut": FaultCase("proxy", "cut", {"after_bytes": 40}, "reset"),
+    "refused": FaultCase("proxy", "refused", {}, "connect"),
+    "status_401": FaultCase("mock", "status", {"status": 401}, "unauthorized"),
+    "oversized": FaultCase("mock", "oversized", {"bytes": RESPONSE_CAP * 2}, "oversized"),
     "html_500": FaultCase("mock", "html_error", {"status": 500}, "status_5xx"),
     "malformed_json": FaultCase("mock", "malformed_json", {}, "not_json"),
     "contract_break": FaultCase("mock", "contract_break", {}, "contract"),
@@ -93,6 +104,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         mail_dir=tmp_path / "mail",
         public_url="http://testserver",
         erp_share_window_ms=0,
+        erp_response_cap_bytes=RESPONSE_CAP,
         buyer_cache_seconds=0,
         integration_cache_seconds=0,
         run_worker_in_process=False,
@@ -161,10 +173,12 @@ async def _ask(client: httpx.AsyncClient, endpoint: Endpoint) -> str:
             assert [(m["code"], m["total"]) for m in quote["shipping_methods"]] == BUILTIN
             assert quote["shipping_code"] == BUILTIN[0][0]
             assert quote["tax_source"] == "erp"
-    # The deadline is a promise to the buyer, not a speed figure: whatever the ERP does, the calm
-    # answer (or the fallback) comes within the endpoint's deadline plus 100 ms of our own work.
+    # The deadline is a promise to the buyer, not a speed figure. The ERP call itself is held to
+    # the deadline + 100 ms (each event's duration, checked by the test); the whole answer, seen
+    # from this test process, gets a second more for what is not ours on a shared CI machine
+    # (a full garbage collection of a large test process, scheduling).
     elapsed = time.monotonic() - started
-    assert elapsed <= DEADLINE + 0.1, f"answered after {elapsed:.3f} s"
+    assert elapsed <= DEADLINE + 1.0, f"answered after {elapsed:.3f} s"
     for words in ERP_WORDS:
         assert words not in response.text
     return reference
@@ -199,6 +213,9 @@ async def test_buyer_gets_the_calm_answer_and_one_event_per_failure(
     events = (await db.execute(select(Event).where(Event.outcome == "error"))).scalars().all()
     assert sorted(e.trace_id for e in events) == sorted(references)
     assert {(e.endpoint, e.error_kind) for e in events} == {(endpoint.value, case.error_kind)}
+    assert all(e.duration_ms <= (DEADLINE + 0.1) * 1000 for e in events), [
+        e.duration_ms for e in events
+    ]
     for reference in references:
         related = (
             (await db.execute(select(RelatedRequest).where(RelatedRequest.trace_id == reference)))
