@@ -175,7 +175,7 @@ async def _ask(client: httpx.AsyncClient, endpoint: Endpoint) -> str:
     # The deadline is a promise to the buyer, not a speed figure. The client-level matrix holds
     # each ERP call to the deadline + 100 ms; here the app, the mock ERP and the fault proxy share
     # one event loop in the test process, where two cells have been seen to overshoot by up to
-    # half a second on CI (unexplained, filed), so the whole answer is held to a second more.
+    # half a second on CI (not explained yet), so the whole answer is held to a second more.
     elapsed = time.monotonic() - started
     assert elapsed <= DEADLINE + 1.0, f"answered after {elapsed:.3f} s"
     for words in ERP_WORDS:
