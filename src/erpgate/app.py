@@ -31,7 +31,7 @@ from erpgate.kit.modules import optional_import
 from erpgate.logging import configure_logging, get_logger
 from erpgate.web.pages import render
 from erpgate.web.request_guard import RequestGuard
-from erpgate.web.responses import JsonResponse
+from erpgate.web.responses import JsonResponse, wants_json
 from erpgate.web.state import AppState
 
 log = get_logger(__name__)
@@ -60,13 +60,6 @@ def _domain_modules(suffix: str) -> list[ModuleType]:
     return modules
 
 
-def _wants_json(request: Request) -> bool:
-    if request.url.path.startswith("/api/"):
-        return True
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
 def _login_path(request: Request) -> str:
     path = request.url.path
     parts = path.split("/")
@@ -77,7 +70,7 @@ def _login_path(request: Request) -> str:
 
 async def _app_error_handler(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, AppError)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(exc.to_json(), status_code=exc.status_code)
     if exc.status_code == 401:
         return RedirectResponse(_login_path(request), status_code=303)

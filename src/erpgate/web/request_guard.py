@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from erpgate.web.responses import dumps
+from erpgate.web.responses import dumps, wants_json
 
 NUL_MESSAGE = "Text may not contain the NUL character (U+0000)."
 # How a NUL looks in each body type we parse: form fields percent-encode it, JSON escapes it
@@ -27,22 +28,23 @@ _NUL_MARKS: dict[str, tuple[bytes, ...]] = {
 }
 
 
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
 def _content_type(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            media_type: bytes = value.split(b";", 1)[0]
-            return media_type.strip().lower().decode("latin-1")
-    return ""
+    value = _header(scope, b"content-type") or b""
+    return value.split(b";", 1)[0].strip().lower().decode("latin-1")
 
 
 def _content_length(scope: Scope) -> int | None:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    try:
+        return int(_header(scope, b"content-length") or b"")
+    except ValueError:
+        return None
 
 
 class RequestGuard:
@@ -122,8 +124,7 @@ def _capped(receive: Receive, limit: int) -> Receive:
 
 async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
     error = "validation_failed" if status == 422 else "payload_too_large"
-    wants_json = scope["path"].startswith("/api/") or _accepts_json(scope)
-    if wants_json:
+    if wants_json(HTTPConnection(scope)):
         body = dumps({"error": error, "message": message})
         media_type = b"application/json"
     else:
@@ -137,10 +138,3 @@ async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
     start: dict[str, Any] = {"type": "http.response.start", "status": status, "headers": headers}
     await send(start)
     await send({"type": "http.response.body", "body": body})
-
-
-def _accepts_json(scope: Scope) -> bool:
-    for name, value in scope["headers"]:
-        if name == b"accept":
-            return b"application/json" in value and b"text/html" not in value
-    return False

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from fastapi.responses import Response
+from starlette.requests import HTTPConnection
 
 
 def _default(value: Any) -> Any:
@@ -28,3 +29,11 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
+
+
+def wants_json(request: HTTPConnection) -> bool:
+    """Errors for the JSON API and for clients that ask for JSON; pages for everyone else."""
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
