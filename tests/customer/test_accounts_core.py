@@ -25,7 +25,7 @@ async def test_accounts_and_buyers_are_created_and_scoped_to_their_store(db: Asy
     assert account.customer_code == "C0004935"
     assert buyer.email == "bea@example.com"
     assert buyer.permissions == ["orders", "invoices"]
-    assert verify_password(buyer.password_hash, "long-enough")
+    assert await verify_password(buyer.password_hash, "long-enough")
     assert await service.find_user_by_email(db, a.id, "BEA@example.com") is buyer
     assert await service.find_user_by_email(db, b.id, "bea@example.com") is None
     with pytest.raises(NotFound):

@@ -38,7 +38,7 @@ async def create_admin(
         store_id=store_id,
         email=address,
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=await hash_password(password),
         role=role,
     )
     return await repository.add(db, admin)
@@ -49,10 +49,10 @@ async def authenticate(db: AsyncSession, email: str, password: str) -> AdminUser
     candidates = [a for a in await repository.find_by_email(db, email) if a.is_active]
     matched = None
     for admin in candidates:
-        if verify_password(admin.password_hash, password):
+        if await verify_password(admin.password_hash, password):
             matched = admin
     if not candidates:
-        verify_password(None, password)  # equal time for unknown e-mails
+        await verify_password(None, password)  # equal time for unknown e-mails
     return matched
 
 

@@ -83,7 +83,7 @@ async def create_buyer(
         customer_account_id=customer_account_id,
         email=address,
         name=name.strip(),
-        password_hash=hash_password(password) if password else None,
+        password_hash=await hash_password(password) if password else None,
         permissions=check_permissions(permissions),
     )
     await repository.add(db, user)
@@ -216,7 +216,7 @@ async def update_user(
         user.is_active = is_active
     if password:
         check_new_password(password)
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password(password)
     await db.flush()
     sessions_changed(db)
     return user

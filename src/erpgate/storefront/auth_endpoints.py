@@ -49,10 +49,10 @@ async def authenticate(
     else:
         candidates = await repository.users_by_email(db, address)
     if len(candidates) != 1:
-        verify_password(None, password)  # equal time for unknown or ambiguous e-mails
+        await verify_password(None, password)  # equal time for unknown or ambiguous e-mails
         return None
     user = candidates[0]
-    if not verify_password(user.password_hash, password) or not user.is_active:
+    if not await verify_password(user.password_hash, password) or not user.is_active:
         return None
     return (store or await store_service.get_store(db, user.store_id)), user
 
