@@ -8,7 +8,7 @@ reference code for the five reads; the documented fallback inside the checkout q
 shipping) and nothing of the ERP's own words; each time exactly one error event is written with
 the reference as its trace id, with its related requests; and one e-mail is queued for the two
 failures together (the throttle window holds the second back). The answer comes within the
-deadline plus a second, and the fault proxy holds no connection once the buyer has the answer.
+deadline plus 100 ms, and the fault proxy holds no connection once the buyer has the answer.
 """
 
 from __future__ import annotations
@@ -39,7 +39,10 @@ from erpgate.models.store import DEFAULT_BUILTIN_SHIPPING
 from tests.plugins.fault_proxy import FaultProxy, FaultProxyFactory
 from tests.storefront.conftest import BUYER, SpyRecorder, build_shop, login
 
-DEADLINE = 0.5  # every endpoint's timeout in these tests: long enough for loopback, short overall
+DEADLINE = 0.5  # the faulted endpoint's timeout: long enough for loopback, short overall
+# The healthy endpoint of the checkout quote (shipping while taxes fail, and the other way round)
+# is not under test: a generous timeout keeps a pause of the shared test process from failing it.
+HEALTHY_DEADLINE = 5.0
 RESPONSE_CAP = 64 * 1024  # the answer size cap in these tests, so "oversized" stays small
 
 # What the ERP (or the network) would leak if the storefront passed its words on.
@@ -135,7 +138,7 @@ async def _arrange(
     await build_shop(db, settings, urls, spy)
     await db.execute(
         update(Integration).values(
-            timeouts={e.value: DEADLINE for e in Endpoint},
+            timeouts={e.value: DEADLINE if e is endpoint else HEALTHY_DEADLINE for e in Endpoint},
             notify_sender="alerts@example.com",
             notify_receivers=["it@example.com"],
         )
@@ -147,7 +150,7 @@ async def _arrange(
         mock.set_fault(endpoint.value, case.fault, **case.params)
 
 
-async def _ask(client: httpx.AsyncClient, endpoint: Endpoint) -> str:
+async def _ask(client: httpx.AsyncClient, endpoint: Endpoint, spy: SpyRecorder) -> str:
     """One buyer request; returns the reference code the buyer was given."""
     started = time.monotonic()
     if endpoint in READS:
@@ -159,7 +162,8 @@ async def _ask(client: httpx.AsyncClient, endpoint: Endpoint) -> str:
         response = await client.post("/api/v1/storefront/checkout/quote", json=QUOTE)
         assert response.status_code == 200, response.text
         quote = response.json()
-        assert list(quote["references"]) == [endpoint.value]
+        seen = [(c.endpoint.value, c.error_kind, round(c.duration_ms)) for c in spy.calls]
+        assert list(quote["references"]) == [endpoint.value], seen
         reference = quote["references"][endpoint.value]
         if endpoint is Endpoint.TAXES:
             # The store's fallback rate (estimate policy): 34.20 × 0.0725, flagged as estimated.
@@ -172,12 +176,11 @@ async def _ask(client: httpx.AsyncClient, endpoint: Endpoint) -> str:
             assert [(m["code"], m["total"]) for m in quote["shipping_methods"]] == BUILTIN
             assert quote["shipping_code"] == BUILTIN[0][0]
             assert quote["tax_source"] == "erp"
-    # The deadline is a promise to the buyer, not a speed figure. The client-level matrix holds
-    # each ERP call to the deadline + 100 ms; here the app, the mock ERP and the fault proxy share
-    # one event loop in the test process, where two cells have been seen to overshoot by up to
-    # half a second on CI (not explained yet), so the whole answer is held to a second more.
+    # The deadline is a promise to the buyer, not a speed figure: the ERP call ends at its deadline
+    # and the calm answer follows within 100 ms (the error event is written before it). Full
+    # collections of earlier tests' objects are kept out of the way (see conftest.py).
     elapsed = time.monotonic() - started
-    assert elapsed <= DEADLINE + 1.0, f"answered after {elapsed:.3f} s"
+    assert elapsed <= DEADLINE + 0.1, f"answered after {elapsed:.3f} s"
     for words in ERP_WORDS:
         assert words not in response.text
     return reference
@@ -201,7 +204,7 @@ async def test_buyer_gets_the_calm_answer_and_one_event_per_failure(
     await _arrange(db, settings, mock_erp, proxy, spy, endpoint, case)
     await login(client, BUYER)
 
-    references = [await _ask(client, endpoint), await _ask(client, endpoint)]
+    references = [await _ask(client, endpoint, spy), await _ask(client, endpoint, spy)]
 
     assert len(set(references)) == 2
     failed = [c for c in spy.calls if c.outcome == "error"]
@@ -285,6 +288,7 @@ async def test_a_failed_read_leaves_the_buyers_next_request_calm_with_the_buyer_
     await _arrange(db, settings, mock_erp, proxy, spy, Endpoint.ORDERS, FAULTS["html_500"])
     await login(client, BUYER)
 
-    first, second = await _ask(client, Endpoint.ORDERS), await _ask(client, Endpoint.ORDERS)
+    first = await _ask(client, Endpoint.ORDERS, spy)
+    second = await _ask(client, Endpoint.ORDERS, spy)
 
     assert [c.trace_id for c in spy.calls] == [first, second]
