@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -122,6 +123,6 @@ async def existing_emails(db: AsyncSession, store_id: uuid.UUID) -> set[str]:
     return set(result.scalars())
 
 
-async def add_many(db: AsyncSession, rows: list[CustomerAccount] | list[User]) -> None:
+async def add_many(db: AsyncSession, rows: Sequence[CustomerAccount | User]) -> None:
     db.add_all(rows)
     await db.flush()
