@@ -1,4 +1,4 @@
-.PHONY: install demo test lint bench soak screenshots contract-doc
+.PHONY: install demo test lint bench soak stalls screenshots contract-doc
 
 install:
 	scripts/install.sh
@@ -21,6 +21,9 @@ bench: install
 
 soak: install
 	.venv/bin/python bench/soak.py
+
+stalls: install
+	.venv/bin/python bench/stalls.py
 
 # Re-take the README's screenshots (the browser tests, writing into docs/screenshots).
 screenshots: install
