@@ -54,6 +54,16 @@ async def test_a_good_file_with_a_bom_creates_accounts_and_users(
     assert await _counts(db) == (3, 4)
     sam = await customer_service.find_user_by_email(db, store.id, "sam@gib.example")
     assert sam is not None and sam.permissions == ["orders", "invoices", "balance", "checkout"]
+    # Every column is filled as creating them one by one would: links, defaults, timestamps.
+    gibsonburg = await customer_service.find_account_by_code(db, store.id, "C2")
+    assert gibsonburg is not None
+    assert (gibsonburg.name, gibsonburg.seller_reference) == ("Gibsonburg Hardware", "S-1")
+    assert gibsonburg.created_at is not None
+    assert (sam.customer_account_id, sam.name, sam.password_hash) == (gibsonburg.id, "Sam", None)
+    assert sam.is_active and sam.created_at is not None
+    existing = await customer_service.find_account_by_code(db, store.id, "C1")
+    new = await customer_service.find_user_by_email(db, store.id, "new@acme.example")
+    assert existing is not None and new is not None and new.customer_account_id == existing.id
 
 
 async def test_one_bad_row_imports_nothing_and_every_problem_is_listed(

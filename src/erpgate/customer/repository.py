@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -123,6 +124,8 @@ async def existing_emails(db: AsyncSession, store_id: uuid.UUID) -> set[str]:
     return set(result.scalars())
 
 
-async def add_many(db: AsyncSession, rows: Sequence[CustomerAccount | User]) -> None:
-    db.add_all(rows)
-    await db.flush()
+async def insert_many(
+    db: AsyncSession, model: type[CustomerAccount | User], rows: Sequence[dict[str, Any]]
+) -> None:
+    """New rows from column values (the columns' defaults fill the rest), without ORM objects."""
+    await db.execute(insert(model), list(rows))
