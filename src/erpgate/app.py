@@ -29,6 +29,7 @@ from erpgate.kit.clock import Clock
 from erpgate.kit.crypto import SecretBox
 from erpgate.kit.modules import optional_import
 from erpgate.logging import configure_logging, get_logger
+from erpgate.web.loop_lag import LoopLagMonitor
 from erpgate.web.pages import render
 from erpgate.web.request_guard import RequestGuard
 from erpgate.web.responses import JsonResponse, wants_json
@@ -120,6 +121,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await state.erp_client.start()
+        loop_lag = LoopLagMonitor()
+        loop_lag.start()
         started: list[ModuleType] = []
         try:
             for module in lifecycles:
@@ -130,6 +133,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         finally:
             for module in reversed(started):
                 await module.shutdown(state)
+            await loop_lag.close()
             await state.erp_client.close()
             await state.engine.dispose()
 
