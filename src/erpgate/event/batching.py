@@ -144,8 +144,8 @@ class BatchWriter(Generic[T]):
 
 
 class QueuedWrites(Generic[T]):
-    """Base of the writers that only enqueue on the request path and own one ``BatchWriter``
-    (``self.batches``): starting, flushing, closing and the drop count are the writer's."""
+    """Base of the writers that own one ``BatchWriter`` (``self.batches``): starting, flushing,
+    closing and the drop count are the writer's."""
 
     batches: BatchWriter[T]
 

@@ -28,7 +28,7 @@ async def startup(state: AppState) -> None:
     state.services[REQUEST_WRITER] = writer
     alerts = AlertCache()
     recorder = DbEventRecorder(state.session_factory, settings, state.clock, alerts)
-    await recorder.start()
+    await recorder.open()
     state.services[ALERT_CACHE] = alerts
     state.services[EVENT_RECORDER] = recorder
     if settings.run_worker_in_process:

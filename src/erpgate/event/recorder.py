@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from erpgate.config import Settings
 from erpgate.db.engine import SessionFactory, transaction
 from erpgate.event import repository
-from erpgate.event.batching import BatchWriter
+from erpgate.event.batching import BatchWriter, QueuedWrites
 from erpgate.event.gateway import CallRecord
 from erpgate.kit.clock import Clock
 from erpgate.logging import get_logger
@@ -53,7 +53,10 @@ def event_row(call: CallRecord, event_id: uuid.UUID | None = None) -> dict[str, 
     }
 
 
-class DbEventRecorder:
+class DbEventRecorder(QueuedWrites[dict[str, Any]]):
+    """Writes success events in batches (sampled) and error events at once, with the e-mail
+    decision, before the buyer gets the reference."""
+
     def __init__(
         self,
         session_factory: SessionFactory,
@@ -74,10 +77,11 @@ class DbEventRecorder:
         self.failures_lost = 0
         self._refresh_task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
+    async def open(self) -> None:
+        """Load the alert throttle state, then start the batch writer and the alert refresh."""
         async with self.session_factory() as db:
             await self.alerts.refresh(db)
-        self.batches.start()
+        self.start()
         self._refresh_task = asyncio.create_task(self._refresh_alerts(), name="alert-refresh")
 
     async def close(self) -> None:
@@ -86,14 +90,7 @@ class DbEventRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._refresh_task
             self._refresh_task = None
-        await self.batches.close()
-
-    async def flush(self) -> None:
-        await self.batches.flush()
-
-    @property
-    def dropped(self) -> int:
-        return self.batches.dropped
+        await super().close()
 
     async def record(self, call: CallRecord) -> None:
         if call.outcome == "error":
