@@ -158,8 +158,9 @@ async def import_customers(
         return report
     await _insert_in_batches(db, CustomerAccount, checked.accounts)
     codes.update({account["customer_code"]: account["id"] for account in checked.accounts})
-    users = [{**user, "customer_account_id": codes[code]} for user, code in checked.users]
-    await _insert_in_batches(db, User, users)
+    for user, code in checked.users:
+        user["customer_account_id"] = codes[code]
+    await _insert_in_batches(db, User, [user for user, _code in checked.users])
     report.accounts_created = len(checked.accounts)
     report.users_created = len(checked.users)
     return report

@@ -9,7 +9,6 @@ admin made (replay, integration test) are written at once so the page can link t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import uuid
 from typing import Any
@@ -22,6 +21,7 @@ from erpgate.event import repository
 from erpgate.event.batching import BatchWriter, QueuedWrites
 from erpgate.event.gateway import CallRecord
 from erpgate.kit.clock import Clock
+from erpgate.kit.tasks import cancel_and_wait
 from erpgate.logging import get_logger
 from erpgate.notification import service as notification_service
 from erpgate.notification.service import AlertCache, ErrorOccurrence
@@ -85,11 +85,8 @@ class DbEventRecorder(QueuedWrites[dict[str, Any]]):
         self._refresh_task = asyncio.create_task(self._refresh_alerts(), name="alert-refresh")
 
     async def close(self) -> None:
-        if self._refresh_task is not None:
-            self._refresh_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refresh_task
-            self._refresh_task = None
+        await cancel_and_wait(self._refresh_task)
+        self._refresh_task = None
         await super().close()
 
     async def record(self, call: CallRecord) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Coroutine
 
+from erpgate.kit.tasks import cancel_and_wait
 from erpgate.notification.backends import backend_from_settings
 from erpgate.notification.worker import OutboxWorker
 from erpgate.web.state import AppState
@@ -36,9 +36,7 @@ async def stop_loop(state: AppState, name: str) -> None:
         try:
             await asyncio.wait_for(task, timeout=STOP_GRACE_SECONDS)
         except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
 
 
 async def startup(state: AppState) -> None:

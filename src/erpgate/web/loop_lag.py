@@ -10,10 +10,10 @@ line per ``LOG_EVERY_SECONDS`` so a saturated process does not flood its log.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from prometheus_client import Histogram
 
+from erpgate.kit.tasks import cancel_and_wait
 from erpgate.logging import get_logger
 
 log = get_logger(__name__)
@@ -42,18 +42,16 @@ class LoopLagMonitor:
         self._task = asyncio.create_task(self._run(), name="erpgate-loop-lag")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             asked = loop.time()
             await asyncio.sleep(self.interval)
-            self.observe(loop.time() - asked - self.interval, now=loop.time())
+            woke = loop.time()
+            self.observe(woke - asked - self.interval, now=woke)
 
     def observe(self, lag: float, *, now: float) -> None:
         lag = max(lag, 0.0)
