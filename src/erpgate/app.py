@@ -22,8 +22,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from erpgate import __version__
 from erpgate.config import Settings, load_settings
 from erpgate.db.engine import create_engine, create_session_factory
-from erpgate.erp.attempts import NullSink
-from erpgate.erp.client import ErpClient, ErpClientOptions
+from erpgate.erp.gateway import ErpClientOptions, ErpGateway
+from erpgate.erp.outcome import NullSink
 from erpgate.errors import AppError
 from erpgate.kit.clock import Clock
 from erpgate.kit.crypto import SecretBox
@@ -38,8 +38,10 @@ from erpgate.web.state import AppState
 log = get_logger(__name__)
 
 # Domains in start-up order. Each may have `endpoints.router` and `lifecycle.startup/shutdown`;
-# the event writer starts before anything that could produce attempt records.
+# the outcome writer starts before anything that could call the ERP, and stops after.
 DOMAINS = (
+    "outcomes",
+    "problem",
     "event",
     "notification",
     "auth",
@@ -107,7 +109,7 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
         engine=engine,
         session_factory=create_session_factory(engine),
         secret_box=SecretBox(settings.encryption_keys),
-        erp_client=ErpClient(ErpClientOptions.from_settings(settings), NullSink()),
+        gateway=ErpGateway(ErpClientOptions.from_settings(settings), NullSink()),
         clock=clock or Clock(),
     )
 
@@ -120,7 +122,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await state.erp_client.start()
+        await state.gateway.start()
         loop_lag = LoopLagMonitor()
         loop_lag.start()
         started: list[ModuleType] = []
@@ -134,7 +136,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             for module in reversed(started):
                 await module.shutdown(state)
             await loop_lag.close()
-            await state.erp_client.close()
+            await state.gateway.close()
             await state.engine.dispose()
 
     app = FastAPI(

@@ -42,8 +42,14 @@ class Settings(BaseSettings):
     # ERP client
     erp_response_cap_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     erp_connections_per_host: int = Field(default=100, ge=1)
-    erp_breaker_threshold: int = Field(default=5, ge=1)
-    erp_breaker_ttl_seconds: float = Field(default=30.0, gt=0)
+    # The breaker of (store, endpoint) opens when, within the window, at least min_calls calls
+    # were made, at least failure_rate of them failed by the ERP's fault (transport, timeout,
+    # 5xx), from at least min_customers accounts; it stays open open_seconds, then probes once.
+    erp_breaker_window_seconds: float = Field(default=60.0, gt=0)
+    erp_breaker_min_calls: int = Field(default=10, ge=1)
+    erp_breaker_failure_rate: float = Field(default=0.5, gt=0, le=1)
+    erp_breaker_min_customers: int = Field(default=3, ge=1)
+    erp_breaker_open_seconds: float = Field(default=30.0, gt=0)
     # Identical ERP calls (same store, endpoint, credentials, canonical request) finishing within
     # this window share the last successful answer; 0 shares only calls in flight together.
     erp_share_window_ms: int = Field(default=1000, ge=0)
@@ -60,7 +66,16 @@ class Settings(BaseSettings):
     # per request key (written in the background, never in the buyer's transaction).
     stale_save_interval_seconds: float = Field(default=60.0, ge=0)
 
-    # Events and related requests
+    # Events, related requests, saved answers and problems: written by one writer per process.
+    # A buyer handed the reference of a new problem waits at most this long for it to be stored.
+    durable_wait_seconds: float = Field(default=2.0, gt=0)
+    # How often the writer stores what accumulated (events, counts); a crash loses at most this.
+    writer_flush_seconds: float = Field(default=1.0, gt=0, le=60)
+    # A problem resolves after this many successes in a row, or after this many quiet minutes.
+    problem_resolve_after_successes: int = Field(default=10, ge=1)
+    problem_quiet_minutes: int = Field(default=30, ge=1)
+    # How far back an instance learns which saved answers exist (the longest stale max age).
+    stale_index_hours: float = Field(default=24.0, gt=0)
     event_success_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
     request_body_cap_bytes: int = Field(default=64 * 1024, ge=256)
     request_queue_size: int = Field(default=10_000, ge=10)

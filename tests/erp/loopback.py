@@ -15,10 +15,12 @@ from aiohttp import web
 from multidict import CIMultiDict
 from pydantic import BaseModel, BeforeValidator
 
-from erpgate.erp.attempts import ListSink
-from erpgate.erp.client import EndpointTarget, ErpClient, ErpClientOptions
+from erpgate.erp.attempts import AttemptRecord, masked
 from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.gateway import ErpClientOptions, ErpGateway
+from erpgate.erp.outcome import Actor, ErpCall, ListSink, Outcome
+from erpgate.erp.targets import ErpTarget, build_target
 from erpgate.kit.money import parse_money
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -166,17 +168,68 @@ def options(**overrides: Any) -> ErpClientOptions:
     return ErpClientOptions(**values)
 
 
+class AttemptLog:
+    """The attempts of every outcome the gateway produced, masked as they would be stored."""
+
+    def __init__(self, sink: ListSink) -> None:
+        self._sink = sink
+
+    @property
+    def records(self) -> list[AttemptRecord]:
+        return [masked(attempt) for attempt in self._sink.attempts]
+
+    @property
+    def outcomes(self) -> list[Outcome[Any]]:
+        return self._sink.outcomes
+
+
+class RaisingClient:
+    """The gateway as these tests read it: ``call`` returns the answer or raises the failure,
+    so each test states the one outcome it expects."""
+
+    def __init__(self, gateway: ErpGateway) -> None:
+        self.gateway = gateway
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.gateway, name)
+
+    async def call(
+        self,
+        target: ErpTarget,
+        payload: dict[str, Any],
+        model: type[Any],
+        *,
+        trace_id: str = TRACE_ID,
+        expected_customer_code: str | None,
+        coalesce: bool = True,
+        customer: str = "C0004935",
+    ) -> Any:
+        """``customer`` is on whose behalf the call is made (what the breaker counts)."""
+        call = ErpCall.raw(
+            target.endpoint,
+            payload,
+            model,
+            Actor(source="storefront", customer_code=customer),
+            expected_customer_code=expected_customer_code,
+        )
+        call.trace_id = trace_id
+        outcome = await self.gateway.read(target, call, coalesce=coalesce)
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.value
+
+
 @asynccontextmanager
 async def started_client(
     opts: ErpClientOptions | None = None, **client_kwargs: Any
-) -> AsyncIterator[tuple[ErpClient, ListSink]]:
+) -> AsyncIterator[tuple[RaisingClient, AttemptLog]]:
     sink = ListSink()
-    client = ErpClient(opts or options(), sink, **client_kwargs)
-    await client.start()
+    gateway = ErpGateway(opts or options(), sink, **client_kwargs)
+    await gateway.start()
     try:
-        yield client, sink
+        yield RaisingClient(gateway), AttemptLog(sink)
     finally:
-        await client.close()
+        await gateway.close()
 
 
 def target(
@@ -186,8 +239,10 @@ def target(
     timeout: float = 5.0,
     credentials: Credentials | None = None,
     store_id: Any = None,
-) -> EndpointTarget:
-    return EndpointTarget(
+    opts: ErpClientOptions | None = None,
+) -> ErpTarget:
+    return build_target(
+        opts or options(),
         store_id=store_id,
         endpoint=endpoint,
         url=url,

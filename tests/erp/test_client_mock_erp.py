@@ -22,12 +22,19 @@ from erpgate.erp.contract import (
 from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import (
+    ErpBusyError,
     ErpContractError,
+    ErpCrossCustomerError,
     ErpError,
     ErpNotFoundError,
+    ErpNotJsonError,
+    ErpOversizedError,
+    ErpRateLimitedError,
+    ErpRedirectError,
     ErpRejectedError,
+    ErpResetError,
+    ErpServerStatusError,
     ErpTimeoutError,
-    ErpTransientError,
 )
 from erpgate.mock_erp.server import MockErpHandle
 
@@ -210,7 +217,7 @@ async def test_fault_slow_drip(mock_erp: MockErpHandle) -> None:
         (
             "status",
             {"status": 500},
-            ErpRejectedError,
+            ErpServerStatusError,
             "ERP answered 500 Internal Server Error",
             "status_5xx",
             1,
@@ -218,21 +225,21 @@ async def test_fault_slow_drip(mock_erp: MockErpHandle) -> None:
         (
             "status",
             {"status": 503},
-            ErpTransientError,
+            ErpBusyError,
             "ERP answered 503 Service Unavailable",
-            "status_5xx",
+            "unavailable",
             2,
         ),
         (
             "html_error",
             {},
-            ErpRejectedError,
+            ErpServerStatusError,
             "ERP answered 500 Internal Server Error",
             "status_5xx",
             1,
         ),
-        ("html_error", {"status": 200}, ErpContractError, "Answer was not JSON", "not_json", 1),
-        ("malformed_json", {}, ErpContractError, "Answer was not JSON", "not_json", 1),
+        ("html_error", {"status": 200}, ErpNotJsonError, "Answer was not JSON", "not_json", 1),
+        ("malformed_json", {}, ErpNotJsonError, "Answer was not JSON", "not_json", 1),
         (
             "contract_break",
             {},
@@ -241,20 +248,20 @@ async def test_fault_slow_drip(mock_erp: MockErpHandle) -> None:
             "contract",
             1,
         ),
-        ("cross_customer", {}, ErpContractError, None, "cross_customer", 1),
+        ("cross_customer", {}, ErpCrossCustomerError, None, "cross_customer", 1),
         (
             "reset",
             {},
-            ErpTransientError,
+            ErpResetError,
             "ERP closed the connection before the answer was complete",
             "reset",
             2,
         ),
-        ("oversized", {}, ErpContractError, "Answer was larger than 5 MB", "oversized", 1),
+        ("oversized", {}, ErpOversizedError, "Answer was larger than 5 MB", "oversized", 1),
         (
             "redirect",
             {},
-            ErpRejectedError,
+            ErpRedirectError,
             "ERP redirected to another address; redirects are not followed",
             "redirect",
             1,
@@ -262,7 +269,7 @@ async def test_fault_slow_drip(mock_erp: MockErpHandle) -> None:
         (
             "status",
             {"status": 429, "retry_after": "0"},
-            ErpTransientError,
+            ErpRateLimitedError,
             "ERP asked us to slow down (429 Too Many Requests)",
             "rate_limited",
             2,
@@ -270,7 +277,7 @@ async def test_fault_slow_drip(mock_erp: MockErpHandle) -> None:
         (
             "status",
             {"status": 429, "retry_after": "60"},
-            ErpTransientError,
+            ErpRateLimitedError,
             "ERP asked us to slow down (429 Too Many Requests)",
             "rate_limited",
             1,

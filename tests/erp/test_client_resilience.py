@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -25,10 +26,12 @@ from tests.erp.loopback import (
 
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import (
-    ErpBlockedError,
+    ErpBreakerOpenError,
+    ErpContractError,
     ErpNotFoundError,
     ErpRejectedError,
-    ErpTransientError,
+    ErpServerStatusError,
+    ErpUnreachableError,
 )
 
 OK = answer_json({"data": [ROW]})
@@ -57,12 +60,12 @@ async def test_a_second_503_is_not_retried_again() -> None:
     async with loopback_server() as erp, started_client() as (client, sink):
         url = erp.route("/orders", answer_status(503))
 
-        with pytest.raises(ErpTransientError) as caught:
+        with pytest.raises(ErpUnreachableError) as caught:
             await client.call(
                 target(url), PAYLOAD, ListAnswer, trace_id=TRACE_ID, expected_customer_code=None
             )
 
-    assert caught.value.kind == "status_5xx"
+    assert caught.value.kind == "unavailable"
     assert [r.attempt for r in sink.records] == [1, 2]
     assert erp.hits("/orders") == 2
 
@@ -95,7 +98,7 @@ async def test_429_with_retry_after_past_the_deadline_is_not_retried() -> None:
     async with loopback_server() as erp, started_client() as (client, sink):
         url = erp.route("/orders", answer_status(429, **{"Retry-After": "60"}), OK)
 
-        with pytest.raises(ErpTransientError) as caught:
+        with pytest.raises(ErpUnreachableError) as caught:
             await client.call(
                 target(url), PAYLOAD, ListAnswer, trace_id=TRACE_ID, expected_customer_code=None
             )
@@ -125,7 +128,7 @@ async def test_refused_connection_is_retried_once_then_reported() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     async with started_client() as (client, sink):
-        with pytest.raises(ErpTransientError) as caught:
+        with pytest.raises(ErpUnreachableError) as caught:
             await client.call(
                 target(f"http://127.0.0.1:{port}/orders"),
                 PAYLOAD,
@@ -139,60 +142,106 @@ async def test_refused_connection_is_retried_once_then_reported() -> None:
     assert len(sink.records) == 2
 
 
-async def test_breaker_opens_after_threshold_and_then_makes_no_calls() -> None:
-    opts = options(breaker_threshold=3, breaker_ttl_seconds=30)
+async def _fail(client: Any, t: Any, customer: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        await client.call(
+            t,
+            dict(PAYLOAD, customer_code=customer),
+            ListAnswer,
+            expected_customer_code=None,
+            customer=customer,
+        )
+
+
+async def test_breaker_opens_on_a_failure_rate_across_customers_and_then_makes_no_calls() -> None:
+    opts = options(breaker_min_calls=4, breaker_min_customers=2, breaker_open_seconds=30)
     async with loopback_server() as erp, started_client(opts) as (client, sink):
-        url = erp.route("/orders", answer_status(500))
-        t = target(url, store_id=STORE)
-        for _ in range(3):
-            with pytest.raises(ErpRejectedError):
-                await client.call(
-                    t, PAYLOAD, ListAnswer, trace_id=TRACE_ID, expected_customer_code=None
-                )
+        t = target(erp.route("/orders", answer_status(500)), store_id=STORE)
+        for customer in ("C1", "C2", "C1"):
+            await _fail(client, t, customer, ErpServerStatusError)
+        assert client.breaker_state(STORE, Endpoint.ORDERS) == "closed"  # only 3 calls so far
+        await _fail(client, t, "C2", ErpServerStatusError)
         assert client.breaker_state(STORE, Endpoint.ORDERS) == "open"
         assert client.breaker_state(OTHER_STORE, Endpoint.ORDERS) == "closed"
         assert client.breaker_state(STORE, Endpoint.INVOICES) == "closed"
 
-        with pytest.raises(ErpBlockedError) as caught:
-            await client.call(
-                t, PAYLOAD, ListAnswer, trace_id=TRACE_ID, expected_customer_code=None
-            )
+        with pytest.raises(ErpBreakerOpenError) as caught:
+            await client.call(t, PAYLOAD, ListAnswer, expected_customer_code=None)
 
-        assert caught.value.kind == "breaker_open"
-        assert caught.value.human == "Circuit open after 3 failures; calls paused for 30 s"
-        assert erp.hits("/orders") == 3
-        assert len(sink.records) == 3
-        assert client.erp_calls_made == 3
+        assert caught.value.cause is ErpServerStatusError
+        assert caught.value.human.startswith(
+            "Calls paused by the circuit breaker after too many ERP failures (status_5xx)"
+        )
+        assert erp.hits("/orders") == 4
+        assert len(sink.records) == 4
+        assert client.erp_calls_made == 4
 
         client.reset_breakers(STORE)
         assert client.breaker_state(STORE, Endpoint.ORDERS) == "closed"
-        with pytest.raises(ErpRejectedError):
-            await client.call(
-                t, PAYLOAD, ListAnswer, trace_id=TRACE_ID, expected_customer_code=None
-            )
-        assert erp.hits("/orders") == 4
+        await _fail(client, t, "C1", ErpServerStatusError)
+        assert erp.hits("/orders") == 5
 
 
-async def test_breaker_goes_half_open_after_ttl_and_closes_on_success() -> None:
-    opts = options(breaker_threshold=1, breaker_ttl_seconds=0.05)
+async def test_one_customer_failing_cannot_open_the_breaker_for_everyone() -> None:
+    opts = options(breaker_min_calls=4, breaker_min_customers=2)
     async with loopback_server() as erp, started_client(opts) as (client, _):
-        url = erp.route("/orders", answer_status(500), OK)
-        t = target(url, store_id=STORE)
-        with pytest.raises(ErpRejectedError):
-            await client.call(
-                t, PAYLOAD, ListAnswer, trace_id=TRACE_ID, expected_customer_code=None
-            )
+        t = target(erp.route("/orders", answer_status(500)), store_id=STORE)
+        for _ in range(12):
+            await _fail(client, t, "C-TRAP", ErpServerStatusError)
+
+    assert client.breaker_state(STORE, Endpoint.ORDERS) == "closed"
+    assert erp.hits("/orders") == 12
+
+
+async def test_a_failure_rate_below_the_threshold_keeps_it_closed() -> None:
+    opts = options(breaker_min_calls=4, breaker_min_customers=2, breaker_failure_rate=0.5)
+    async with loopback_server() as erp, started_client(opts) as (client, _):
+        failing = target(erp.route("/orders", answer_status(500)), store_id=STORE)
+        fine = target(erp.route("/orders-ok", OK), store_id=STORE)
+        for _ in range(6):
+            await client.call(fine, PAYLOAD, ListAnswer, expected_customer_code=None)
+        for customer in ("C1", "C2", "C3"):
+            await _fail(client, failing, customer, ErpServerStatusError)
+
+    # 3 failures out of 9 calls: a third, under half.
+    assert client.breaker_state(STORE, Endpoint.ORDERS) == "closed"
+
+
+async def test_half_open_lets_exactly_one_probe_through_and_a_success_closes_it() -> None:
+    opts = options(breaker_min_calls=2, breaker_min_customers=2, breaker_open_seconds=0.05)
+    async with loopback_server() as erp, started_client(opts) as (client, _):
+        t = target(
+            erp.route("/orders", answer_status(500), answer_status(500), answer_after(0.2, OK)),
+            store_id=STORE,
+        )
+        await _fail(client, t, "C1", ErpServerStatusError)
+        await _fail(client, t, "C2", ErpServerStatusError)
         assert client.breaker_state(STORE, Endpoint.ORDERS) == "open"
         await asyncio.sleep(0.1)
         assert client.breaker_state(STORE, Endpoint.ORDERS) == "half-open"
 
-        await client.call(t, PAYLOAD, ListAnswer, trace_id=TRACE_ID, expected_customer_code=None)
+        async def one(customer: str) -> str:
+            try:
+                await client.call(
+                    t,
+                    dict(PAYLOAD, customer_code=customer),
+                    ListAnswer,
+                    expected_customer_code=None,
+                    customer=customer,
+                )
+            except ErpBreakerOpenError:
+                return "refused"
+            return "answered"
 
+        verdicts = await asyncio.gather(*(one(f"C{n}") for n in range(5)))
+
+        assert sorted(verdicts) == ["answered", "refused", "refused", "refused", "refused"]
+        assert erp.hits("/orders") == 3
         assert client.breaker_state(STORE, Endpoint.ORDERS) == "closed"
 
 
 async def test_not_found_and_contract_errors_do_not_open_the_breaker() -> None:
-    opts = options(breaker_threshold=2)
+    opts = options(breaker_min_calls=2, breaker_min_customers=1)
     async with loopback_server() as erp, started_client(opts) as (client, _):
         missing = erp.route("/order", answer_status(404))
         broken = erp.route("/orders", answer_json({"data": "nope"}))
@@ -205,7 +254,7 @@ async def test_not_found_and_contract_errors_do_not_open_the_breaker() -> None:
                     trace_id=TRACE_ID,
                     expected_customer_code=None,
                 )
-            with pytest.raises(Exception, match="contract"):
+            with pytest.raises(ErpContractError, match="contract"):
                 await client.call(
                     target(broken, store_id=STORE),
                     PAYLOAD,

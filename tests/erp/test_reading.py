@@ -60,7 +60,11 @@ async def test_numeric_ipv4_forms_are_resolved_and_refused() -> None:
 
 
 def test_options_from_settings() -> None:
-    development = Settings(allowed_private_hosts="127.0.0.1, ERP.Local", erp_breaker_threshold=7)
+    development = Settings(
+        allowed_private_hosts="127.0.0.1, ERP.Local",
+        erp_breaker_min_calls=7,
+        erp_breaker_min_customers=2,
+    )
     production = Settings(
         environment="production",
         session_secret="s" * 40,
@@ -69,6 +73,7 @@ def test_options_from_settings() -> None:
 
     options = ErpClientOptions.from_settings(development)
     assert options.allowed_private_hosts == frozenset({"127.0.0.1", "erp.local"})
-    assert (options.require_https, options.breaker_threshold) == (False, 7)
+    assert (options.require_https, options.breaker_min_calls) == (False, 7)
+    assert (options.breaker_min_customers, options.breaker_failure_rate) == (2, 0.5)
     assert ErpClientOptions.from_settings(production).require_https is True
     assert options.user_agent == "erpgate/0.1.0"

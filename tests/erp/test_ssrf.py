@@ -118,12 +118,17 @@ async def test_check_url_passes_url_rule_failures_through() -> None:
 
 
 async def test_client_refuses_a_private_literal_without_any_io() -> None:
-    async with loopback_server() as erp, started_client(ErpClientOptions()) as (client, sink):
+    strict = ErpClientOptions()
+    async with loopback_server() as erp, started_client(strict) as (client, sink):
         url = erp.route("/orders", answer_json({"data": []}))
 
         with pytest.raises(ErpBlockedError) as caught:
             await client.call(
-                target(url), PAYLOAD, ListAnswer, trace_id=TRACE_ID, expected_customer_code=None
+                target(url, opts=strict),
+                PAYLOAD,
+                ListAnswer,
+                trace_id=TRACE_ID,
+                expected_customer_code=None,
             )
 
     assert caught.value.human == "Refused to call 127.0.0.1: loopback address"

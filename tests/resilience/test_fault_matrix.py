@@ -29,7 +29,7 @@ from erpgate.erp.errors import (
     ErpNotFoundError,
     ErpRejectedError,
     ErpTimeoutError,
-    ErpTransientError,
+    ErpUnreachableError,
 )
 from erpgate.mock_erp.server import MockErpHandle
 from tests.erp.test_client_mock_erp import CUSTOMER, payloads
@@ -54,11 +54,11 @@ PROXY_FAULTS: dict[str, tuple[dict[str, float], Cell]] = {
     "pass": ({}, Cell(None, None, 1)),
     "latency": ({"seconds": DEADLINE * 3}, Cell(ErpTimeoutError, "timeout", 1)),
     "blackhole": ({}, Cell(ErpTimeoutError, "timeout", 1)),
-    "reset": ({}, Cell(ErpTransientError, "reset", 2)),
+    "reset": ({}, Cell(ErpUnreachableError, "reset", 2)),
     "drip": ({"interval_ms": 50}, Cell(ErpTimeoutError, "timeout", 1)),
     "bandwidth": ({"bytes_per_second": 100}, Cell(ErpTimeoutError, "timeout", 1)),
-    "cut": ({"after_bytes": 40}, Cell(ErpTransientError, "reset", 2)),
-    "refused": ({}, Cell(ErpTransientError, "connect", 2)),
+    "cut": ({"after_bytes": 40}, Cell(ErpUnreachableError, "reset", 2)),
+    "refused": ({}, Cell(ErpUnreachableError, "connect", 2)),
 }
 
 BY_ID = (Endpoint.ORDER, Endpoint.INVOICE)
@@ -73,7 +73,7 @@ def http_fault_cell(fault: str, endpoint: Endpoint) -> Cell:
             return Cell(ErpNotFoundError, "not_found", 1)
         return Cell(ErpRejectedError, "status_4xx", 1)
     if fault == "status_429":
-        return Cell(ErpTransientError, "rate_limited", 2)
+        return Cell(ErpUnreachableError, "rate_limited", 2)
     if fault == "html_error":
         return Cell(ErpRejectedError, "status_5xx", 1)
     if fault == "malformed_json":

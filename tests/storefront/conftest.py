@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,8 @@ from erpgate.checkout.demo import demo_catalog_csv
 from erpgate.config import Settings
 from erpgate.customer import service as customer_service
 from erpgate.erp.endpoints import Endpoint
-from erpgate.event.gateway import EVENT_RECORDER, CallRecord
+from erpgate.erp.outcome import Actor, Outcome
+from erpgate.outcomes.rows import event_row, event_type
 from erpgate.integration import service as integration_service
 from erpgate.kit.crypto import SecretBox
 from erpgate.mock_erp.server import MockErpHandle
@@ -28,18 +30,57 @@ VIEWER = ("viewer@example.com", "demo-viewer-pw")
 OTHER = ("other@example.com", "other-buyer-pw")  # a buyer of the second customer account
 
 
-class SpyRecorder:
-    """Keeps every CallRecord for assertions and hands it on to the app's own EventRecorder
-    (or stands in for it while none is registered at startup)."""
+@dataclass(frozen=True)
+class Seen:
+    """One outcome as the tests assert on it."""
+
+    endpoint: Endpoint
+    outcome: str  # "success", "error" or "not_found"
+    error_kind: str | None
+    error: str  # the human sentence ("" unless it failed)
+    duration_ms: float
+    actor: Actor
+    trace_id: str
+    reference: str | None
+    event_type: str
+    data: dict[str, Any]  # the event data the writer stores for it
+
+    def event_data(self) -> dict[str, Any]:
+        return self.data
+
+
+class SpySink:
+    """Sits between the gateway and the app's outcome writer: keeps every outcome for
+    assertions and hands it on unchanged."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.calls: list[CallRecord] = []
+        self.outcomes: list[Outcome[Any]] = []
 
-    async def record(self, call: CallRecord) -> None:
-        self.calls.append(call)
-        if self.inner is not None:
-            await self.inner.record(call)
+    def accept(self, outcome: Outcome[Any]) -> Any:
+        self.outcomes.append(outcome)
+        return self.inner.accept(outcome)
+
+    @property
+    def calls(self) -> list[Seen]:
+        return [
+            Seen(
+                endpoint=o.call.endpoint,
+                outcome="success" if o.ok else "not_found" if o.not_found else "error",
+                error_kind=o.error.kind if o.failed and o.error is not None else None,
+                error=o.error.human if o.failed and o.error is not None else "",
+                duration_ms=o.duration_ms,
+                actor=o.call.actor,
+                trace_id=o.trace_id,
+                reference=o.reference,
+                event_type=event_type(o),
+                data=event_row(o, uuid.uuid4(), problem_id=None, reference=o.reference)["data"],
+            )
+            for o in self.outcomes
+        ]
+
+
+SpyRecorder = SpySink  # the fixture kept its name: tests ask for ``recorder``
 
 
 @dataclass
@@ -51,17 +92,13 @@ class Shop:
 
 
 @pytest.fixture
-def recorder(app: FastAPI) -> Iterator[SpyRecorder]:
-    services = app.state.erpgate.services
-    inner = services.get(EVENT_RECORDER)
-    spy = SpyRecorder(inner)
-    services[EVENT_RECORDER] = spy
+def recorder(app: FastAPI) -> Iterator[SpySink]:
+    gateway = app.state.erpgate.gateway
+    inner = gateway.sink
+    spy = SpySink(inner)
+    gateway.sink = spy
     yield spy
-    # The app's shutdown closes its own recorder: hand it back before the lifespan ends.
-    if inner is None:
-        services.pop(EVENT_RECORDER, None)
-    else:
-        services[EVENT_RECORDER] = inner
+    gateway.sink = inner
 
 
 async def build_shop(

@@ -35,7 +35,7 @@ async def test_erp_failure_is_503_with_only_the_reference(
     response = await buyer_client.get(path)
     assert response.status_code == 503
     [call] = shop.recorder.calls
-    assert response.json() == {"error": "erp_unavailable", "reference": call.trace_id}
+    assert response.json() == {"error": "erp_unavailable", "reference": call.reference}
     assert call.outcome == "error"
 
 

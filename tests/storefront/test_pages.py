@@ -68,7 +68,7 @@ async def test_failure_page_is_calm_with_the_reference_and_no_erp_text(
     page = await buyer_client.get("/store/demo/invoices")
     assert page.status_code == 503
     [call] = shop.recorder.calls
-    assert f'<code class="reference">{call.trace_id}</code>' in page.text
+    assert f'<code class="reference">{call.reference}</code>' in page.text
     assert "not available right now" in page.text
     for leaked in ("ORA-00942", "500", "Internal Server Error", call.error):
         assert leaked not in page.text

@@ -23,6 +23,8 @@ SESSIONS_ENDED = "admin.sessions_ended"
 API_KEY_CREATED = "api_key.created"
 API_KEY_REVOKED = "api_key.revoked"
 CUSTOMERS_IMPORTED = "customers.imported"
+PROBLEM_ACKNOWLEDGED = "problem.acknowledged"
+PROBLEM_RESOLVED = "problem.resolved"
 
 
 async def record(

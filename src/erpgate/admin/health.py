@@ -73,7 +73,9 @@ async def integration_health(
     now = state.clock.now()
     # Whole hours, so a bar always covers the same clock hour however often the page reloads.
     first_hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=WINDOW_HOURS - 1)
-    live = await integration_service.load_live_integration(db, store_id, state.secret_box)
+    live = await integration_service.load_live_integration(
+        db, store_id, state.secret_box, state.gateway.options
+    )
     rows = await health_repository.recent_calls(db, store_id, first_hour)
     successes = await health_repository.last_success_per_endpoint(db, store_id)
     buckets: dict[str, list[HourBucket]] = {
@@ -101,7 +103,7 @@ async def integration_health(
             EndpointHealth(
                 endpoint=endpoint,
                 enabled=live.is_enabled(endpoint),
-                breaker=state.erp_client.breaker_state(store_id, endpoint),
+                breaker=state.gateway.breaker_state(store_id, endpoint),
                 last_success_at=ensure_utc(success_at) if success_at else None,
                 last_error_at=ensure_utc(last_error.occurred_at) if last_error else None,
                 last_error=last_error.error if last_error else "",

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.db.engine import release_connection
 from erpgate.integration import service as integration_service
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.web.state import AppState
@@ -93,10 +94,13 @@ async def run(state: AppState, db: AsyncSession, account: CustomerAccount) -> Te
             rows=[],
             message="The conformance checker is not part of this build yet.",
         )
-    live = await integration_service.load_live_integration(db, account.store_id, state.secret_box)
+    live = await integration_service.load_live_integration(
+        db, account.store_id, state.secret_box, state.gateway.options
+    )
     if not live.installed:
         return TestReport(available=True, rows=[], message="Install the app first.")
-    report = await checker(state, live, account)
+    await release_connection(db)  # the rules call the ERP many times: hold no connection
+    report = await checker(state.gateway, live, account)
     return TestReport(
         available=True, rows=_rows(report), message=str(_get(report, "summary") or "")
     )

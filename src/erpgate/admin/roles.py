@@ -11,6 +11,7 @@ class Capability(StrEnum):
     MANAGE_USERS = "manage_users"  # create and edit customer accounts and users
     IMPERSONATE = "impersonate"  # Login on storefront
     REPLAY = "replay"  # re-send a related request to the ERP
+    HANDLE_PROBLEMS = "handle_problems"  # acknowledge and resolve problems
     TEST_INTEGRATION = "test_integration"
     MANAGE_ADMINS = "manage_admins"
 
@@ -19,7 +20,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "owner": frozenset(Capability),
     "admin": frozenset(Capability) - {Capability.MANAGE_ADMINS},
     "developer": frozenset(
-        {Capability.VIEW, Capability.IMPERSONATE, Capability.REPLAY, Capability.TEST_INTEGRATION}
+        {
+            Capability.VIEW,
+            Capability.IMPERSONATE,
+            Capability.REPLAY,
+            Capability.TEST_INTEGRATION,
+            Capability.HANDLE_PROBLEMS,
+        }
     ),
     "support": frozenset({Capability.VIEW, Capability.MANAGE_USERS}),
     "platform": frozenset({Capability.MANAGE_ADMINS}),

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.checkout import repository
 from erpgate.checkout.cart import parse_quantity
+from erpgate.db.engine import release_connection
 from erpgate.erp.contract import (
     Address,
     ShippingItem,
@@ -30,15 +31,16 @@ from erpgate.erp.contract import (
     TaxRequestBody,
 )
 from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.gateway import ErpGateway
+from erpgate.erp.outcome import Actor, ErpCall
 from erpgate.errors import ErpUnavailable, ValidationFailed
-from erpgate.event.gateway import Actor, ErpCallFailed, call_erp
 from erpgate.integration.service import LiveIntegration
+from erpgate.kit.clock import Clock
 from erpgate.kit.money import CENT, quantize
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.local_order import LocalOrder
 from erpgate.models.local_order_line import LocalOrderLine
 from erpgate.models.store import Store
-from erpgate.web.state import AppState
 
 REQUIRED_ADDRESS_FIELDS = {
     "address1": "Street address",
@@ -167,14 +169,15 @@ def _builtin_methods(store: Store) -> list[ShippingOption]:
 
 
 async def _erp_shipping(
-    state: AppState,
+    gateway: ErpGateway,
     integration: LiveIntegration,
     buyer: CheckoutBuyer,
     lines: list[PricedLine],
     ship_to: dict[str, Any],
 ) -> tuple[list[ShippingOption], str, str | None]:
     """(methods, source, reference of a failed call)."""
-    if not integration.is_enabled(Endpoint.SHIPPING):
+    target = integration.target(Endpoint.SHIPPING)
+    if target is None:
         return _builtin_methods(buyer.store), "fallback", None
     request = ShippingRequest(
         customer_code=buyer.account.customer_code,
@@ -195,12 +198,10 @@ async def _erp_shipping(
             for line in lines
         ],
     )
-    try:
-        result = await call_erp(
-            state, integration, Endpoint.SHIPPING, request.to_wire(), ShippingResponse, buyer.actor
-        )
-    except ErpCallFailed as exc:
-        return _builtin_methods(buyer.store), "fallback", exc.reference
+    call = ErpCall.of(Endpoint.SHIPPING, request, ShippingResponse, buyer.actor)
+    outcome = await gateway.read(target, call)
+    if outcome.value is None:
+        return _builtin_methods(buyer.store), "fallback", outcome.reference or outcome.trace_id
     methods = [
         ShippingOption(
             code=m.code or m.label,
@@ -209,13 +210,13 @@ async def _erp_shipping(
             carrier=m.carrier,
             estimated_days=m.estimated_days,
         )
-        for m in result.value.shipping_methods
+        for m in outcome.value.shipping_methods
     ]
     return methods, "erp", None
 
 
 async def _erp_tax(
-    state: AppState,
+    gateway: ErpGateway,
     integration: LiveIntegration,
     buyer: CheckoutBuyer,
     lines: list[PricedLine],
@@ -224,7 +225,8 @@ async def _erp_tax(
 ) -> tuple[Decimal | None, str, bool, str | None]:
     """(tax, source, estimated, reference of a failed call); tax None means blocked."""
     fallback = quantize(subtotal * buyer.store.fallback_tax_rate)
-    if not integration.is_enabled(Endpoint.TAXES):
+    target = integration.target(Endpoint.TAXES)
+    if target is None:
         return fallback, "fallback", False, None
     request = TaxesRequest(
         request=TaxRequestBody(
@@ -246,19 +248,19 @@ async def _erp_tax(
             ],
         )
     )
-    try:
-        result = await call_erp(
-            state, integration, Endpoint.TAXES, request.to_wire(), TaxesResponse, buyer.actor
-        )
-    except ErpCallFailed as exc:
+    outcome = await gateway.read(
+        target, ErpCall.of(Endpoint.TAXES, request, TaxesResponse, buyer.actor)
+    )
+    if outcome.value is None:
+        reference = outcome.reference or outcome.trace_id
         if integration.tax_failure_policy == "block":
-            return None, "fallback", False, exc.reference
-        return fallback, "fallback", True, exc.reference
-    return quantize(result.value.data.salestax_amount), "erp", False, None
+            return None, "fallback", False, reference
+        return fallback, "fallback", True, reference
+    return quantize(outcome.value.data.salestax_amount), "erp", False, None
 
 
 async def quote(
-    state: AppState,
+    gateway: ErpGateway,
     db: AsyncSession,
     integration: LiveIntegration,
     buyer: CheckoutBuyer,
@@ -275,9 +277,12 @@ async def quote(
             fields={f"ship_to.{name}": text for name, text in errors.items()},
         )
     subtotal = quantize(sum((line.line_total for line in lines), Decimal(0)))
+    # The catalog is read: the pooled connection goes back before the ERP calls, so a slow ERP
+    # can never hold the pool (this ends the request's transaction; what it wrote is committed).
+    await release_connection(db)
     (methods, ship_source, ship_ref), (tax, tax_source, estimated, tax_ref) = await asyncio.gather(
-        _erp_shipping(state, integration, buyer, lines, ship_to),
-        _erp_tax(state, integration, buyer, lines, ship_to, subtotal),
+        _erp_shipping(gateway, integration, buyer, lines, ship_to),
+        _erp_tax(gateway, integration, buyer, lines, ship_to, subtotal),
     )
     chosen = next((m for m in methods if m.code == shipping_code), None)
     if chosen is None and shipping_code is None and methods:
@@ -306,7 +311,8 @@ def _order_number() -> str:
 
 
 async def place_order(
-    state: AppState,
+    gateway: ErpGateway,
+    clock: Clock,
     db: AsyncSession,
     integration: LiveIntegration,
     buyer: CheckoutBuyer,
@@ -316,7 +322,7 @@ async def place_order(
     po_number: str | None = None,
 ) -> tuple[LocalOrder, list[LocalOrderLine]]:
     """Quote again on the server (never trust client totals) and store the order with its lines."""
-    result = await quote(state, db, integration, buyer, raw_lines, ship_to, shipping_code)
+    result = await quote(gateway, db, integration, buyer, raw_lines, ship_to, shipping_code)
     if result.tax_blocked:
         raise ErpUnavailable(result.references["taxes"])
     chosen = next((m for m in result.shipping_methods if m.code == shipping_code), None)
@@ -345,7 +351,7 @@ async def place_order(
         tax_source=result.tax_source,
         tax_estimated=result.tax_estimated,
         total=total,
-        placed_at=state.clock.now(),
+        placed_at=clock.now(),
     )
     lines = [
         LocalOrderLine(

@@ -1,27 +1,25 @@
-"""How the checker reaches an ERP: one rule engine, two ways of making calls.
+"""How the checker reaches an ERP: one rule engine, two ways of making calls, one gateway call.
 
-``DirectCaller`` (the CLI) drives its own ``ErpClient`` and reads every attempt from a
-``ListSink``; ``erpgate.conformance.admin.AdminCaller`` goes through the event gateway so each
-call becomes an event. Both hand the engine the same ``Exchange``.
+``DirectCaller`` (the CLI) drives a gateway of its own that keeps nothing; ``erpgate.conformance.
+admin.AdminCaller`` uses the app's gateway, so each call becomes an event. Both turn the
+gateway's ``Outcome`` into the same ``Exchange`` for the rule engine.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import time
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from erpgate.conformance.results import RequestRef
-from erpgate.erp.attempts import ListSink
-from erpgate.erp.client import EndpointTarget, ErpClient
 from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import ErpError, ErpNotFoundError, ErpTimeoutError
-from erpgate.kit.ids import new_trace_id
+from erpgate.erp.gateway import ErpGateway
+from erpgate.erp.outcome import Actor, ErpCall, Outcome
+from erpgate.erp.targets import ErpTarget, build_target
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -83,23 +81,18 @@ class Caller(Protocol):
     ) -> Exchange[BaseModel]: ...
 
 
-def attempts_exchange(
-    endpoint: Endpoint,
-    sink: ListSink,
-    trace_id: str,
-    since: int,
-    value: T | None,
-    error: ErpError | None,
-    duration_ms: float,
-) -> Exchange[T]:
-    """An Exchange with the attempts recorded under ``trace_id`` since index ``since``."""
-    attempts = [record for record in sink.records[since:] if record.trace_id == trace_id]
+CHECKER = Actor(source="checker")
+
+
+def exchange_of(outcome: Outcome[T]) -> Exchange[T]:
+    """The rule engine's view of an outcome: answer or error, and every attempt behind it."""
+    attempts = outcome.attempts
     return Exchange(
-        endpoint=endpoint,
-        value=value,
-        error=error,
-        duration_ms=duration_ms,
-        trace_id=trace_id,
+        endpoint=outcome.call.endpoint,
+        value=outcome.value,
+        error=outcome.error,
+        duration_ms=outcome.duration_ms,
+        trace_id=outcome.trace_id,
         requests=[RequestRef.from_attempt(record) for record in attempts],
         bodies=[
             record.response_body
@@ -111,50 +104,34 @@ def attempts_exchange(
     )
 
 
-async def call_client(
-    client: ErpClient,
-    sink: ListSink,
-    target: EndpointTarget,
+async def call_gateway(
+    gateway: ErpGateway,
+    target: ErpTarget,
     payload: dict[str, Any],
     model: type[T],
     expected_customer_code: str | None,
+    actor: Actor = CHECKER,
+    *,
+    durable: bool = False,
 ) -> Exchange[T]:
-    """Call through the client, never raising ErpError: the rules judge the outcome."""
-    trace_id = new_trace_id()
-    since = len(sink.records)
-    value: T | None = None
-    error: ErpError | None = None
-    started = time.perf_counter()
-    try:
-        # No coalescing: each rule must see its own request, not a neighbour's shared one.
-        value = await client.call(
-            target,
-            payload,
-            model,
-            trace_id=trace_id,
-            expected_customer_code=expected_customer_code,
-            coalesce=False,
-        )
-    except ErpError as exc:
-        error = exc
-    duration_ms = (time.perf_counter() - started) * 1000.0
-    return attempts_exchange(target.endpoint, sink, trace_id, since, value, error, duration_ms)
+    """One checker call. Never coalesced: each rule must see its own request, not a
+    neighbour's shared one."""
+    call = ErpCall.raw(
+        target.endpoint, payload, model, actor, expected_customer_code=expected_customer_code
+    )
+    call.durable = durable
+    return exchange_of(await gateway.read(target, call, coalesce=False))
 
 
 class DirectCaller:
-    """Calls the ERP straight through an ErpClient (the CLI: no database, no events)."""
+    """Calls the ERP through a gateway of its own (the CLI: no database, no events)."""
 
     sees_raw_answers = True
 
     def __init__(
-        self,
-        client: ErpClient,
-        sink: ListSink,
-        targets: dict[Endpoint, EndpointTarget],
-        customer_code: str,
+        self, gateway: ErpGateway, targets: dict[Endpoint, ErpTarget], customer_code: str
     ) -> None:
-        self.client = client
-        self.sink = sink
+        self.gateway = gateway
         self.targets = targets
         self.customer_code = customer_code
 
@@ -168,13 +145,25 @@ class DirectCaller:
     async def call(
         self, endpoint: Endpoint, payload: dict[str, Any], model: type[T]
     ) -> Exchange[T]:
-        return await call_client(
-            self.client, self.sink, self.targets[endpoint], payload, model, self.customer_code
+        return await call_gateway(
+            self.gateway, self.targets[endpoint], payload, model, self.customer_code
         )
 
     async def call_without_credentials(
         self, endpoint: Endpoint, payload: dict[str, Any]
     ) -> Exchange[BaseModel]:
-        target = dataclasses.replace(self.targets[endpoint], credentials=NO_CREDENTIALS)
+        target = without_credentials(self.gateway, self.targets[endpoint])
         model: type[BaseModel] = RESPONSE_MODELS[endpoint]
-        return await call_client(self.client, self.sink, target, payload, model, None)
+        return await call_gateway(self.gateway, target, payload, model, None)
+
+
+def without_credentials(gateway: ErpGateway, target: ErpTarget) -> ErpTarget:
+    """The same endpoint, sending no credential any auth style of the contract reads."""
+    return build_target(
+        gateway.options,
+        store_id=target.store_id,
+        endpoint=target.endpoint,
+        url=target.url,
+        timeout_seconds=target.timeout_seconds,
+        credentials=NO_CREDENTIALS,
+    )

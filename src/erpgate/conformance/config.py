@@ -11,11 +11,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from erpgate.conformance.payloads import DEFAULT_PAGE_SIZE, CheckPlan
-from erpgate.erp.client import EndpointTarget
 from erpgate.erp.credentials import AUTH_STYLES, AuthStyle, Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.ssrf import url_refusal
+from erpgate.erp.targets import ErpTarget, build_target
 
 # The mock ERP's layout, which --base-url assumes.
 BASE_PATHS: dict[Endpoint, str] = {
@@ -72,12 +72,13 @@ class CheckConfig:
             urls = [*self.urls.values(), self.credentials.token_url or ""]
             hosts = {host for url in urls if (host := _host(url))}
         return ErpClientOptions(
-            allowed_private_hosts=frozenset(hosts), breaker_threshold=NO_BREAKER
+            allowed_private_hosts=frozenset(hosts), breaker_min_calls=NO_BREAKER
         )
 
-    def targets(self) -> dict[Endpoint, EndpointTarget]:
+    def targets(self, options: ErpClientOptions) -> dict[Endpoint, ErpTarget]:
         return {
-            endpoint: EndpointTarget(
+            endpoint: build_target(
+                options,
                 store_id=None,
                 endpoint=endpoint,
                 url=url,

@@ -6,19 +6,19 @@ from erpgate.conformance.caller import DirectCaller
 from erpgate.conformance.checker import ProgressHook, run_checks
 from erpgate.conformance.config import CheckConfig
 from erpgate.conformance.results import ConformanceReport
-from erpgate.erp.attempts import ListSink
-from erpgate.erp.client import ErpClient
+from erpgate.erp.gateway import ErpGateway
+from erpgate.erp.outcome import NullSink
 
 
 async def run_direct(
     config: CheckConfig, progress: ProgressHook | None = None
 ) -> ConformanceReport:
-    """Check the configured endpoints; every attempt is kept in memory for the report."""
-    sink = ListSink()
-    client = ErpClient(config.client_options(), sink)
-    await client.start()
+    """Check the configured endpoints; each outcome carries its attempts to the report."""
+    options = config.client_options()
+    gateway = ErpGateway(options, NullSink())
+    await gateway.start()
     try:
-        caller = DirectCaller(client, sink, config.targets(), config.plan.customer_code)
+        caller = DirectCaller(gateway, config.targets(options), config.plan.customer_code)
         return await run_checks(caller, config.plan, progress=progress)
     finally:
-        await client.close()
+        await gateway.close()

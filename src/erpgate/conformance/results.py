@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from erpgate.erp.attempts import AttemptRecord
+from erpgate.kit.redaction import mask_url
 
 Status = Literal["pass", "fail", "skip"]
 
@@ -51,7 +52,7 @@ class RequestRef:
         return cls(
             request_id=attempt.request_id,
             trace_id=attempt.trace_id,
-            url=attempt.url,
+            url=mask_url(attempt.url),
             status=attempt.status,
             duration_ms=attempt.duration_ms,
             error=attempt.error,

@@ -131,6 +131,19 @@ async def _sqlite_writer_turn(factory: SessionFactory) -> AsyncIterator[None]:
             _holding_writer_turn.reset(token)
 
 
+async def release_connection(db: AsyncSession) -> None:
+    """Hand the session's pooled connection back before a long wait (an ERP call), so the
+    request holds none meanwhile; the session takes one again when next used.
+
+    Only for a session that has read and not written: it ends the transaction by committing,
+    and refuses when there are pending changes, which that commit would write early.
+    """
+    if db.new or db.dirty or db.deleted:
+        raise RuntimeError("release_connection() on a session with pending changes")
+    if db.in_transaction():
+        await db.commit()
+
+
 def after_commit(db: AsyncSession, callback: Callable[[], None]) -> None:
     """Run ``callback`` once when ``db`` next commits (in-process cache invalidation: a reader
     that loaded the old row between the flush and the commit must not keep it)."""

@@ -1,11 +1,22 @@
-"""Attempt records: one per outbound HTTP attempt, handed to a sink (the events domain stores them)."""
+"""Attempt records: one per outbound HTTP attempt, carried home inside the call's ``Outcome``.
+
+A record holds the exchange exactly as it went over the wire, secrets included, because masking
+costs CPU and most records are never kept (sampled out, or a conformance rule that only reads the
+status). Whoever keeps or shows a record masks it first with ``masked``: the events writer before
+it stores a related request, the checker before it prints one.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
 from uuid import UUID
+
+import orjson
+
+from erpgate.kit.redaction import MASK, mask_headers, mask_text, mask_url
+
+TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
 
 
 @dataclass(slots=True)
@@ -15,35 +26,68 @@ class AttemptRecord:
     store_id: UUID | None
     endpoint: str
     method: str
-    url: str  # userinfo removed, secret query parameters masked
+    url: str
     started_at: datetime
     duration_ms: float
-    request_headers: list[tuple[str, str]]  # secrets masked
+    request_headers: list[tuple[str, str]]
     request_body: bytes
     status: int | None = None
     response_headers: list[tuple[str, str]] = field(default_factory=list)
-    response_body: bytes = b""  # capped by the client at its response cap
+    response_body: bytes = b""  # capped by the gateway at its response cap
     response_truncated: bool = False
     error: str | None = None  # the human sentence when this attempt failed
     attempt: int = 1
+    # What masking must hide: the store's secrets, plus the access token used or obtained.
+    secrets: tuple[str, ...] = ()
+    secret_header_names: tuple[str, ...] = ()  # the custom header of the `header` auth style
+    token_answer: bool = False  # the OAuth2 token URL's answer: its token fields are masked too
 
 
-class AttemptSink(Protocol):
-    """Receives attempt records. Must not block: the buyer's request never waits on storage."""
+def masked(record: AttemptRecord) -> AttemptRecord:
+    """A copy fit to store or show: URL userinfo and secret parameters, credential headers, and
+    every known secret inside headers and bodies replaced by the mask."""
+    return replace(
+        record,
+        url=mask_url(record.url),
+        request_headers=_headers(record.request_headers, record),
+        request_body=_body(record.request_body, record.secrets),
+        response_headers=_headers(record.response_headers, record),
+        response_body=_body(
+            _mask_token_fields(record.response_body)
+            if record.token_answer
+            else record.response_body,
+            record.secrets,
+        ),
+        secrets=(),
+    )
 
-    def record(self, attempt: AttemptRecord) -> None: ...
+
+def _headers(headers: list[tuple[str, str]], record: AttemptRecord) -> list[tuple[str, str]]:
+    by_name = mask_headers(headers, record.secret_header_names)
+    if not record.secrets:
+        return by_name
+    return [(name, mask_text(value, record.secrets)) for name, value in by_name]
 
 
-class NullSink:
-    def record(self, attempt: AttemptRecord) -> None:
-        return None
+def _body(body: bytes, secrets: tuple[str, ...]) -> bytes:
+    if not secrets or not body:
+        return body
+    # surrogateescape round-trips any bytes exactly, so a binary body is not mangled.
+    text = body.decode("utf-8", "surrogateescape")
+    masked_text = mask_text(text, secrets)
+    return body if masked_text == text else masked_text.encode("utf-8", "surrogateescape")
 
 
-class ListSink:
-    """Keeps records in memory; used by the conformance checker and by tests."""
-
-    def __init__(self) -> None:
-        self.records: list[AttemptRecord] = []
-
-    def record(self, attempt: AttemptRecord) -> None:
-        self.records.append(attempt)
+def _mask_token_fields(body: bytes) -> bytes:
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    if not isinstance(parsed, dict):
+        return body
+    changed = False
+    for name in TOKEN_FIELDS:
+        if isinstance(parsed.get(name), str):
+            parsed[name] = MASK
+            changed = True
+    return orjson.dumps(parsed) if changed else body

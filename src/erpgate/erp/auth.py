@@ -11,8 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from erpgate.erp.credentials import Credentials
-from erpgate.erp.errors import ErpContractError
-from erpgate.kit.redaction import MASK
+from erpgate.erp.errors import ErpTokenAnswerError
 
 # Refresh this long before the ERP says the token expires, so a token never dies in flight.
 TOKEN_EARLY_REFRESH_SECONDS = 60.0
@@ -43,12 +42,14 @@ def bearer_header(access_token: str) -> list[tuple[str, str]]:
     return [("Authorization", f"Bearer {access_token}")]
 
 
-def token_request_body(credentials: Credentials) -> tuple[bytes, bytes]:
-    """The form body for the client-credentials grant, and the same with the secret masked."""
-    fields = {"grant_type": "client_credentials", "client_id": credentials.key}
-    real = urlencode({**fields, "client_secret": credentials.token}).encode()
-    masked = urlencode({**fields, "client_secret": MASK}).encode()
-    return real, masked
+def token_request_body(credentials: Credentials) -> bytes:
+    """The form body for the client-credentials grant."""
+    fields = {
+        "grant_type": "client_credentials",
+        "client_id": credentials.key,
+        "client_secret": credentials.token,
+    }
+    return urlencode(fields).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +60,9 @@ class AccessToken:
 
 def parse_token_answer(parsed: Any) -> AccessToken:
     if not isinstance(parsed, dict) or not isinstance(parsed.get("access_token"), str):
-        raise ErpContractError("Token URL answer had no access_token", kind="token")
+        raise ErpTokenAnswerError("Token URL answer had no access_token")
     if not parsed["access_token"]:
-        raise ErpContractError("Token URL answer had an empty access_token", kind="token")
+        raise ErpTokenAnswerError("Token URL answer had an empty access_token")
     expires_in = parsed.get("expires_in")
     if isinstance(expires_in, str) and expires_in.isdigit():
         expires_in = int(expires_in)

@@ -1,93 +1,203 @@
-"""Circuit breakers per (store, endpoint), on top of purgatory's in-memory breakers.
+"""Circuit breakers per (store, endpoint) that open on a failure *rate*, never on one customer.
 
-purgatory does the state machine (closed → opened after `threshold` consecutive failures →
-half-opened after `ttl` → closed on a success or opened again on a failure). What this module
-adds: which errors count (only transient errors and 5xx: a 404 for a mistyped id or a contract
-error says nothing about the ERP being down), a synchronous state read for the health page
-(purgatory only moves opened → half-opened on the next request, so the read derives it from
-`opened_at`), and a reset.
+A breaker counts the calls of the last ``window_seconds`` and opens only when all three hold:
+at least ``min_calls`` calls, at least ``failure_rate`` of them failed by the ERP's own fault
+(``ErpError.counts_for_breaker``: transport errors, timeouts, 5xx), and those failures came from
+at least ``min_customers`` different customer accounts. A contract break never counts; a 500 for
+one account counts, but one or two accounts failing cannot open the breaker for everyone.
 
-purgatory's half-opened state lets every concurrent call through rather than a single probe;
-coalescing makes identical calls share one request, which keeps the burst small.
+Open, it refuses every call for ``open_seconds``; then it lets exactly one probe through
+(half-open). The probe's answer decides: the ERP answered (even with a contract break) → closed
+with a fresh window; a counted failure → open again. A probe that ends without a verdict (the
+buyer went away) frees the slot for the next caller.
+
+Written by hand rather than on a library: the maintained breakers count consecutive failures
+(purgatory, pybreaker) and none knows "distinct customers"; the state machine is small.
+
+Defaults (``BreakerPolicy``) and why:
+- 60 s window, at least 10 calls: a storefront read waits at most its deadline (5 s), so ten
+  buyers hitting a dead ERP cost each of them one deadline before the breaker spares the rest.
+  Saleor's webhook breaker (≥ 100 failures, ≥ 35 % over 5 min) suits webhook volumes; a small
+  merchant's storefront never makes 100 calls in 5 minutes, so the breaker would never open.
+- 50 % failed: a flaky ERP failing one call in three still serves two buyers in three; opening
+  would refuse all of them.
+- 3 customers: observed before, two accounts whose data broke the ERP opened the invoices breaker
+  for every buyer. Real outages hit every account at once and reach three within seconds.
+- 30 s open: long enough to spare a struggling ERP, short enough that buyers see data soon after
+  it recovers.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Literal
 from uuid import UUID
 
-from purgatory import AsyncCircuitBreakerFactory
-from purgatory.domain.model import ClosedState, Context, OpenedState
-
 from erpgate.erp.endpoints import Endpoint
-from erpgate.erp.errors import ErpBlockedError, ErpRejectedError, ErpTransientError
+from erpgate.erp.errors import ErpBreakerOpenError, ErpError
 
 BreakerState = Literal["closed", "open", "half-open"]
+BUCKETS = 10
+NO_CUSTOMER = ""  # calls made for no customer account count as one customer of their own
 
 
-def counts_as_failure(exc: BaseException) -> bool:
-    if isinstance(exc, ErpTransientError):
+@dataclass(frozen=True, slots=True)
+class BreakerPolicy:
+    window_seconds: float = 60.0
+    min_calls: int = 10
+    failure_rate: float = 0.5
+    min_customers: int = 3
+    open_seconds: float = 30.0
+
+
+@dataclass(slots=True)
+class _Bucket:
+    start: float = 0.0
+    calls: int = 0
+    failures: int = 0
+    # At most min_customers codes: enough to know the threshold is reached (see _distinct).
+    customers: set[str] = field(default_factory=set)
+
+
+class Breaker:
+    """One (store, endpoint). Not thread-safe: it lives on the event loop."""
+
+    __slots__ = (
+        "_buckets",
+        "_clock",
+        "_probing",
+        "cause",
+        "opened_at",
+        "policy",
+        "state_name",
+    )
+
+    def __init__(self, policy: BreakerPolicy, clock: Callable[[], float]) -> None:
+        self.policy = policy
+        self._clock = clock
+        self._buckets = [_Bucket() for _ in range(BUCKETS)]
+        self.state_name: BreakerState = "closed"
+        self.opened_at = 0.0
+        self.cause: type[ErpError] = ErpError
+        self._probing = False
+
+    @property
+    def state(self) -> BreakerState:
+        if self.state_name == "open" and self._clock() >= self.opened_at + self.policy.open_seconds:
+            return "half-open"
+        return self.state_name
+
+    def admit(self) -> bool:
+        """True when this call may go out; a True in the half-open state makes it the probe."""
+        if self.state_name == "closed":
+            return True
+        if self.state == "open" or self._probing:
+            return False
+        self._probing = True
         return True
-    return isinstance(exc, ErpRejectedError) and (exc.status or 0) >= 500
 
+    def refusal(self) -> ErpBreakerOpenError:
+        seconds = max(0.0, self.opened_at + self.policy.open_seconds - self._clock())
+        return ErpBreakerOpenError(
+            f"Calls paused by the circuit breaker after too many ERP failures "
+            f"({self.cause.kind}); next try in {seconds:.0f} s",
+            cause=self.cause,
+        )
 
-def _not_a_failure(exc: BaseException) -> bool:
-    return not counts_as_failure(exc)
+    def record(self, error: ErpError | None, customer: str | None) -> None:
+        """The verdict of an admitted call: ``error`` None for an answer."""
+        failed = error is not None and error.counts_for_breaker
+        if self._probing:
+            self._probing = False
+            if failed:
+                self._open(error)
+            else:
+                self._close()
+            return
+        if self.state_name != "closed":
+            return  # a call admitted before the breaker opened, finishing late
+        bucket = self._current_bucket()
+        bucket.calls += 1
+        if not failed:
+            return
+        bucket.failures += 1
+        if len(bucket.customers) < self.policy.min_customers:
+            bucket.customers.add(customer or NO_CUSTOMER)
+        if self._tripped():
+            self._open(error)
 
+    def abandon(self) -> None:
+        """An admitted call ended without a verdict (cancelled): free the probe slot."""
+        self._probing = False
 
-def circuit_name(store_id: UUID | None, endpoint: Endpoint) -> str:
-    return f"{store_id or '-'}:{endpoint.value}"
+    def reset(self) -> None:
+        self._close()
+
+    def _tripped(self) -> bool:
+        now = self._clock()
+        horizon = now - self.policy.window_seconds
+        calls = failures = 0
+        customers: set[str] = set()
+        for bucket in self._buckets:
+            if bucket.start <= horizon or not bucket.calls:
+                continue
+            calls += bucket.calls
+            failures += bucket.failures
+            customers |= bucket.customers
+        policy = self.policy
+        return (
+            calls >= policy.min_calls
+            and failures >= calls * policy.failure_rate
+            and len(customers) >= policy.min_customers
+        )
+
+    def _current_bucket(self) -> _Bucket:
+        width = self.policy.window_seconds / BUCKETS
+        now = self._clock()
+        start = now - now % width
+        bucket = self._buckets[int(now // width) % BUCKETS]
+        if bucket.start != start:
+            bucket.start, bucket.calls, bucket.failures = start, 0, 0
+            bucket.customers.clear()
+        return bucket
+
+    def _open(self, error: ErpError | None) -> None:
+        self.state_name = "open"
+        self.opened_at = self._clock()
+        if error is not None:
+            self.cause = type(error)
+
+    def _close(self) -> None:
+        self.state_name = "closed"
+        self._probing = False
+        for bucket in self._buckets:
+            bucket.start, bucket.calls, bucket.failures = 0.0, 0, 0
+            bucket.customers.clear()
 
 
 class BreakerBoard:
-    def __init__(self, threshold: int, ttl_seconds: float) -> None:
-        self.threshold = threshold
-        self.ttl_seconds = ttl_seconds
-        # Every exception is run through _not_a_failure: a True answer means "not a failure",
-        # including cancellation (the buyer went away; the ERP did nothing wrong).
-        self._factory = AsyncCircuitBreakerFactory(
-            default_threshold=threshold,
-            default_ttl=ttl_seconds,
-            exclude=[(BaseException, _not_a_failure)],
-        )
-        self._contexts: dict[str, Context] = {}
+    """The breakers of one process, created on first use."""
 
-    @asynccontextmanager
-    async def guard(self, store_id: UUID | None, endpoint: Endpoint) -> AsyncIterator[None]:
-        """Run the block under the breaker; raise ErpBlockedError at once while it is open."""
-        name = circuit_name(store_id, endpoint)
-        breaker = await self._factory.get_breaker(name)
-        self._contexts[name] = breaker.context
-        try:
-            await breaker.__aenter__()
-        except OpenedState:
-            raise ErpBlockedError(
-                f"Circuit open after {self.threshold} failures; "
-                f"calls paused for {self.ttl_seconds:g} s",
-                kind="breaker_open",
-            ) from None
-        try:
-            yield
-        except BaseException as exc:
-            await breaker.__aexit__(type(exc), exc, exc.__traceback__)
-            raise
-        await breaker.__aexit__(None, None, None)
+    def __init__(self, policy: BreakerPolicy, clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
+        self._clock = clock
+        self._breakers: dict[tuple[UUID | None, Endpoint], Breaker] = {}
+
+    def get(self, store_id: UUID | None, endpoint: Endpoint) -> Breaker:
+        key = (store_id, endpoint)
+        breaker = self._breakers.get(key)
+        if breaker is None:
+            breaker = self._breakers[key] = Breaker(self.policy, self._clock)
+        return breaker
 
     def state(self, store_id: UUID | None, endpoint: Endpoint) -> BreakerState:
-        context = self._contexts.get(circuit_name(store_id, endpoint))
-        if context is None or context.state == "closed":
-            return "closed"
-        if context.state == "opened":
-            opened_at = context.opened_at or 0.0
-            return "half-open" if time.time() > opened_at + context.ttl else "open"
-        return "half-open"
+        breaker = self._breakers.get((store_id, endpoint))
+        return "closed" if breaker is None else breaker.state
 
     def reset(self, store_id: UUID | None = None) -> None:
-        prefix = f"{store_id}:" if store_id is not None else ""
-        for name, context in self._contexts.items():
-            if name.startswith(prefix) and context.state != "closed":
-                context.set_state(ClosedState())
-                context.messages.clear()
+        """Close the breakers of one store, or of every store when store_id is None."""
+        for (owner, _endpoint), breaker in self._breakers.items():
+            if store_id is None or owner == store_id:
+                breaker.reset()

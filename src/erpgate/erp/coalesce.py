@@ -9,7 +9,8 @@ are shared, so callers must treat them as read-only.
 In-flight sharing alone only merges calls that overlap in time: 200 buyers asking the same thing
 "at once" still make many calls when the ERP answers in a millisecond. With ``share_window``
 seconds > 0 a *successful* answer is also handed to identical calls that start within that
-window after it completed. Failures are never kept: the next call asks the ERP again.
+window after it completed. Failures are never kept: the next call asks the ERP again (an
+exception, or a result that ``keep`` says is not worth sharing, such as a failed outcome).
 """
 
 from __future__ import annotations
@@ -26,9 +27,14 @@ MAX_SHARED_ANSWERS = 10_000  # bounds memory when every request differs (paginat
 
 class Coalescer(Generic[T]):
     def __init__(
-        self, share_window: float = 0.0, *, monotonic: Callable[[], float] = time.monotonic
+        self,
+        share_window: float = 0.0,
+        *,
+        keep: Callable[[T], bool] = lambda _result: True,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.share_window = share_window
+        self._keep = keep
         self._monotonic = monotonic
         self._in_flight: dict[Hashable, asyncio.Task[Any]] = {}
         # key -> (completed at, answer), in completion order so expiry pops from the front.
@@ -73,6 +79,8 @@ class Coalescer(Generic[T]):
         if self._in_flight.get(key) is done:
             del self._in_flight[key]
         if self.share_window <= 0 or done.cancelled() or done.exception() is not None:
+            return
+        if not self._keep(done.result()):
             return
         self._recent.pop(key, None)
         while len(self._recent) >= MAX_SHARED_ANSWERS:

@@ -107,6 +107,10 @@ class WireRequest(ContractModel):
         """The JSON body exactly as the contract shows it."""
         return self.model_dump(mode="json", exclude_none=self._wire_exclude_none)
 
+    def wire_json(self) -> bytes:
+        """``to_wire`` encoded: the bytes that go on the wire, produced in one step."""
+        return self.__pydantic_serializer__.to_json(self, exclude_none=self._wire_exclude_none)
+
 
 # -- shared shapes ---------------------------------------------------------------------------
 

@@ -1,66 +1,198 @@
-"""One error tree for everything that can go wrong talking to an ERP.
+"""One error tree for everything that can go wrong talking to an ERP; the class is the classification.
 
-Each error carries ``human``: one short sentence a person can act on (it becomes the event's
-``error``); and ``kind``: a stable slug used for notification throttling and filtering. Buyers never
-see either; they see a calm message and the reference code.
+Each class states once what its failures mean for the rest of the product, so no code downstream
+compares slugs to decide anything:
+
+- ``kind``: the stable slug stored with events and problems, shown in filters and e-mails;
+- ``scope``: whose problem it is. ``"endpoint"``: every customer of the store is affected (the ERP
+  is down or refuses our credentials); ``"customer"``: the ERP answered, but this one account's
+  answer is unusable (a contract break, a 500 for that account);
+- ``counts_for_breaker``: a failure of the ERP itself (transport, timeout, 5xx) that the circuit
+  breaker counts. One customer's contract break never trips the breaker for everyone;
+- ``retryable``: worth the one retry inside the call's deadline.
+
+Each error carries ``human``: one short sentence a person can act on (the event's ``error``).
+Buyers see neither; they see a calm message and a reference.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar, Literal
+
+Scope = Literal["endpoint", "customer"]
+
 
 class ErpError(Exception):
-    kind: str = "erp_error"
-    retryable: bool = False
+    kind: ClassVar[str] = "erp_error"
+    scope: ClassVar[Scope] = "endpoint"
+    counts_for_breaker: ClassVar[bool] = False
+    retryable: ClassVar[bool] = False
 
-    def __init__(self, human: str, *, kind: str | None = None, status: int | None = None) -> None:
+    def __init__(self, human: str, *, status: int | None = None) -> None:
         super().__init__(human)
         self.human = human
         self.status = status
-        if kind is not None:
-            self.kind = kind
 
 
-class ErpTransientError(ErpError):
-    """Timeouts, refused or reset connections, 502/503/504, 429: worth one retry."""
+# -- the ERP could not be reached, or did not answer in time ---------------------------------
 
-    kind = "transient"
+
+class ErpUnreachableError(ErpError):
+    """Nothing usable came back because of the ERP or the network: worth one retry."""
+
+    kind = "unreachable"
+    counts_for_breaker = True
     retryable = True
 
     def __init__(
-        self,
-        human: str,
-        *,
-        kind: str | None = None,
-        status: int | None = None,
-        retry_after: float | None = None,
+        self, human: str, *, status: int | None = None, retry_after: float | None = None
     ) -> None:
-        super().__init__(human, kind=kind, status=status)
+        super().__init__(human, status=status)
         self.retry_after = retry_after
 
 
-class ErpTimeoutError(ErpTransientError):
+class ErpTimeoutError(ErpUnreachableError):
     kind = "timeout"
+    retryable = False  # the deadline is spent: there is no time left for a retry
+
+
+class ErpConnectError(ErpUnreachableError):
+    kind = "connect"
+
+
+class ErpDnsError(ErpUnreachableError):
+    kind = "dns"
+
+
+class ErpResetError(ErpUnreachableError):
+    kind = "reset"
+
+
+class ErpBusyError(ErpUnreachableError):
+    """502, 503 or 504: a proxy or the ERP says it cannot serve right now."""
+
+    kind = "unavailable"
+
+
+class ErpRateLimitedError(ErpUnreachableError):
+    kind = "rate_limited"
+
+
+# -- the ERP gave a final answer we cannot use -----------------------------------------------
 
 
 class ErpRejectedError(ErpError):
-    """A final answer we cannot use: 401/403, 4xx, 500, a redirect. Never retried."""
+    """A final answer: never retried."""
 
     kind = "rejected"
 
 
+class ErpUnauthorizedError(ErpRejectedError):
+    kind = "unauthorized"
+
+
+class ErpRedirectError(ErpRejectedError):
+    kind = "redirect"
+
+
+class ErpClientStatusError(ErpRejectedError):
+    """A 4xx other than 401/403/429 (and 404 on a by-id endpoint): usually a wrong URL."""
+
+    kind = "status_4xx"
+
+
+class ErpServerStatusError(ErpRejectedError):
+    """500 and the other final 5xx: often one account's data breaks the ERP's own code."""
+
+    kind = "status_5xx"
+    scope: ClassVar[Scope] = "customer"
+    counts_for_breaker = True
+
+
+class ErpTlsError(ErpRejectedError):
+    kind = "tls"
+    counts_for_breaker = True
+
+
+class ErpBadHttpError(ErpRejectedError):
+    kind = "bad_http"
+    counts_for_breaker = True
+
+
+# -- the ERP answered, but not as the contract says ------------------------------------------
+
+
+class ErpContractError(ErpError):
+    kind = "contract"
+    scope: ClassVar[Scope] = "customer"
+
+
+class ErpNotJsonError(ErpContractError):
+    kind = "not_json"
+
+
+class ErpCrossCustomerError(ErpContractError):
+    kind = "cross_customer"
+
+
+class ErpOversizedError(ErpContractError):
+    """Over the size cap: the ERP answered, but beyond the contract's limits; not retried."""
+
+    kind = "oversized"
+
+
+class ErpTokenAnswerError(ErpContractError):
+    """The OAuth2 token URL answered without a usable access token: every call of the store fails."""
+
+    kind = "token"
+    scope: ClassVar[Scope] = "endpoint"
+
+
+# -- the by-id endpoints' documented "not found": not a failure ------------------------------
+
+
 class ErpNotFoundError(ErpError):
-    """The by-id endpoints' documented 'not found' (404 or {"data": null}); not an integration error."""
+    """404 or ``{"data": null}`` from a by-id endpoint: the record is not this customer's."""
 
     kind = "not_found"
 
 
-class ErpContractError(ErpError):
-    """The ERP answered, but not in the shape the contract demands (incl. cross-customer data)."""
-
-    kind = "contract"
+# -- we refused to call ----------------------------------------------------------------------
 
 
 class ErpBlockedError(ErpError):
-    """We refused to call: SSRF guard, circuit breaker open, endpoint not configured."""
-
     kind = "blocked"
+
+
+class ErpSsrfError(ErpBlockedError):
+    kind = "ssrf"
+
+
+class ErpCredentialsError(ErpBlockedError):
+    kind = "credentials"
+
+
+class ErpNotConfiguredError(ErpBlockedError):
+    kind = "not_configured"
+
+
+class ErpBreakerOpenError(ErpBlockedError):
+    """The breaker refused the call. ``cause`` is the failure class that opened it, so the refusal
+    folds into the problem of that failure rather than opening a problem of its own."""
+
+    kind = "breaker_open"
+
+    def __init__(self, human: str, *, cause: type[ErpError]) -> None:
+        super().__init__(human)
+        self.cause = cause
+
+
+def error_classes() -> list[type[ErpError]]:
+    """Every concrete class of the tree, for docs, filters and tests."""
+    found: list[type[ErpError]] = []
+    pending: list[type[ErpError]] = [ErpError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found

@@ -1,26 +1,34 @@
-"""One outbound HTTP attempt: send, read the capped answer, judge it, and record it."""
+"""One outbound HTTP attempt: send, read the capped answer, judge it, and record it.
+
+The record keeps the exchange as it went over the wire; masking happens only for what is kept
+(``erp.attempts.masked``), off the request path.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 from uuid import UUID
 
 import aiohttp
-import structlog
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from erpgate.erp.attempts import AttemptRecord, AttemptSink
-from erpgate.erp.errors import ErpBlockedError, ErpError, ErpRejectedError, ErpTransientError
+from erpgate.erp.attempts import AttemptRecord
+from erpgate.erp.errors import (
+    ErpBadHttpError,
+    ErpConnectError,
+    ErpDnsError,
+    ErpError,
+    ErpResetError,
+    ErpSsrfError,
+    ErpTlsError,
+)
 from erpgate.erp.reading import declared_length, error_for_status, oversized, read_capped
 from erpgate.erp.ssrf import SsrfRefused
 from erpgate.kit.clock import utcnow
-from erpgate.kit.redaction import mask_headers, mask_text, mask_url
-
-log = structlog.get_logger(__name__)
 
 R = TypeVar("R")
 
@@ -47,7 +55,7 @@ class AttemptContext:
     secret_header_names: tuple[str, ...] = ()
     subject: str = "ERP"  # "Token URL" for the oauth2 token fetch
     by_id: bool = False
-    mask_body: Callable[[bytes], bytes] | None = field(default=None)
+    token_answer: bool = False
 
 
 @dataclass(slots=True)
@@ -55,7 +63,6 @@ class Outbound:
     url: str
     headers: CIMultiDict[str]
     body: bytes
-    recorded_body: bytes  # the body as stored: the token fetch masks its client secret
 
 
 async def exchange(
@@ -64,10 +71,11 @@ async def exchange(
     context: AttemptContext,
     *,
     cap: int,
-    sink: AttemptSink,
+    attempts: list[AttemptRecord],
     interpret: Callable[[Answer], R],
 ) -> R:
-    """POST once; return ``interpret(answer)`` for a 2xx or raise an ErpError. Always records."""
+    """POST once; return ``interpret(answer)`` for a 2xx or raise an ErpError. Always appends
+    the attempt's record to ``attempts``, whatever happens."""
     loop = asyncio.get_running_loop()
     started_at = utcnow()
     began = loop.time()
@@ -126,27 +134,28 @@ async def exchange(
         error = f"Unexpected failure: {type(exc).__name__}"
         raise
     finally:
-        duration_ms = (loop.time() - began) * 1000.0
-        _emit(
-            sink,
+        attempts.append(
             AttemptRecord(
                 request_id=context.request_id,
                 trace_id=context.trace_id,
                 store_id=context.store_id,
                 endpoint=context.endpoint,
                 method="POST",
-                url=mask_url(request.url),
+                url=request.url,
                 started_at=started_at,
-                duration_ms=round(duration_ms, 3),
-                request_headers=mask_headers(request.headers.items(), context.secret_header_names),
-                request_body=request.recorded_body,
+                duration_ms=round((loop.time() - began) * 1000.0, 3),
+                request_headers=list(request.headers.items()),
+                request_body=request.body,
                 status=status,
-                response_headers=mask_headers(response_headers),
-                response_body=_masked_body(body, context),
+                response_headers=response_headers,
+                response_body=body,
                 response_truncated=truncated,
                 error=error,
                 attempt=context.attempt,
-            ),
+                secrets=context.secrets,
+                secret_header_names=context.secret_header_names,
+                token_answer=context.token_answer,
+            )
         )
 
 
@@ -156,42 +165,19 @@ def connection_error(exc: aiohttp.ClientError, url: str, subject: str = "ERP") -
     host = target.host or "?"
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         if isinstance(exc.os_error, SsrfRefused):
-            return ErpBlockedError(exc.os_error.human, kind="ssrf")
-        return ErpTransientError(f"Could not resolve {host}", kind="dns")
+            return ErpSsrfError(exc.os_error.human)
+        return ErpDnsError(f"Could not resolve {host}")
     if isinstance(exc, aiohttp.ClientSSLError):
-        return ErpRejectedError(f"TLS handshake with {host} failed", kind="tls")
+        return ErpTlsError(f"TLS handshake with {host} failed")
     if isinstance(exc, aiohttp.ClientConnectorError):
         reason = exc.strerror or type(exc.os_error).__name__
-        return ErpTransientError(
-            f"Could not connect to {host}:{target.port} ({reason})", kind="connect"
-        )
+        return ErpConnectError(f"Could not connect to {host}:{target.port} ({reason})")
     if isinstance(
         exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientOSError
     ):
-        return ErpTransientError(
-            f"{subject} closed the connection before the answer was complete", kind="reset"
-        )
+        return ErpResetError(f"{subject} closed the connection before the answer was complete")
     if isinstance(exc, aiohttp.InvalidURL):
-        return ErpBlockedError("The address is not a valid URL", kind="ssrf")
+        return ErpSsrfError("The address is not a valid URL")
     if isinstance(exc, aiohttp.ClientResponseError):
-        return ErpRejectedError(f"{subject} sent something that is not valid HTTP", kind="bad_http")
-    return ErpTransientError(f"Could not talk to {host} ({type(exc).__name__})", kind="connect")
-
-
-def _masked_body(body: bytes, context: AttemptContext) -> bytes:
-    if context.mask_body is not None:
-        body = context.mask_body(body)
-    if not context.secrets or not body:
-        return body
-    # surrogateescape round-trips any bytes exactly, so a binary body is not mangled.
-    text = body.decode("utf-8", "surrogateescape")
-    masked = mask_text(text, context.secrets)
-    return body if masked == text else masked.encode("utf-8", "surrogateescape")
-
-
-def _emit(sink: AttemptSink, record: AttemptRecord) -> None:
-    # Storage trouble must never turn into an ERP error for the buyer.
-    try:
-        sink.record(record)
-    except Exception:
-        log.exception("attempt_sink_failed", request_id=record.request_id)
+        return ErpBadHttpError(f"{subject} sent something that is not valid HTTP")
+    return ErpConnectError(f"Could not talk to {host} ({type(exc).__name__})")

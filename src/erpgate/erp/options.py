@@ -28,8 +28,14 @@ class ErpClientOptions:
     connections_per_host: int = 100
     allowed_private_hosts: frozenset[str] = frozenset()
     require_https: bool = False  # True in production (allowlisted hosts exempt)
-    breaker_threshold: int = 5  # consecutive failures that open the breaker
-    breaker_ttl_seconds: float = 30.0
+    # The failure-rate breaker (erp.breaker explains the defaults).
+    breaker_window_seconds: float = 60.0
+    breaker_min_calls: int = 10
+    breaker_failure_rate: float = 0.5
+    breaker_min_customers: int = 3
+    breaker_open_seconds: float = 30.0
+    # How long a buyer waits for the first failure of a new problem to be stored.
+    durable_wait_seconds: float = 2.0
     share_window_seconds: float = 0.0  # identical calls finishing this close share the answer
     user_agent: str = f"{PRODUCT}/{__version__}"
 
@@ -45,8 +51,12 @@ class ErpClientOptions:
             connections_per_host=settings.erp_connections_per_host,
             allowed_private_hosts=frozenset(settings.allowed_private_hosts),
             require_https=settings.is_production,
-            breaker_threshold=settings.erp_breaker_threshold,
-            breaker_ttl_seconds=settings.erp_breaker_ttl_seconds,
+            breaker_window_seconds=settings.erp_breaker_window_seconds,
+            breaker_min_calls=settings.erp_breaker_min_calls,
+            breaker_failure_rate=settings.erp_breaker_failure_rate,
+            breaker_min_customers=settings.erp_breaker_min_customers,
+            breaker_open_seconds=settings.erp_breaker_open_seconds,
+            durable_wait_seconds=settings.durable_wait_seconds,
             share_window_seconds=settings.erp_share_window_ms / 1000,
         )
 

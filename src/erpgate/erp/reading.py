@@ -16,11 +16,18 @@ from aiohttp import ClientResponse
 from pydantic import BaseModel, ValidationError
 
 from erpgate.erp.errors import (
+    ErpBusyError,
+    ErpClientStatusError,
     ErpContractError,
+    ErpCrossCustomerError,
     ErpError,
     ErpNotFoundError,
-    ErpRejectedError,
-    ErpTransientError,
+    ErpNotJsonError,
+    ErpOversizedError,
+    ErpRateLimitedError,
+    ErpRedirectError,
+    ErpServerStatusError,
+    ErpUnauthorizedError,
 )
 from erpgate.kit.clock import utcnow
 
@@ -38,8 +45,8 @@ def size_text(cap: int) -> str:
     return f"{cap} bytes"
 
 
-def oversized(cap: int) -> ErpContractError:
-    return ErpContractError(f"Answer was larger than {size_text(cap)}", kind="oversized")
+def oversized(cap: int) -> ErpOversizedError:
+    return ErpOversizedError(f"Answer was larger than {size_text(cap)}")
 
 
 def declared_length(response: ClientResponse) -> int | None:
@@ -98,40 +105,37 @@ def error_for_status(
     """The error a non-2xx status stands for."""
     phrase = status_phrase(status, reason)
     if 300 <= status < 400:
-        return ErpRejectedError(
+        return ErpRedirectError(
             f"{subject} redirected to another address; redirects are not followed",
-            kind="redirect",
             status=status,
         )
     if status in (401, 403):
-        return ErpRejectedError(
-            f"{subject} refused the credentials ({phrase})", kind="unauthorized", status=status
-        )
+        return ErpUnauthorizedError(f"{subject} refused the credentials ({phrase})", status=status)
     if status == 404 and by_id:
-        return ErpNotFoundError("ERP answered not found (404)", kind="not_found", status=status)
+        return ErpNotFoundError("ERP answered not found (404)", status=status)
     if status == 429:
-        return ErpTransientError(
+        return ErpRateLimitedError(
             f"{subject} asked us to slow down ({phrase})",
-            kind="rate_limited",
             status=status,
             retry_after=retry_after_seconds(headers.get("Retry-After")),
         )
     if status in RETRYABLE_STATUSES:
-        return ErpTransientError(
+        return ErpBusyError(
             f"{subject} answered {phrase}",
-            kind="status_5xx",
             status=status,
             retry_after=retry_after_seconds(headers.get("Retry-After")),
         )
-    kind = "status_5xx" if status >= 500 else "status_4xx" if status >= 400 else "status_other"
-    return ErpRejectedError(f"{subject} answered {phrase}", kind=kind, status=status)
+    if status >= 500:
+        return ErpServerStatusError(f"{subject} answered {phrase}", status=status)
+    # 4xx, and the odd 1xx/2xx-less statuses that reach here (a 2xx never does).
+    return ErpClientStatusError(f"{subject} answered {phrase}", status=status)
 
 
 def parse_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise ErpContractError("Answer was not JSON", kind="not_json") from None
+        raise ErpNotJsonError("Answer was not JSON") from None
 
 
 def check_customer(parsed: Any, expected: str | None) -> None:
@@ -144,37 +148,84 @@ def check_customer(parsed: Any, expected: str | None) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
                 # null means "not given" (tolerant reading); only a different code is refused.
-                if key == "customer_code" and value is not None and str(value) != expected:
-                    shown = str(value)[:40]
-                    raise ErpContractError(
-                        f"Answer belongs to another customer (customer_code {shown})",
-                        kind="cross_customer",
-                    )
+                if key == "customer_code" and value is not None:
+                    _same_customer(value, expected)
                 if isinstance(value, dict | list):
                     stack.append(value)
         elif isinstance(node, list):
             stack.extend(item for item in node if isinstance(item, dict | list))
 
 
+def _same_customer(value: object, expected: str) -> None:
+    if str(value) != expected:
+        raise ErpCrossCustomerError(
+            f"Answer belongs to another customer (customer_code {str(value)[:40]})"
+        )
+
+
+_CUSTOMER_KEY = b'"customer_code"'
+
+
+def _declared_customer_codes(value: BaseModel) -> list[str | None] | None:
+    """The customer codes the contract's answer models declare, as given (null included), or
+    None for a model without any."""
+    data = getattr(value, "data", None)
+    rows = data if isinstance(data, list) else [data] if data is not None else []
+    codes: list[str | None] = []
+    for row in rows:
+        if isinstance(row, BaseModel) and "customer_code" in row.model_fields_set:
+            codes.append(getattr(row, "customer_code", None))
+    return codes
+
+
 def validate_answer(
     body: bytes, model: type[T], *, by_id: bool, expected_customer_code: str | None
 ) -> T:
-    """JSON, the not-found convention, the customer guard, then the contract model."""
-    parsed = parse_json(body)
+    """The contract model straight from the bytes, the not-found convention, the customer guard.
+
+    The cross-customer guard reads the codes the model declares (rows, details, the balance);
+    only when the bytes hold more ``"customer_code"`` keys than those (an undeclared field) does
+    it parse the whole answer again and look everywhere.
+    """
+    try:
+        value = model.model_validate_json(body)
+    except ValidationError as exc:
+        raise _unusable(body, exc, by_id=by_id, expected=expected_customer_code) from None
+    if by_id and getattr(value, "data", False) is None:
+        raise ErpNotFoundError("ERP answered not found (data is null)")
+    if expected_customer_code is not None:
+        mentioned = body.count(_CUSTOMER_KEY)
+        if mentioned:
+            codes = _declared_customer_codes(value) or []
+            for code in codes:
+                if code is not None:
+                    _same_customer(code, expected_customer_code)
+            if mentioned > len(codes):
+                check_customer(orjson.loads(body), expected_customer_code)
+    return value
+
+
+def _unusable(
+    body: bytes, exc: ValidationError, *, by_id: bool, expected: str | None
+) -> ErpError:
+    """Why an answer that failed validation is unusable, in the order a developer fixes them:
+    not JSON, not an object, the not-found convention, another customer's data, then the first
+    contract breach."""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ErpNotJsonError("Answer was not JSON")
     if not isinstance(parsed, dict):
-        raise ErpContractError(
-            f"Answer broke the contract: expected a JSON object, got {_json_kind(parsed)}",
-            kind="contract",
+        return ErpContractError(
+            f"Answer broke the contract: expected a JSON object, got {_json_kind(parsed)}"
         )
     if by_id and "data" in parsed and parsed["data"] is None:
-        raise ErpNotFoundError("ERP answered not found (data is null)", kind="not_found")
-    check_customer(parsed, expected_customer_code)
+        return ErpNotFoundError("ERP answered not found (data is null)")
     try:
-        return model.model_validate(parsed)
-    except ValidationError as exc:
-        raise ErpContractError(
-            f"Answer broke the contract: {describe_validation_error(exc)}", kind="contract"
-        ) from None
+        check_customer(parsed, expected)
+    except ErpCrossCustomerError as cross:
+        return cross
+    return ErpContractError(f"Answer broke the contract: {describe_validation_error(exc)}")
 
 
 _MESSAGES = {

@@ -14,6 +14,8 @@ from erpgate.admin.roles import Capability
 from erpgate.event import service
 from erpgate.event.schemas import event_json, request_json, request_summary_json, request_view
 from erpgate.event.service import OUTCOMES, EventQuery
+from erpgate.integration.service import load_live_integration
+from erpgate.models.event import Event
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
 from erpgate.web.responses import JsonResponse
@@ -34,9 +36,17 @@ def _query(
     since: str | None = None,
     until: str | None = None,
     q: str | None = None,
+    problem: str | None = None,
 ) -> EventQuery:
     return EventQuery(
-        type=type, outcome=outcome, customer=customer, user=user, since=since, until=until, q=q
+        type=type,
+        outcome=outcome,
+        customer=customer,
+        user=user,
+        since=since,
+        until=until,
+        q=q,
+        problem=problem,
     )
 
 
@@ -44,12 +54,9 @@ Filters = Annotated[EventQuery, Depends(_query)]
 
 
 def _writer_counts(request: Request) -> dict[str, int]:
-    services = get_state(request).services
-    writer, recorder = services.get("request_writer"), services.get("event_recorder")
-    return {
-        "requests_dropped": int(getattr(writer, "dropped", 0)),
-        "events_dropped": int(getattr(recorder, "dropped", 0)),
-    }
+    # The writer belongs to the outcomes domain above this one: read by name, not imported.
+    writer = get_state(request).services.get("outcome_writer")
+    return {"outcomes_dropped": int(getattr(writer, "dropped", 0))}
 
 
 @router.get("/admin/events", include_in_schema=False)
@@ -120,7 +127,7 @@ async def replay_form(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(principal, csrf_token)
-    event = await service.replay_request(get_state(request), db, principal.store_id, request_id)
+    event = await _replay(request, db, principal, request_id)
     return RedirectResponse(f"/admin/events/{event.id}", status_code=303)
 
 
@@ -165,5 +172,15 @@ async def replay_api(
 ) -> JsonResponse:
     """Re-send a request with the current URL and credentials; answers with the new event."""
     check_api_csrf(principal, request)
-    event = await service.replay_request(get_state(request), db, principal.store_id, request_id)
+    event = await _replay(request, db, principal, request_id)
     return JsonResponse(event_json(event), status_code=201)
+
+
+async def _replay(
+    request: Request, db: DbSession, principal: AdminPrincipal, request_id: uuid.UUID
+) -> Event:
+    state = get_state(request)
+    live = await load_live_integration(
+        db, principal.store_id, state.secret_box, state.gateway.options
+    )
+    return await service.replay_request(state.gateway, state.session_factory, db, live, request_id)

@@ -50,6 +50,8 @@ class EventFilters:
     since: datetime | None = None
     until: datetime | None = None
     trace_prefix: str | None = None
+    reference: str | None = None
+    problem_id: uuid.UUID | None = None
 
 
 async def list_events(
@@ -71,6 +73,10 @@ async def list_events(
     if filters.trace_prefix:
         # Hex only (checked by the service), so LIKE needs no escaping.
         query = query.where(Event.trace_id.like(filters.trace_prefix + "%"))
+    if filters.reference:
+        query = query.where(Event.reference == filters.reference)
+    if filters.problem_id:
+        query = query.where(Event.problem_id == filters.problem_id)
     query = query.order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit).offset(offset)
     return list((await db.execute(query)).scalars())
 

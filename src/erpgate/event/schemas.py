@@ -17,6 +17,8 @@ def event_json(event: Event) -> dict[str, Any]:
         "source": event.source,
         "occurred_at": event.occurred_at.isoformat(),
         "trace_id": event.trace_id,
+        "reference": event.reference,
+        "problem_id": str(event.problem_id) if event.problem_id else None,
         "endpoint": event.endpoint,
         "customer_code": event.customer_code,
         "user_id": str(event.user_id) if event.user_id else None,

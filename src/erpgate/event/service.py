@@ -11,18 +11,18 @@ import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.customer import service as customer_service
+from erpgate.db.engine import SessionFactory, release_connection
 from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.endpoints import Endpoint
-from erpgate.erp.errors import ErpNotFoundError
+from erpgate.erp.gateway import ErpGateway
+from erpgate.erp.outcome import Actor, ErpCall
 from erpgate.errors import Conflict, NotFound, ValidationFailed
 from erpgate.event import repository
-from erpgate.event.gateway import Actor, ErpCallFailed, ErpNotConfigured, call_erp
 from erpgate.event.repository import EventFilters
-from erpgate.integration import service as integration_service
-from erpgate.kit.ids import new_trace_id
+from erpgate.integration.service import LiveIntegration
+from erpgate.kit.references import normalize_reference
 from erpgate.models.event import Event
 from erpgate.models.related_request import RelatedRequest
-from erpgate.web.state import AppState
 
 OUTCOMES = ("success", "error", "not_found")
 _HEX = re.compile(r"^[0-9a-f]{4,64}$")
@@ -39,6 +39,7 @@ class EventQuery:
     since: str | None = None
     until: str | None = None
     q: str | None = None
+    problem: str | None = None  # a problem's id: its events
 
 
 def _day(value: str | None, field: str) -> date | None:
@@ -71,10 +72,18 @@ async def build_filters(
             if user is None:
                 return None
             user_id = user.id
-    prefix = None
+    prefix = reference = None
     if query.q:
-        prefix = trace_prefix(query.q)
-        if prefix is None:
+        # A buyer's reference (problem code and time) or a trace id (hex, any prefix).
+        reference = normalize_reference(query.q)
+        prefix = None if reference is not None else trace_prefix(query.q)
+        if reference is None and prefix is None:
+            return None
+    problem_id: uuid.UUID | None = None
+    if query.problem:
+        try:
+            problem_id = uuid.UUID(query.problem)
+        except ValueError:
             return None
     since, until = _day(query.since, "since"), _day(query.until, "until")
     return EventFilters(
@@ -85,6 +94,8 @@ async def build_filters(
         since=datetime.combine(since, time.min, UTC) if since else None,
         until=datetime.combine(until + timedelta(days=1), time.min, UTC) if until else None,
         trace_prefix=prefix,
+        reference=reference,
+        problem_id=problem_id,
     )
 
 
@@ -150,10 +161,14 @@ def replay_payload(row: RelatedRequest) -> tuple[Endpoint, dict[str, object]]:
 
 
 async def replay_request(
-    state: AppState, db: AsyncSession, store_id: uuid.UUID, request_id: uuid.UUID
+    gateway: ErpGateway,
+    session_factory: SessionFactory,
+    db: AsyncSession,
+    live: LiveIntegration,
+    request_id: uuid.UUID,
 ) -> Event:
     """Re-send a stored request to the endpoint's current URL with the current credentials."""
-    row, original = await get_request(db, store_id, request_id)
+    row, original = await get_request(db, live.store_id, request_id)
     endpoint, payload = replay_payload(row)
     code = original.customer_code if original else payload.get("customer_code")
     actor = Actor(
@@ -162,20 +177,23 @@ async def replay_request(
         customer_code=code if isinstance(code, str) else None,
         user_id=original.user_id if original else None,
     )
-    live = await integration_service.load_live_integration(db, store_id, state.secret_box)
-    trace_id = new_trace_id()
-    try:
-        await call_erp(
-            state, live, endpoint, payload, RESPONSE_MODELS[endpoint], actor, trace_id=trace_id
-        )
-    except ErpNotConfigured:
-        raise Conflict(f"The {endpoint.label} is not configured; nothing to send to.") from None
-    except (ErpCallFailed, ErpNotFoundError):
-        pass  # the new event holds the outcome; the admin reads it there
-    # A fresh session: the recorder committed the event in its own transaction, which a
-    # snapshot taken by this request's session (SQLite WAL) would not show.
-    async with state.session_factory() as fresh:
-        event = await repository.find_event_by_trace(fresh, store_id, trace_id)
+    target = live.target(endpoint)
+    if target is None:
+        raise Conflict(f"The {endpoint.label} is not configured; nothing to send to.")
+    await release_connection(db)  # read only so far; hold no connection while the ERP answers
+    call = ErpCall.raw(
+        endpoint,
+        payload,
+        RESPONSE_MODELS[endpoint],
+        actor,
+        expected_customer_code=actor.customer_code,
+    )
+    call.durable = True  # the admin is shown the new event: it must be stored first
+    outcome = await gateway.read(target, call, coalesce=False)
+    # A fresh session: the writer committed the event in its own transaction, which a snapshot
+    # taken by this request's session (SQLite WAL) would not show.
+    async with session_factory() as fresh:
+        event = await repository.find_event_by_trace(fresh, live.store_id, outcome.trace_id)
     if event is None:
         raise Conflict("The replay ran, but its event could not be stored; see the logs.")
     return event

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.db.engine import after_commit
-from erpgate.erp.client import EndpointTarget
 from erpgate.erp.credentials import AuthStyle, Credentials
 from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.options import ErpClientOptions
+from erpgate.erp.targets import ErpTarget, build_target
 from erpgate.integration import repository
 from erpgate.kit.crypto import SecretBox
 from erpgate.kit.local_cache import INTEGRATIONS, LocalCache, changed, generation
@@ -22,7 +23,11 @@ TAX_POLICIES = ("estimate", "block")
 
 @dataclass(frozen=True, slots=True)
 class LiveIntegration:
-    """A snapshot of one store's integration that request code can use without the ORM row."""
+    """A snapshot of one store's integration that request code can use without the ORM row.
+
+    ``targets`` holds one checked ``ErpTarget`` per configured endpoint: URL, credentials and
+    timeout are judged once here, when the snapshot is built, not on every call.
+    """
 
     store_id: uuid.UUID
     installed: bool
@@ -33,20 +38,13 @@ class LiveIntegration:
     stale_max_age_seconds: int
     notify_sender: str | None
     notify_receivers: tuple[str, ...]
+    targets: dict[Endpoint, ErpTarget]
 
     def is_enabled(self, endpoint: Endpoint) -> bool:
-        return self.installed and bool(self.urls.get(endpoint))
+        return self.installed and endpoint in self.targets
 
-    def target(self, endpoint: Endpoint) -> EndpointTarget | None:
-        if not self.is_enabled(endpoint):
-            return None
-        return EndpointTarget(
-            store_id=self.store_id,
-            endpoint=endpoint,
-            url=self.urls[endpoint],
-            timeout_seconds=self.timeouts[endpoint],
-            credentials=self.credentials,
-        )
+    def target(self, endpoint: Endpoint) -> ErpTarget | None:
+        return self.targets.get(endpoint) if self.installed else None
 
     @property
     def enabled_endpoints(self) -> frozenset[Endpoint]:
@@ -62,28 +60,42 @@ def endpoint_url(integration: Integration, endpoint: Endpoint) -> str | None:
     return value
 
 
-def snapshot(integration: Integration, box: SecretBox) -> LiveIntegration:
+def snapshot(
+    integration: Integration, box: SecretBox, options: ErpClientOptions
+) -> LiveIntegration:
     timeouts = {
         endpoint: float(integration.timeouts.get(endpoint.value, endpoint.default_timeout_seconds))
         for endpoint in Endpoint
     }
     urls = {e: url for e in Endpoint if (url := endpoint_url(integration, e))}
     style: AuthStyle = integration.auth_style  # type: ignore[assignment]
+    credentials = Credentials(
+        auth_style=style,
+        key=_decrypt(box, integration.key_encrypted),
+        token=_decrypt(box, integration.token_encrypted),
+        token_url=integration.oauth_token_url,
+    )
     return LiveIntegration(
         store_id=integration.store_id,
         installed=integration.installed,
         urls=urls,
         timeouts=timeouts,
-        credentials=Credentials(
-            auth_style=style,
-            key=_decrypt(box, integration.key_encrypted),
-            token=_decrypt(box, integration.token_encrypted),
-            token_url=integration.oauth_token_url,
-        ),
+        credentials=credentials,
         tax_failure_policy=integration.tax_failure_policy,
         stale_max_age_seconds=integration.stale_max_age_seconds,
         notify_sender=integration.notify_sender,
         notify_receivers=tuple(integration.notify_receivers or ()),
+        targets={
+            endpoint: build_target(
+                options,
+                store_id=integration.store_id,
+                endpoint=endpoint,
+                url=url,
+                timeout_seconds=timeouts[endpoint],
+                credentials=credentials,
+            )
+            for endpoint, url in urls.items()
+        },
     )
 
 
@@ -98,13 +110,14 @@ def not_installed(store_id: uuid.UUID) -> LiveIntegration:
         stale_max_age_seconds=24 * 3600,
         notify_sender=None,
         notify_receivers=(),
+        targets={},
     )
 
 
-# Snapshots by (store, secret box): skips the query and the Fernet decrypts on hot paths. Saved
-# settings, installs and key rotations in this process clear it; other processes' changes apply
-# within the TTL the caller passes (ERPGATE_INTEGRATION_CACHE_SECONDS on the storefront).
-_live: LocalCache[tuple[uuid.UUID, int], LiveIntegration] = LocalCache((INTEGRATIONS,))
+# Snapshots by (store, secret box, options): skips the query, the Fernet decrypts and the target
+# checks on hot paths. Saved settings, installs and key rotations in this process clear it; other
+# processes' changes apply within the TTL the caller passes (ERPGATE_INTEGRATION_CACHE_SECONDS).
+_live: LocalCache[tuple[uuid.UUID, int, int], LiveIntegration] = LocalCache((INTEGRATIONS,))
 
 
 def integration_changed(db: AsyncSession) -> None:
@@ -115,16 +128,21 @@ def integration_changed(db: AsyncSession) -> None:
 
 
 async def load_live_integration(
-    db: AsyncSession, store_id: uuid.UUID, box: SecretBox, *, cache_seconds: float = 0.0
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    box: SecretBox,
+    options: ErpClientOptions,
+    *,
+    cache_seconds: float = 0.0,
 ) -> LiveIntegration:
-    key = (store_id, id(box))
+    key = (store_id, id(box), id(options))
     if cache_seconds > 0:
         cached = _live.get(key, cache_seconds)
         if cached is not None:
             return cached
     as_of = generation(_live.topics)
     integration = await repository.get_for_store(db, store_id)
-    live = not_installed(store_id) if integration is None else snapshot(integration, box)
+    live = not_installed(store_id) if integration is None else snapshot(integration, box, options)
     _live.put(key, live, cache_seconds, as_of=as_of)
     return live
 

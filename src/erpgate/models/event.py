@@ -17,7 +17,11 @@ from erpgate.models._columns import uuid_pk
 class Event(Base):
     __tablename__ = "event"
     # The list page reads one store's events newest first.
-    __table_args__ = (Index("ix_event_store_id_occurred_at", "store_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_event_store_id_occurred_at", "store_id", "occurred_at"),
+        Index("ix_event_store_id_reference", "store_id", "reference"),
+        Index("ix_event_problem_id_occurred_at", "problem_id", "occurred_at"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     store_id: Mapped[uuid.UUID] = mapped_column(
@@ -27,8 +31,11 @@ class Event(Base):
     outcome: Mapped[str] = mapped_column(String(16), nullable=False)
     source: Mapped[str] = mapped_column(String(16), nullable=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    # The reference code buyers quote; related requests join on it.
+    # The W3C trace id sent to the ERP (traceparent); related requests join on it.
     trace_id: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    # For a failure: the reference the buyer was given (problem code + time) and its problem.
+    reference: Mapped[str | None] = mapped_column(String(32))
+    problem_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     endpoint: Mapped[str] = mapped_column(String(16), nullable=False)
     customer_code: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

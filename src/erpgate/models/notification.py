@@ -24,8 +24,10 @@ class Notification(Base):
     store_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("store.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    kind: Mapped[str] = mapped_column(String(16), nullable=False)  # "error" or "recovered"
+    # "opened", "reminder" or "resolved" (a problem's); "error"/"recovered" in older rows.
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
     event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    problem_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     endpoint: Mapped[str] = mapped_column(String(16), nullable=False)
     sender: Mapped[str] = mapped_column(String(320), default="", nullable=False)
     receivers: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)

@@ -69,50 +69,85 @@ def one_line(text: str, limit: int = SUBJECT_LIMIT) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ErrorFacts:
+class ProblemFacts:
+    """What a problem e-mail says: the problem as the admin's Problems page shows it."""
+
     endpoint: Endpoint
-    event_type: str
     error: str
     error_kind: str
-    customer_code: str | None
-    occurred_at: datetime
-    trace_id: str
-    event_url: str
-    held_back: int
+    customer_code: str | None  # only for a problem of one customer account
+    opened_at: datetime
+    last_seen: datetime
+    occurrences: int
+    refusals: int
+    customers: int
+    reference: str  # the problem's code: every buyer reference of it starts with this
+    problem_url: str
+    held_back: int = 0  # failures since the last e-mail about it
 
 
-def error_mail(facts: ErrorFacts) -> tuple[str, str]:
-    subject = one_line(f"ERP integration error: {facts.endpoint.label} — {facts.error}")
+def _when(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _scope_line(facts: ProblemFacts) -> str:
+    if facts.customer_code:
+        return f"Customer account: {facts.customer_code} (only this account fails)"
+    return f"Customer accounts affected so far: {facts.customers}"
+
+
+def _counts_line(facts: ProblemFacts) -> str:
+    line = f"Failures: {facts.occurrences}"
+    if facts.refusals:
+        line += f", and {facts.refusals} calls held back by the circuit breaker"
+    return line
+
+
+def problem_opened_mail(facts: ProblemFacts) -> tuple[str, str]:
+    subject = one_line(f"ERP integration problem: {facts.endpoint.label} — {facts.error}")
     lines = [
-        f"A call to the ERP failed: {facts.endpoint.label} ({facts.event_type}).",
+        f"Calls to the ERP are failing: {facts.endpoint.label}.",
         "",
-        f"Customer account: {facts.customer_code or '(none)'}",
-        f"Error: {one_line(facts.error, 500)}",
-        f"When: {facts.occurred_at.strftime('%Y-%m-%d %H:%M:%S UTC')}",
-        f"Reference code: {facts.trace_id}",
-        f"Event: {facts.event_url}",
+        f"Error: {one_line(facts.error, 500)} ({facts.error_kind})",
+        _scope_line(facts),
+        f"Since: {_when(facts.opened_at)}",
+        _counts_line(facts),
+        f"Problem: {facts.reference} — {facts.problem_url}",
+        "",
+        "Buyers see a calm message with a reference starting with the problem's code.",
+        "You get one more e-mail when it is resolved; acknowledge it to stop reminders.",
     ]
-    if facts.held_back:
-        lines += [
-            "",
-            f"And {facts.held_back} more like it since the last e-mail "
-            "(held back so you get at most one e-mail per endpoint and error kind per window).",
-        ]
     return subject, "\n".join(lines) + "\n"
 
 
-def recovered_mail(
-    endpoint: Endpoint, recovered_at: datetime, held_back: int, kinds: list[str]
-) -> tuple[str, str]:
-    subject = one_line(f"ERP integration recovered: {endpoint.label}")
+def problem_digest_mail(facts: ProblemFacts) -> tuple[str, str]:
+    subject = one_line(f"ERP integration problem continues: {facts.endpoint.label} — {facts.error}")
     lines = [
-        f"{endpoint.label} answered successfully again.",
+        f"{facts.endpoint.label} is still failing.",
         "",
-        f"When: {recovered_at.strftime('%Y-%m-%d %H:%M:%S UTC')}",
-        f"Errors that had been reported: {', '.join(sorted(kinds))}",
+        f"Error: {one_line(facts.error, 500)} ({facts.error_kind})",
+        _scope_line(facts),
+        f"Since: {_when(facts.opened_at)}; last failure {_when(facts.last_seen)}",
+        _counts_line(facts),
+        f"Failures since the last e-mail: {facts.held_back}",
+        f"Problem: {facts.reference} — {facts.problem_url}",
+        "",
+        "Acknowledge the problem to stop these reminders.",
     ]
-    if held_back:
-        lines.append(f"Failures held back since the last error e-mail: {held_back}")
+    return subject, "\n".join(lines) + "\n"
+
+
+def problem_resolved_mail(facts: ProblemFacts, resolved_at: datetime, how: str) -> tuple[str, str]:
+    subject = one_line(f"ERP integration problem resolved: {facts.endpoint.label}")
+    lines = [
+        f"{facts.endpoint.label} works again ({how}).",
+        "",
+        f"Error that had been reported: {one_line(facts.error, 500)} ({facts.error_kind})",
+        _scope_line(facts),
+        f"From {_when(facts.opened_at)} to {_when(resolved_at)}",
+        _counts_line(facts),
+        f"Problem: {facts.reference} — {facts.problem_url}",
+    ]
     return subject, "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,4 @@
-"""Every query of the notification domain: outbox rows and alert state."""
+"""Every query of the notification domain: the outbox rows."""
 
 from __future__ import annotations
 
@@ -10,41 +10,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from erpgate.models.alert_state import AlertState
 from erpgate.models.notification import Notification
-
-
-async def get_alert_state(
-    db: AsyncSession, store_id: uuid.UUID, endpoint: str, error_kind: str
-) -> AlertState | None:
-    query = (
-        select(AlertState)
-        .where(
-            AlertState.store_id == store_id,
-            AlertState.endpoint == endpoint,
-            AlertState.error_kind == error_kind,
-        )
-        .with_for_update()
-    )
-    return (await db.execute(query)).scalar_one_or_none()
-
-
-async def alerted_states(db: AsyncSession, store_id: uuid.UUID, endpoint: str) -> list[AlertState]:
-    query = (
-        select(AlertState)
-        .where(
-            AlertState.store_id == store_id,
-            AlertState.endpoint == endpoint,
-            AlertState.alerted.is_(True),
-        )
-        .with_for_update()
-    )
-    return list((await db.execute(query)).scalars())
-
-
-async def alerted_pairs(db: AsyncSession) -> list[tuple[uuid.UUID, str]]:
-    query = select(AlertState.store_id, AlertState.endpoint).where(AlertState.alerted.is_(True))
-    return [(row[0], row[1]) for row in (await db.execute(query)).all()]
 
 
 async def add(db: AsyncSession, row: Any) -> None:

@@ -1,79 +1,45 @@
-"""Deciding which e-mails to queue: throttled error alerts, digests and "recovered" notices.
+"""The outbox: e-mails queued inside the transaction that decided them, sent after commit.
 
-Called by the event recorder inside the transaction that writes the error event, so the event and
-its e-mail are committed (or lost) together, and the worker only sends what was committed.
+Problems decide when to write (``erpgate.problem.service``): one e-mail when a problem opens, a
+reminder per throttle window while it stays open and unacknowledged, one when it resolves. The
+worker only sends what was committed.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.erp.endpoints import Endpoint
 from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
-from erpgate.models.alert_state import AlertState
 from erpgate.models.notification import Notification
 from erpgate.notification import repository
 from erpgate.notification.compose import (
-    ErrorFacts,
-    error_mail,
     is_valid_address,
     message_id_for,
-    recovered_mail,
     refuse_newlines,
     split_receivers,
 )
 
 
-class AlertCache:
-    """(store, endpoint) pairs with an open alert, so the success path asks the database nothing
-    unless an alert is open. Refreshed periodically so alerts raised by other processes show up."""
-
-    def __init__(self) -> None:
-        self._alerted: set[tuple[uuid.UUID, str]] = set()
-
-    def is_alerted(self, store_id: uuid.UUID, endpoint: str) -> bool:
-        return (store_id, endpoint) in self._alerted
-
-    def mark(self, store_id: uuid.UUID, endpoint: str) -> None:
-        self._alerted.add((store_id, endpoint))
-
-    def clear(self, store_id: uuid.UUID, endpoint: str) -> None:
-        self._alerted.discard((store_id, endpoint))
-
-    async def refresh(self, db: AsyncSession) -> None:
-        self._alerted = set(await repository.alerted_pairs(db))
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorOccurrence:
-    store_id: uuid.UUID
-    event_id: uuid.UUID
-    endpoint: Endpoint
-    event_type: str
-    error: str
-    error_kind: str
-    customer_code: str | None
-    trace_id: str
-    occurred_at: datetime
-
-
-async def _queue(
+async def queue_mail(
     db: AsyncSession,
     *,
     store_id: uuid.UUID,
     kind: str,
     endpoint: Endpoint,
-    event_id: uuid.UUID | None,
     subject: str,
     body: str,
     now: datetime,
+    event_id: uuid.UUID | None = None,
+    problem_id: uuid.UUID | None = None,
 ) -> Notification:
-    """Write the outbox row; configuration problems become a recorded status, never an exception."""
+    """Write the outbox row to the store's receivers. Configuration problems become a recorded
+    status ("skipped" or "failed", shown on the Notifications page), never an exception; only a
+    "queued" row will be sent."""
     integration = await integration_service.get_integration(db, store_id)
     sender = (integration.notify_sender if integration else None) or ""
     receivers = list(integration.notify_receivers if integration else [])
@@ -83,6 +49,7 @@ async def _queue(
         store_id=store_id,
         kind=kind,
         event_id=event_id,
+        problem_id=problem_id,
         endpoint=endpoint.value,
         sender=sender,
         receivers=receivers,
@@ -119,98 +86,6 @@ async def _queue(
         row.last_error = "Not sent to invalid receiver(s): " + ", ".join(invalid)
     await repository.add(db, row)
     return row
-
-
-async def on_integration_error(
-    db: AsyncSession,
-    occurrence: ErrorOccurrence,
-    *,
-    now: datetime,
-    throttle_minutes: int,
-    public_url: str,
-    cache: AlertCache,
-) -> Notification | None:
-    """At most one e-mail per (store, endpoint, error kind) per window; the rest are counted."""
-    endpoint = occurrence.endpoint.value
-    state = await repository.get_alert_state(
-        db, occurrence.store_id, endpoint, occurrence.error_kind
-    )
-    held_back = 0
-    if state is None:
-        state = AlertState(
-            store_id=occurrence.store_id,
-            endpoint=endpoint,
-            error_kind=occurrence.error_kind,
-            last_sent_at=now,
-            held_back=0,
-            alerted=True,
-        )
-        await repository.add(db, state)
-    elif state.last_sent_at + timedelta(minutes=throttle_minutes) <= now:
-        held_back = state.held_back
-        state.last_sent_at, state.held_back, state.alerted = now, 0, True
-    else:
-        # Held back. A flapping endpoint must not send a "recovered" for every flap, so only an
-        # e-mail that actually goes out opens an alert.
-        state.held_back += 1
-        state.last_event_id = occurrence.event_id
-        await db.flush()
-        return None
-    state.last_event_id = occurrence.event_id
-    cache.mark(occurrence.store_id, endpoint)
-    subject, body = error_mail(
-        ErrorFacts(
-            endpoint=occurrence.endpoint,
-            event_type=occurrence.event_type,
-            error=occurrence.error,
-            error_kind=occurrence.error_kind,
-            customer_code=occurrence.customer_code,
-            occurred_at=occurrence.occurred_at,
-            trace_id=occurrence.trace_id,
-            event_url=f"{public_url.rstrip('/')}/admin/events/{occurrence.event_id}",
-            held_back=held_back,
-        )
-    )
-    return await _queue(
-        db,
-        store_id=occurrence.store_id,
-        kind="error",
-        endpoint=occurrence.endpoint,
-        event_id=occurrence.event_id,
-        subject=subject,
-        body=body,
-        now=now,
-    )
-
-
-async def on_integration_success(
-    db: AsyncSession,
-    store_id: uuid.UUID,
-    endpoint: Endpoint,
-    *,
-    now: datetime,
-    cache: AlertCache,
-) -> Notification | None:
-    """Close open alerts of the endpoint and queue one "recovered" e-mail; None if none was open."""
-    states = await repository.alerted_states(db, store_id, endpoint.value)
-    cache.clear(store_id, endpoint.value)
-    if not states:
-        return None
-    held_back = sum(state.held_back for state in states)
-    for state in states:
-        state.alerted, state.held_back = False, 0
-    await db.flush()
-    subject, body = recovered_mail(endpoint, now, held_back, [s.error_kind for s in states])
-    return await _queue(
-        db,
-        store_id=store_id,
-        kind="recovered",
-        endpoint=endpoint,
-        event_id=None,
-        subject=subject,
-        body=body,
-        now=now,
-    )
 
 
 async def list_notifications(

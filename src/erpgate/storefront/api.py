@@ -1,28 +1,29 @@
-"""The storefront JSON API: the same features as the pages, for scripts and headless shops."""
+"""The storefront JSON API: the same features as the pages, for scripts and headless shops.
+
+Each answer is the declared response model, serialized once (``model_response``).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from fastapi.responses import Response
 
 from erpgate.storefront import service
-from erpgate.storefront.deps import ApiBuyer
+from erpgate.storefront.deps import ApiBuyer, erp_reads
 from erpgate.storefront.schemas import (
     BalanceOut,
     InvoiceOut,
     InvoiceQuery,
+    InvoiceRow,
     InvoicesPage,
     ListQuery,
     OrderOut,
     OrdersPage,
 )
 from erpgate.web.db import DbSession
-from erpgate.web.responses import JsonResponse
-from erpgate.web.state import get_state
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
+from erpgate.web.responses import model_response
 
 router = APIRouter(prefix="/api/v1/storefront", tags=["storefront"])
 
@@ -30,76 +31,61 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not signed in, or the API key is not valid"},
     403: {"description": "The buyer lacks the permission; the ERP was not asked"},
     422: {"description": "A filter is not valid; the ERP was not asked"},
-    503: {"description": '`{"error": "erp_unavailable", "reference": "<trace id>"}`'},
+    503: {"description": '`{"error": "erp_unavailable", "reference": "<reference>"}`'},
 }
-
-
-def _stale(stale_as_of: Any) -> dict[str, Any]:
-    return {"stale_as_of": stale_as_of.isoformat()} if stale_as_of else {}
-
-
-def _detail_response(detail: service.Detail[ModelT]) -> JsonResponse:
-    """One record under ``data``, with ``stale_as_of`` when it is a saved answer."""
-    return JsonResponse(
-        {"data": detail.value.model_dump(mode="json"), **_stale(detail.stale_as_of)}
-    )
+STALE = ("stale_as_of",)
 
 
 @router.get("/orders", response_model=OrdersPage, responses=ERRORS)
 async def list_orders(
     request: Request, db: DbSession, buyer: ApiBuyer, query: Annotated[ListQuery, Query()]
-) -> JsonResponse:
+) -> Response:
     """The buyer's orders: search (order or PO number), status, date range, paging."""
-    listing = await service.list_orders(get_state(request), db, buyer, query)
-    return JsonResponse(
-        {
-            "data": [row.model_dump(mode="json") for row in listing.rows],
-            "page": listing.page.model_dump(),
-            "source": listing.source,
-            **_stale(listing.stale_as_of),
-        }
+    listing = await service.list_orders(erp_reads(request), db, buyer, query)
+    page = OrdersPage.model_construct(
+        data=listing.rows,
+        page=listing.page,
+        source=listing.source,
+        stale_as_of=listing.stale_as_of,
     )
+    return model_response(page, omit_none=STALE)
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses=ERRORS)
-async def get_order(
-    request: Request, db: DbSession, buyer: ApiBuyer, order_id: str
-) -> JsonResponse:
+async def get_order(request: Request, buyer: ApiBuyer, order_id: str) -> Response:
     """One order with lines, addresses, totals and shipments; 404 when not the buyer's."""
-    detail = await service.get_order(get_state(request), db, buyer, order_id)
-    return _detail_response(detail)
+    detail = await service.get_order(erp_reads(request), buyer, order_id)
+    out = OrderOut.model_construct(data=detail.value, stale_as_of=detail.stale_as_of)
+    return model_response(out, omit_none=STALE)
 
 
 @router.get("/invoices", response_model=InvoicesPage, responses=ERRORS)
 async def list_invoices(
-    request: Request, db: DbSession, buyer: ApiBuyer, query: Annotated[InvoiceQuery, Query()]
-) -> JsonResponse:
+    request: Request, buyer: ApiBuyer, query: Annotated[InvoiceQuery, Query()]
+) -> Response:
     """The buyer's invoices, filtered open / paid / all, with balance and overdue marker."""
-    listing = await service.list_invoices(get_state(request), db, buyer, query)
-    today = get_state(request).clock.now().date()
-    return JsonResponse(
-        {
-            "data": [
-                {**row.model_dump(mode="json"), "overdue": row.is_overdue(today)}
-                for row in listing.rows
-            ],
-            "page": listing.page.model_dump(),
-            **_stale(listing.stale_as_of),
-        }
+    reads = erp_reads(request)
+    listing = await service.list_invoices(reads, buyer, query)
+    today = reads.clock.now().date()
+    page = InvoicesPage.model_construct(
+        data=[InvoiceRow.of(row, today) for row in listing.rows],
+        page=listing.page,
+        stale_as_of=listing.stale_as_of,
     )
+    return model_response(page, omit_none=STALE)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceOut, responses=ERRORS)
-async def get_invoice(
-    request: Request, db: DbSession, buyer: ApiBuyer, invoice_id: str
-) -> JsonResponse:
+async def get_invoice(request: Request, buyer: ApiBuyer, invoice_id: str) -> Response:
     """One invoice with lines and payments applied; 404 when not the buyer's."""
-    detail = await service.get_invoice(get_state(request), db, buyer, invoice_id)
-    return _detail_response(detail)
+    detail = await service.get_invoice(erp_reads(request), buyer, invoice_id)
+    out = InvoiceOut.model_construct(data=detail.value, stale_as_of=detail.stale_as_of)
+    return model_response(out, omit_none=STALE)
 
 
 @router.get("/balance", response_model=BalanceOut, responses=ERRORS)
-async def get_balance(request: Request, db: DbSession, buyer: ApiBuyer) -> JsonResponse:
+async def get_balance(request: Request, buyer: ApiBuyer) -> Response:
     """The A/R summary: balance, credit limit, available credit, past due, terms, aging."""
-    detail = await service.get_balance(get_state(request), db, buyer)
-    return _detail_response(detail)
+    detail = await service.get_balance(erp_reads(request), buyer)
+    out = BalanceOut.model_construct(data=detail.value, stale_as_of=detail.stale_as_of)
+    return model_response(out, omit_none=STALE)

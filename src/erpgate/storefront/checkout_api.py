@@ -83,7 +83,7 @@ async def checkout_quote(
     """Lines + ship-to → shipping methods, tax, totals, and where each came from (erp|fallback)."""
     buyer.require("checkout")
     quote = await checkout_service.quote(
-        get_state(request),
+        get_state(request).gateway,
         db,
         buyer.integration,
         buyer.checkout_buyer(),
@@ -102,8 +102,10 @@ async def place_order(
     cookie session."""
     buyer.require("checkout")
     check_csrf(buyer, request.headers.get(CSRF_HEADER))
+    state = get_state(request)
     order, lines = await checkout_service.place_order(
-        get_state(request),
+        state.gateway,
+        state.clock,
         db,
         buyer.integration,
         buyer.checkout_buyer(),

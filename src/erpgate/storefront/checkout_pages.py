@@ -11,7 +11,8 @@ from erpgate.checkout import cart as cart_service
 from erpgate.checkout import catalog as catalog_service
 from erpgate.checkout import service as checkout_service
 from erpgate.errors import ErpUnavailable, Forbidden, NotFound, ValidationFailed
-from erpgate.storefront.deps import Buyer, PageBuyer, check_csrf
+from erpgate.storefront.buyers import Buyer
+from erpgate.storefront.deps import PageBuyer, check_csrf
 from erpgate.storefront.pages import page_context
 from erpgate.storefront.service import parse_local_order_id
 from erpgate.web.db import DbSession
@@ -119,7 +120,7 @@ async def _checkout_page(
     elif not address_errors:
         try:
             quote = await checkout_service.quote(
-                state,
+                state.gateway,
                 db,
                 buyer.integration,
                 buyer.checkout_buyer(),
@@ -188,8 +189,10 @@ async def checkout_place(
     check_csrf(buyer, csrf_token)
     cart = await cart_service.get_cart(db, buyer.store.id, buyer.user.id)
     try:
+        state = get_state(request)
         order, _lines = await checkout_service.place_order(
-            get_state(request),
+            state.gateway,
+            state.clock,
             db,
             buyer.integration,
             buyer.checkout_buyer(),

@@ -1,82 +1,41 @@
 """Who is calling the storefront: a signed-in buyer (cookie) or a store API key on behalf of one.
 
 Every ERP call is made with the customer code of the buyer resolved here, never one from the
-request, so a buyer can only ever see their own account's data.
+request, so a buyer can only ever see their own account's data. Once resolved, the request's
+database connection goes back to the pool (``release_connection``): a storefront request then
+waits on the ERP holding none, so slow ERP calls can never exhaust the pool.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE
-from erpgate.checkout.service import CheckoutBuyer
 from erpgate.customer import service as customer_service
+from erpgate.db.engine import release_connection
+from erpgate.erp.outcome import Source
 from erpgate.errors import Forbidden, NotFound, Unauthorized
-from erpgate.event.gateway import Actor, Source
-from erpgate.integration.service import LiveIntegration, load_live_integration
+from erpgate.integration.service import load_live_integration
 from erpgate.kit.crypto import token_digest
 from erpgate.kit.local_cache import INTEGRATIONS, SESSIONS, LocalCache, generation
-from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.store import Store
 from erpgate.models.user import User
 from erpgate.models.web_session import WebSession
+from erpgate.outcomes.lifecycle import saved_answers
 from erpgate.store import service as store_service
 from erpgate.storefront import api_keys, repository
+from erpgate.storefront.buyers import Buyer, Impersonation
+from erpgate.storefront.service import ErpReads
 from erpgate.web.db import DbSession
 from erpgate.web.state import get_state
 
 ON_BEHALF_HEADER = "X-On-Behalf-Of"
 CACHED_METHODS = frozenset({"GET", "HEAD"})
-
-
-@dataclass(frozen=True, slots=True)
-class Impersonation:
-    admin_email: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Buyer:
-    """The resolved buyer with their store, customer account and live integration."""
-
-    store: Store
-    user: User
-    account: CustomerAccount
-    integration: LiveIntegration
-    source: Source
-    session: WebSession | None = None  # None for API-key calls
-    impersonation: Impersonation | None = None
-
-    @property
-    def csrf_token(self) -> str:
-        return self.session.csrf_token if self.session else ""
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(
-            source=self.source,
-            customer_account_id=self.account.id,
-            customer_code=self.account.customer_code,
-            user_id=self.user.id,
-            impersonator_admin_id=self.session.impersonator_admin_id if self.session else None,
-        )
-
-    def checkout_buyer(self) -> CheckoutBuyer:
-        return CheckoutBuyer(store=self.store, account=self.account, actor=self.actor)
-
-    def may(self, permission: str) -> bool:
-        return permission in (self.user.permissions or [])
-
-    def require(self, permission: str) -> None:
-        """Refuse before any ERP call when the buyer lacks the permission."""
-        if not self.may(permission):
-            raise Forbidden(f"Your account does not have access to {permission}.")
 
 
 async def buyer_for_user(
@@ -103,7 +62,9 @@ async def buyer_for_user(
         store=store,
         user=user,
         account=account,
-        integration=await load_live_integration(db, store.id, state.secret_box, cache_seconds=ttl),
+        integration=await load_live_integration(
+            db, store.id, state.secret_box, state.gateway.options, cache_seconds=ttl
+        ),
         source=source,
         session=session,
         impersonation=impersonation,
@@ -147,7 +108,11 @@ async def session_buyer(request: Request, db: DbSession, store: Store | None) ->
             integration_ttl = state.settings.integration_cache_seconds
             if integration_ttl < ttl:  # the integration's own, shorter TTL still applies
                 live = await load_live_integration(
-                    db, cached.store.id, state.secret_box, cache_seconds=integration_ttl
+                    db,
+                    cached.store.id,
+                    state.secret_box,
+                    state.gateway.options,
+                    cache_seconds=integration_ttl,
                 )
                 cached = replace(cached, integration=live)
             return cached
@@ -182,6 +147,7 @@ async def page_buyer(request: Request, db: DbSession, slug: str) -> Buyer:
     buyer = await session_buyer(request, db, store)
     if buyer is None:
         raise Unauthorized("Please sign in.")
+    await release_connection(db)
     return buyer
 
 
@@ -203,10 +169,12 @@ async def api_buyer(request: Request, db: DbSession) -> Buyer:
             buyer = await buyer_for_user(request, db, store, user.id, "api", None)
         if buyer is None:
             raise Forbidden("No active buyer with that e-mail in this store.")
+        await release_connection(db)
         return buyer
     buyer = await session_buyer(request, db, None)
     if buyer is None:
         raise Unauthorized("Please sign in.")
+    await release_connection(db)
     return buyer
 
 
@@ -220,3 +188,9 @@ def check_csrf(buyer: Buyer, submitted: str | None) -> None:
         return
     if not auth_service.csrf_matches(buyer.session, submitted):
         raise Forbidden("The form expired or did not come from this site. Reload and try again.")
+
+
+def erp_reads(request: Request) -> ErpReads:
+    """The gateway, saved answers and clock a buyer's ERP read is given."""
+    state = get_state(request)
+    return ErpReads(state.gateway, saved_answers(state), state.clock)

@@ -8,15 +8,15 @@ from typing import Any, TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.errors import ErpUnavailable
 from erpgate.storefront import service
-from erpgate.storefront.deps import Buyer, PageBuyer
+from erpgate.storefront.buyers import Buyer
+from erpgate.storefront.deps import PageBuyer, erp_reads
 from erpgate.storefront.schemas import InvoiceQuery, ListQuery
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
-from erpgate.web.state import AppState, get_state
+from erpgate.web.state import get_state
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,13 +69,11 @@ LIST_FIELDS = ("page", "page_size", "search", "status", "date_from", "date_to")
 
 
 QueryT = TypeVar("QueryT", bound=ListQuery)
-ListLoader = Callable[[AppState, AsyncSession, Buyer, QueryT], Awaitable[service.Listing[Any]]]
-DetailLoader = Callable[[AppState, AsyncSession, Buyer, str], Awaitable[service.Detail[Any]]]
+ListLoader = Callable[[QueryT], Awaitable[service.Listing[Any]]]
 
 
 async def _list_page(
     request: Request,
-    db: AsyncSession,
     buyer: Buyer,
     query_type: type[QueryT],
     load: ListLoader[QueryT],
@@ -91,7 +89,7 @@ async def _list_page(
         context = page_context(request, buyer, form=values, errors=field_errors(exc), listing=None)
         return render(request, template, context, status_code=422)
     try:
-        listing = await load(get_state(request), db, buyer, query)
+        listing = await load(query)
     except ErpUnavailable as exc:
         return unavailable(request, buyer, exc, title)
     context = read_context(request, buyer, listing, form=values, errors={}, listing=listing)
@@ -100,17 +98,15 @@ async def _list_page(
 
 async def _detail_page(
     request: Request,
-    db: AsyncSession,
     buyer: Buyer,
-    load: DetailLoader,
-    item_id: str,
+    load: Awaitable[service.Detail[Any]],
     *,
     template: str,
     title: str,
 ) -> Response:
     """One order or invoice, or the calm page when the ERP is down and no recent answer is saved."""
     try:
-        detail = await load(get_state(request), db, buyer, item_id)
+        detail = await load
     except ErpUnavailable as exc:
         return unavailable(request, buyer, exc, title)
     return render(request, template, read_context(request, buyer, detail, detail=detail))
@@ -129,65 +125,57 @@ async def home_no_slash(request: Request, buyer: PageBuyer) -> Response:
 @router.get("/store/{slug}/orders")
 async def orders(request: Request, db: DbSession, buyer: PageBuyer) -> Response:
     buyer.require("orders")
+    reads = erp_reads(request)
     return await _list_page(
         request,
-        db,
         buyer,
         ListQuery,
-        service.list_orders,
+        lambda query: service.list_orders(reads, db, buyer, query),
         template="storefront/orders.html",
         title="Your orders",
     )
 
 
 @router.get("/store/{slug}/orders/{order_id}")
-async def order_detail(
-    request: Request, db: DbSession, buyer: PageBuyer, order_id: str
-) -> Response:
+async def order_detail(request: Request, buyer: PageBuyer, order_id: str) -> Response:
     return await _detail_page(
         request,
-        db,
         buyer,
-        service.get_order,
-        order_id,
+        service.get_order(erp_reads(request), buyer, order_id),
         template="storefront/order.html",
         title="Order",
     )
 
 
 @router.get("/store/{slug}/invoices")
-async def invoices(request: Request, db: DbSession, buyer: PageBuyer) -> Response:
+async def invoices(request: Request, buyer: PageBuyer) -> Response:
     buyer.require("invoices")
+    reads = erp_reads(request)
     return await _list_page(
         request,
-        db,
         buyer,
         InvoiceQuery,
-        service.list_invoices,
+        lambda query: service.list_invoices(reads, buyer, query),
         template="storefront/invoices.html",
         title="Your invoices",
     )
 
 
 @router.get("/store/{slug}/invoices/{invoice_id}")
-async def invoice_detail(
-    request: Request, db: DbSession, buyer: PageBuyer, invoice_id: str
-) -> Response:
+async def invoice_detail(request: Request, buyer: PageBuyer, invoice_id: str) -> Response:
     return await _detail_page(
         request,
-        db,
         buyer,
-        service.get_invoice,
-        invoice_id,
+        service.get_invoice(erp_reads(request), buyer, invoice_id),
         template="storefront/invoice.html",
         title="Invoice",
     )
 
 
 @router.get("/store/{slug}/balance")
-async def balance(request: Request, db: DbSession, buyer: PageBuyer) -> Response:
+async def balance(request: Request, buyer: PageBuyer) -> Response:
     try:
-        detail = await service.get_balance(get_state(request), db, buyer)
+        detail = await service.get_balance(erp_reads(request), buyer)
     except ErpUnavailable as exc:
         return unavailable(request, buyer, exc, "Account balance")
     chart = service.aging_chart(detail.value)

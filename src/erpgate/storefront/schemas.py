@@ -70,8 +70,18 @@ class OrderOut(BaseModel):
     stale_as_of: dt.datetime | None = None
 
 
+class InvoiceRow(InvoiceSummary):
+    overdue: bool = Field(description="Unpaid and past its due date")
+
+    @classmethod
+    def of(cls, row: InvoiceSummary, today: dt.date) -> InvoiceRow:
+        """The ERP's row with its overdue marker, without validating it again."""
+        values = dict(row.__dict__, overdue=row.is_overdue(today))
+        return cls.model_construct(_fields_set=row.model_fields_set | {"overdue"}, **values)
+
+
 class InvoicesPage(BaseModel):
-    data: list[InvoiceSummary]
+    data: list[InvoiceRow]
     page: PageOut
     stale_as_of: dt.datetime | None = None
 

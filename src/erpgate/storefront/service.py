@@ -2,16 +2,20 @@
 
 Each function checks the buyer's permission before anything else, so a refused buyer never
 causes an ERP call; requests are built from the contract models with the buyer's own codes.
+The ERP is asked through the one gateway call (``ErpGateway.read``); when it fails, the last
+good answer for the very same request is served "as of" its time if it is young enough
+(the store's stale max age), otherwise ``ErpUnavailable`` carries the reference.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.checkout import service as checkout_service
@@ -32,17 +36,71 @@ from erpgate.erp.contract import (
     OrdersListResponse,
     OrderSummary,
     PageMeta,
+    WireRequest,
 )
 from erpgate.erp.endpoints import Endpoint
-from erpgate.errors import NotFound
-from erpgate.storefront.deps import Buyer
-from erpgate.storefront.erp_reads import read_erp
+from erpgate.erp.gateway import ErpGateway
+from erpgate.erp.outcome import ErpCall
+from erpgate.errors import ErpUnavailable, NotFound
+from erpgate.kit.clock import Clock
+from erpgate.outcomes.answers import SavedAnswers, answer_key
+from erpgate.storefront.buyers import Buyer
 from erpgate.storefront.schemas import InvoiceQuery, ListQuery, PageOut
-from erpgate.web.state import AppState
 
 RowT = TypeVar("RowT")
 ValueT = TypeVar("ValueT")
+T = TypeVar("T", bound=BaseModel)
 ListResponseT = TypeVar("ListResponseT", OrdersListResponse, InvoicesListResponse)
+
+
+@dataclass(frozen=True, slots=True)
+class ErpReads:
+    """What a buyer's ERP read needs besides the buyer: the gateway, the saved answers and the
+    clock (endpoints build it from the app; tests from their own parts)."""
+
+    gateway: ErpGateway
+    answers: SavedAnswers
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Answer(Generic[T]):
+    value: T
+    stale_as_of: datetime | None = None  # set when this is a saved answer shown during an outage
+    reference: str | None = None  # the failed call's reference, when stale
+
+
+async def read_erp(
+    reads: ErpReads,
+    buyer: Buyer,
+    endpoint: Endpoint,
+    request: WireRequest,
+    answer_model: type[T],
+) -> Answer[T]:
+    """One ERP read on the buyer's behalf, with the stale fallback."""
+    target = buyer.integration.target(endpoint)
+    if target is None:
+        raise NotFound("This page is not available in this store.")
+    now = reads.clock.now()
+    call = ErpCall.of(endpoint, request, answer_model, buyer.actor)
+    key = answer_key(buyer.store.id, call)
+    call.keep_answer = reads.answers.wants(key, now)
+    outcome = await reads.gateway.read(target, call)
+    if outcome.value is not None:
+        return Answer(outcome.value)
+    if outcome.not_found:
+        raise NotFound("We could not find that in your account.")
+    reference = outcome.reference or outcome.trace_id
+    max_age = timedelta(seconds=buyer.integration.stale_max_age_seconds)
+    saved = await reads.answers.lookup(key, max_age=max_age, now=reads.clock.now())
+    if saved is None:
+        raise ErpUnavailable(reference)
+    try:
+        value = answer_model.model_validate_json(saved.body)
+    except ValidationError:
+        raise ErpUnavailable(reference) from None
+    return Answer(value, stale_as_of=saved.fetched_at, reference=reference)
+
 
 MODULES = (
     ("orders", "orders", Endpoint.ORDERS),
@@ -84,15 +142,14 @@ def modules(buyer: Buyer) -> list[str]:
 class Listing(Generic[RowT]):
     rows: list[RowT]
     page: PageOut
-    source: str = "erp"
+    source: Literal["erp", "local"] = "erp"
     stale_as_of: datetime | None = None
     reference: str | None = None
     detail_links: bool = True
 
 
 async def _erp_listing(
-    state: AppState,
-    db: AsyncSession,
+    reads: ErpReads,
     buyer: Buyer,
     query: ListQuery,
     *,
@@ -116,7 +173,7 @@ async def _erp_listing(
         date_from=query.date_from,
         date_to=query.date_to,
     )
-    answer = await read_erp(state, db, buyer, endpoint, request, response_type)
+    answer = await read_erp(reads, buyer, endpoint, request, response_type)
     rows = answer.value.data
     return Listing(
         rows=rows,
@@ -128,14 +185,13 @@ async def _erp_listing(
 
 
 async def list_orders(
-    state: AppState, db: AsyncSession, buyer: Buyer, query: ListQuery
+    reads: ErpReads, db: AsyncSession, buyer: Buyer, query: ListQuery
 ) -> Listing[OrderSummary]:
     buyer.require("orders")
     if not buyer.integration.is_enabled(Endpoint.ORDERS):
         return await _local_orders(db, buyer, query)
     return await _erp_listing(
-        state,
-        db,
+        reads,
         buyer,
         query,
         status=query.status,
@@ -177,9 +233,7 @@ class Detail(Generic[ValueT]):
     reference: str | None = None
 
 
-async def get_order(
-    state: AppState, db: AsyncSession, buyer: Buyer, order_id: str
-) -> Detail[OrderDetail]:
+async def get_order(reads: ErpReads, buyer: Buyer, order_id: str) -> Detail[OrderDetail]:
     buyer.require("orders")
     if not buyer.integration.is_enabled(Endpoint.ORDER) or not order_id.strip():
         raise NotFound("We could not find that order in your account.")
@@ -188,21 +242,20 @@ async def get_order(
         seller_reference=buyer.account.seller_reference,
         order_id=order_id,
     )
-    answer = await read_erp(state, db, buyer, Endpoint.ORDER, request, OrderResponse)
+    answer = await read_erp(reads, buyer, Endpoint.ORDER, request, OrderResponse)
     if answer.value.data is None:
         raise NotFound("We could not find that order in your account.")
     return Detail(answer.value.data, answer.stale_as_of, answer.reference)
 
 
 async def list_invoices(
-    state: AppState, db: AsyncSession, buyer: Buyer, query: InvoiceQuery
+    reads: ErpReads, buyer: Buyer, query: InvoiceQuery
 ) -> Listing[InvoiceSummary]:
     buyer.require("invoices")
     if not buyer.integration.is_enabled(Endpoint.INVOICES):
         raise NotFound("Invoices are not available in this store.")
     return await _erp_listing(
-        state,
-        db,
+        reads,
         buyer,
         query,
         status=None if query.status in (None, "all") else query.status,
@@ -213,9 +266,7 @@ async def list_invoices(
     )
 
 
-async def get_invoice(
-    state: AppState, db: AsyncSession, buyer: Buyer, invoice_id: str
-) -> Detail[InvoiceDetail]:
+async def get_invoice(reads: ErpReads, buyer: Buyer, invoice_id: str) -> Detail[InvoiceDetail]:
     buyer.require("invoices")
     if not buyer.integration.is_enabled(Endpoint.INVOICE) or not invoice_id.strip():
         raise NotFound("We could not find that invoice in your account.")
@@ -224,13 +275,13 @@ async def get_invoice(
         seller_reference=buyer.account.seller_reference,
         invoice_id=invoice_id,
     )
-    answer = await read_erp(state, db, buyer, Endpoint.INVOICE, request, InvoiceResponse)
+    answer = await read_erp(reads, buyer, Endpoint.INVOICE, request, InvoiceResponse)
     if answer.value.data is None:
         raise NotFound("We could not find that invoice in your account.")
     return Detail(answer.value.data, answer.stale_as_of, answer.reference)
 
 
-async def get_balance(state: AppState, db: AsyncSession, buyer: Buyer) -> Detail[Balance]:
+async def get_balance(reads: ErpReads, buyer: Buyer) -> Detail[Balance]:
     buyer.require("balance")
     if not buyer.integration.is_enabled(Endpoint.BALANCE):
         raise NotFound("The account balance is not available in this store.")
@@ -238,7 +289,7 @@ async def get_balance(state: AppState, db: AsyncSession, buyer: Buyer) -> Detail
         customer_code=buyer.account.customer_code,
         seller_reference=buyer.account.seller_reference,
     )
-    answer = await read_erp(state, db, buyer, Endpoint.BALANCE, request, BalanceResponse)
+    answer = await read_erp(reads, buyer, Endpoint.BALANCE, request, BalanceResponse)
     return Detail(answer.value.data, answer.stale_as_of, answer.reference)
 
 

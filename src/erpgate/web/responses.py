@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.requests import HTTPConnection
 
 
@@ -29,6 +30,17 @@ class JsonResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
+
+
+def model_response(
+    model: BaseModel, *, status_code: int = 200, omit_none: tuple[str, ...] = ()
+) -> Response:
+    """A pydantic model serialized once, straight to JSON bytes: what an endpoint declares as its
+    ``response_model`` is exactly what goes on the wire. ``omit_none`` names top-level fields
+    left out while they are None (``stale_as_of``)."""
+    exclude = {name for name in omit_none if getattr(model, name) is None}
+    body = model.__pydantic_serializer__.to_json(model, exclude=exclude or None)
+    return Response(body, status_code=status_code, media_type="application/json")
 
 
 def wants_json(request: HTTPConnection) -> bool:

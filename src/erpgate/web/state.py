@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erpgate.config import Settings
 from erpgate.db.engine import SessionFactory
-from erpgate.erp.client import ErpClient
+from erpgate.erp.gateway import ErpGateway
 from erpgate.kit.clock import Clock
 from erpgate.kit.crypto import SecretBox
 
@@ -21,9 +21,10 @@ class AppState:
     engine: AsyncEngine
     session_factory: SessionFactory
     secret_box: SecretBox
-    erp_client: ErpClient
+    gateway: ErpGateway
     clock: Clock
-    # Services owned by higher domains (event recorder, request writer, worker, ...), by name.
+    # Services owned by higher domains (outcome writer, outbox worker, ...), by name; request
+    # code reaches them through their domain's typed accessor and passes them on explicitly.
     services: dict[str, Any] = field(default_factory=dict)
 
 

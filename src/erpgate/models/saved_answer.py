@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erpgate.db.base import Base
-from erpgate.db.types import JSONType, UTCDateTime
+from erpgate.db.types import UTCDateTime
 from erpgate.models._columns import uuid_pk
 
 
-class ErpAnswerCache(Base):
-    __tablename__ = "erp_answer_cache"
+class SavedAnswer(Base):
+    __tablename__ = "saved_answer"
     __table_args__ = (
         UniqueConstraint(
-            "store_id",
-            "customer_code",
-            "endpoint",
-            "request_digest",
-            name="uq_erp_answer_cache_key",
+            "store_id", "customer_code", "endpoint", "request_digest", name="uq_saved_answer_key"
         ),
+        # Instances learn each other's saves by time.
+        Index("ix_saved_answer_fetched_at", "fetched_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -32,7 +29,8 @@ class ErpAnswerCache(Base):
     )
     customer_code: Mapped[str] = mapped_column(String(64), nullable=False)
     endpoint: Mapped[str] = mapped_column(String(16), nullable=False)
-    # sha256 of the canonical (sorted-key) JSON request body.
+    # sha256 (hex) of the request body exactly as it was sent.
     request_digest: Mapped[str] = mapped_column(String(64), nullable=False)
-    answer: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    # The ERP's answer as it came (already validated once); validated again when served.
+    answer: Mapped[str] = mapped_column(Text, nullable=False)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -1,0 +1,355 @@
+"""The one way erpgate calls an ERP: ``ErpGateway.read(target, call) -> Outcome``.
+
+Every caller (storefront, checkout, Test integration, replay, the checker) goes through ``read``
+and gets plain data back: the validated answer, or the failure with its class, sentence,
+reference and attempts. In order, a call:
+
+1. answers at once with the target's refusal, if it has one (URL or credentials judged when the
+   integration snapshot was built, ``erp.targets``);
+2. joins an identical call in flight, or one that succeeded within the share window (coalescing:
+   one ERP request serves them all, and one outcome is recorded);
+3. asks the breaker of (store, endpoint); an open breaker refuses without any I/O;
+4. runs every attempt under one deadline (``asyncio.timeout``): the OAuth2 token fetch, connect,
+   headers, the capped body and at most one retry (connect errors, resets, 502/503/504 and 429,
+   only when the pause still fits; an OAuth2 401 refetches the token once);
+5. validates the answer once, straight from the bytes (``erp.reading.validate_answer``);
+6. hands the outcome to the sink, which names the failure's problem and reference, and waits for
+   it only when the sink says so (the first failure of a new problem, or a durable call).
+
+Retries are hand-written: one deadline-bound retry honouring Retry-After is shorter here than
+configuring a library. Only this package imports aiohttp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
+from urllib.parse import quote_plus
+from uuid import UUID
+
+import aiohttp
+from aiohttp.abc import AbstractResolver
+from multidict import CIMultiDict
+from pydantic import BaseModel
+
+from erpgate.erp.attempts import AttemptRecord
+from erpgate.erp.auth import (
+    AccessToken,
+    TokenCache,
+    bearer_header,
+    parse_token_answer,
+    token_request_body,
+)
+from erpgate.erp.breaker import BreakerBoard, BreakerPolicy
+from erpgate.erp.coalesce import Coalescer
+from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.errors import (
+    ErpError,
+    ErpSsrfError,
+    ErpTimeoutError,
+    ErpUnauthorizedError,
+    ErpUnreachableError,
+)
+from erpgate.erp.exchange import Answer, AttemptContext, Outbound, exchange
+from erpgate.erp.options import ErpClientOptions
+from erpgate.erp.outcome import ErpCall, Outcome, OutcomeSink
+from erpgate.erp.reading import parse_json, validate_answer
+from erpgate.erp.ssrf import GuardedResolver, url_refusal
+from erpgate.erp.targets import ErpTarget
+from erpgate.kit.clock import utcnow
+from erpgate.kit.ids import new_request_id, new_span_id, traceparent
+from erpgate.logging import get_logger
+
+__all__ = ["ErpClientOptions", "ErpGateway"]
+
+log = get_logger(__name__)
+T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
+
+BY_ID_ENDPOINTS = frozenset({Endpoint.ORDER, Endpoint.INVOICE})
+RETRY_PAUSE_SECONDS = 0.05  # without Retry-After: long enough to skip a blip, short for checkout
+MIN_ATTEMPT_SECONDS = 0.05  # a retry with less time left than this could not finish anyway
+
+
+class ErpGateway:
+    def __init__(
+        self,
+        options: ErpClientOptions,
+        sink: OutcomeSink,
+        *,
+        dns_resolver: AbstractResolver | None = None,
+    ) -> None:
+        """``dns_resolver`` replaces the system resolver under the SSRF filter (tests only)."""
+        self.options = options
+        self.sink = sink
+        self._dns_resolver = dns_resolver
+        self._session: aiohttp.ClientSession | None = None
+        self._resolver: GuardedResolver | None = None
+        self.breakers = BreakerBoard(
+            BreakerPolicy(
+                window_seconds=options.breaker_window_seconds,
+                min_calls=options.breaker_min_calls,
+                failure_rate=options.breaker_failure_rate,
+                min_customers=options.breaker_min_customers,
+                open_seconds=options.breaker_open_seconds,
+            )
+        )
+        # Only answers are shared within the window; a failure is asked again.
+        self._coalescer: Coalescer[Outcome[Any]] = Coalescer(
+            options.share_window_seconds, keep=lambda outcome: outcome.ok
+        )
+        self._tokens = TokenCache()
+        self._calls_made = 0
+
+    async def start(self) -> None:
+        """Create the one ClientSession of the process."""
+        if self._session is not None:
+            return
+        self._resolver = GuardedResolver(self.options, self._dns_resolver)
+        connector = aiohttp.TCPConnector(
+            # The per-host limit protects each ERP; the total only bounds file descriptors.
+            limit=self.options.connections_per_host * 20,
+            limit_per_host=self.options.connections_per_host,
+            resolver=self._resolver,
+            ttl_dns_cache=10,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            # The deadline is asyncio.timeout around each call, not a session-wide timeout.
+            timeout=aiohttp.ClientTimeout(total=None),
+            # Cookies must never travel from one store's ERP call to another's.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,  # no proxy from the environment: the SSRF guard sees the real peer
+            auto_decompress=True,
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._resolver is not None:
+            await self._resolver.close()
+            self._resolver = None
+
+    @property
+    def erp_calls_made(self) -> int:
+        """Outbound HTTP attempts made, token fetches included."""
+        return self._calls_made
+
+    def breaker_state(
+        self, store_id: UUID | None, endpoint: Endpoint
+    ) -> Literal["closed", "open", "half-open"]:
+        return self.breakers.state(store_id, endpoint)
+
+    def reset_breakers(self, store_id: UUID | None = None) -> None:
+        self.breakers.reset(store_id)
+
+    async def read(
+        self, target: ErpTarget, call: ErpCall[T], *, coalesce: bool = True
+    ) -> Outcome[T]:
+        """Call one endpoint; never raises an ErpError (the outcome carries it)."""
+        if target.refusal is not None:
+            refused = Outcome(target, call, utcnow(), error=target.refusal)
+            return await self._settle(refused)
+        if not coalesce:
+            return await self._call(target, call)
+        key = (target, call.body, call.answer_model)
+        outcome: Outcome[T] = await self._coalescer.run(key, lambda: self._call(target, call))
+        return outcome
+
+    async def _call(self, target: ErpTarget, call: ErpCall[T]) -> Outcome[T]:
+        breaker = self.breakers.get(target.store_id, target.endpoint)
+        if not breaker.admit():
+            return await self._settle(Outcome(target, call, utcnow(), error=breaker.refusal()))
+        outcome = Outcome(target, call, utcnow())
+        began = time.perf_counter()
+        try:
+            outcome.value = await self._within_deadline(target, call, outcome.attempts)
+        except ErpError as exc:
+            outcome.error = exc
+        except BaseException:
+            breaker.abandon()  # cancelled: no verdict on the ERP
+            raise
+        outcome.duration_ms = (time.perf_counter() - began) * 1000.0
+        breaker.record(outcome.error, call.actor.customer_code)
+        return await self._settle(outcome)
+
+    async def _settle(self, outcome: Outcome[T]) -> Outcome[T]:
+        pending = self.sink.accept(outcome)
+        if pending is not None:
+            try:
+                async with asyncio.timeout(self.options.durable_wait_seconds):
+                    await pending
+            except TimeoutError:
+                # The buyer still gets the reference; the writer keeps trying in the background.
+                log.warning(
+                    "outcome_not_confirmed",
+                    trace_id=outcome.trace_id,
+                    waited_seconds=self.options.durable_wait_seconds,
+                )
+        return outcome
+
+    async def _within_deadline(
+        self, target: ErpTarget, call: ErpCall[T], attempts: list[AttemptRecord]
+    ) -> T:
+        deadline = asyncio.get_running_loop().time() + target.timeout_seconds
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._attempts(target, call, attempts, deadline)
+        except TimeoutError:
+            raise ErpTimeoutError(
+                f"ERP did not answer within {target.timeout_seconds:.1f} s"
+            ) from None
+
+    async def _attempts(
+        self,
+        target: ErpTarget,
+        call: ErpCall[T],
+        attempts: list[AttemptRecord],
+        deadline: float,
+    ) -> T:
+        loop = asyncio.get_running_loop()
+        retried = reauthorized = False
+        rejected_token: str | None = None
+        while True:
+            token: str | None = None
+            sent = False
+            try:
+                if target.credentials.auth_style == "oauth2":
+                    token = await self._access_token(
+                        target, call, attempts, deadline, rejected_token
+                    )
+                sent = True
+                return await self._send(target, call, attempts, deadline, token)
+            except ErpUnreachableError as exc:
+                pause = None if retried else _retry_pause(exc, deadline - loop.time())
+                if pause is None:
+                    raise
+                retried = True
+            except ErpUnauthorizedError as exc:
+                if not (sent and token and exc.status == 401 and not reauthorized):
+                    raise
+                reauthorized = True
+                rejected_token = token
+                pause = 0.0
+            if pause:
+                await asyncio.sleep(pause)
+
+    def _headers(self, trace_id: str, request_id: str, content_type: str) -> CIMultiDict[str]:
+        return CIMultiDict(
+            [
+                ("Content-Type", content_type),
+                ("Accept", "application/json"),
+                ("User-Agent", self.options.user_agent),
+                ("X-Request-Id", request_id),
+                ("traceparent", traceparent(trace_id, new_span_id())),
+            ]
+        )
+
+    async def _send(
+        self,
+        target: ErpTarget,
+        call: ErpCall[T],
+        attempts: list[AttemptRecord],
+        deadline: float,
+        access_token: str | None,
+    ) -> T:
+        request_id = new_request_id()
+        headers = self._headers(call.trace_id, request_id, "application/json")
+        if access_token is not None:
+            headers.extend(bearer_header(access_token))
+            secrets = (*target.secrets, access_token)
+        else:
+            headers.extend(target.auth_headers)
+            secrets = target.secrets
+        by_id = target.endpoint in BY_ID_ENDPOINTS
+        context = AttemptContext(
+            trace_id=call.trace_id,
+            store_id=target.store_id,
+            endpoint=target.endpoint.value,
+            request_id=request_id,
+            attempt=len(attempts) + 1,
+            deadline=deadline,
+            timeout_seconds=target.timeout_seconds,
+            secrets=secrets,
+            secret_header_names=target.secret_header_names,
+            by_id=by_id,
+        )
+        model, expected = call.answer_model, call.expected_customer_code
+
+        def interpret(answer: Answer) -> T:
+            return validate_answer(answer.body, model, by_id=by_id, expected_customer_code=expected)
+
+        outbound = Outbound(target.url, headers, call.body)
+        return await self._exchange(outbound, context, attempts, interpret)
+
+    async def _access_token(
+        self,
+        target: ErpTarget,
+        call: ErpCall[Any],
+        attempts: list[AttemptRecord],
+        deadline: float,
+        rejected: str | None,
+    ) -> str:
+        credentials = target.credentials
+        token_url = credentials.token_url or ""
+
+        async def fetch() -> AccessToken:
+            refusal = url_refusal(token_url, self.options)
+            if refusal is not None:
+                raise ErpSsrfError(f"Token URL: {refusal}")
+            request_id = new_request_id()
+            headers = self._headers(call.trace_id, request_id, "application/x-www-form-urlencoded")
+            context = AttemptContext(
+                trace_id=call.trace_id,
+                store_id=target.store_id,
+                endpoint=target.endpoint.value,
+                request_id=request_id,
+                attempt=len(attempts) + 1,
+                deadline=deadline,
+                timeout_seconds=target.timeout_seconds,
+                # The client secret travels form-encoded: mask that spelling of it too.
+                secrets=(*target.secrets, quote_plus(credentials.token)),
+                subject="Token URL",
+                token_answer=True,
+            )
+            outbound = Outbound(token_url, headers, token_request_body(credentials))
+            return await self._exchange(
+                outbound,
+                context,
+                attempts,
+                lambda answer: parse_token_answer(parse_json(answer.body)),
+            )
+
+        return await self._tokens.get(credentials, fetch, rejected=rejected)
+
+    async def _exchange(
+        self,
+        outbound: Outbound,
+        context: AttemptContext,
+        attempts: list[AttemptRecord],
+        interpret: Callable[[Answer], R],
+    ) -> R:
+        if self._session is None:
+            raise RuntimeError("ErpGateway.start() was not awaited")
+        self._calls_made += 1
+        return await exchange(
+            self._session,
+            outbound,
+            context,
+            cap=self.options.response_cap_bytes,
+            attempts=attempts,
+            interpret=interpret,
+        )
+
+
+def _retry_pause(exc: ErpUnreachableError, remaining: float) -> float | None:
+    """How long to wait before the one retry, or None when it must not happen."""
+    if not exc.retryable:
+        return None
+    pause = exc.retry_after if exc.retry_after is not None else RETRY_PAUSE_SECONDS
+    if pause + MIN_ATTEMPT_SECONDS >= remaining:
+        return None
+    return pause

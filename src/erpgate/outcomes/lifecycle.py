@@ -1,0 +1,65 @@
+"""Start-up and shut-down of the outcome writer: the ERP gateway's sink for this process."""
+
+from __future__ import annotations
+
+from erpgate.config import Settings
+from erpgate.erp.outcome import NullSink
+from erpgate.outcomes.answers import SavedAnswers
+from erpgate.outcomes.writer import OutcomeWriter, WriterSettings
+from erpgate.problem.board import ProblemBoard
+from erpgate.problem.service import ProblemPolicy
+from erpgate.web.state import AppState
+
+OUTCOME_WRITER = "outcome_writer"
+
+
+def writer_settings(settings: Settings) -> WriterSettings:
+    return WriterSettings(
+        queue_size=settings.request_queue_size,
+        body_cap=settings.request_body_cap_bytes,
+        success_sample_rate=settings.event_success_sample_rate,
+        flush_seconds=settings.writer_flush_seconds,
+        stale_horizon_seconds=settings.stale_index_hours * 3600,
+        policy=problem_policy(settings),
+    )
+
+
+def problem_policy(settings: Settings) -> ProblemPolicy:
+    return ProblemPolicy(
+        throttle_minutes=settings.notify_throttle_minutes,
+        quiet_minutes=settings.problem_quiet_minutes,
+        public_url=settings.public_url,
+    )
+
+
+def outcome_writer(state: AppState) -> OutcomeWriter:
+    writer: OutcomeWriter = state.services[OUTCOME_WRITER]
+    return writer
+
+
+def saved_answers(state: AppState) -> SavedAnswers:
+    return outcome_writer(state).answers
+
+
+async def startup(state: AppState) -> None:
+    settings = state.settings
+    writer = OutcomeWriter(
+        state.session_factory,
+        writer_settings(settings),
+        state.clock,
+        board=ProblemBoard(resolve_after_successes=settings.problem_resolve_after_successes),
+        answers=SavedAnswers(
+            state.session_factory, save_interval_seconds=settings.stale_save_interval_seconds
+        ),
+    )
+    await writer.open()
+    state.services[OUTCOME_WRITER] = writer
+    state.gateway.sink = writer
+
+
+async def shutdown(state: AppState) -> None:
+    writer: OutcomeWriter | None = state.services.pop(OUTCOME_WRITER, None)
+    if writer is not None:
+        # Calls still finishing (there should be none: the server has stopped) keep nothing.
+        state.gateway.sink = NullSink()
+        await writer.close()

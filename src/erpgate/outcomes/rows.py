@@ -1,0 +1,97 @@
+"""Outcomes as table rows: the event, its related requests (masked here, only for what is kept)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from erpgate.erp.attempts import AttemptRecord, masked
+from erpgate.erp.outcome import Outcome
+from erpgate.event.bodies import store_body, store_headers
+
+
+def event_type(outcome: Outcome[Any]) -> str:
+    if outcome.call.actor.source == "admin test":
+        return "integration.test"
+    return outcome.call.endpoint.event_type
+
+
+def outcome_name(outcome: Outcome[Any]) -> str:
+    if outcome.ok:
+        return "success"
+    return "not_found" if outcome.not_found else "error"
+
+
+def event_row(
+    outcome: Outcome[Any],
+    event_id: uuid.UUID,
+    *,
+    problem_id: uuid.UUID | None,
+    reference: str | None,
+) -> dict[str, Any]:
+    actor = outcome.call.actor
+    error = outcome.error
+    human = error.human if error is not None and outcome.failed else ""
+    related: dict[str, str | None] = {
+        "customer": str(actor.customer_account_id) if actor.customer_account_id else None,
+        "user": str(actor.user_id) if actor.user_id else None,
+    }
+    if actor.impersonator_admin_id:
+        related["impersonator"] = str(actor.impersonator_admin_id)
+    return {
+        "id": event_id,
+        "store_id": outcome.target.store_id,
+        "type": event_type(outcome),
+        "outcome": outcome_name(outcome),
+        "source": actor.source,
+        "occurred_at": outcome.started_at,
+        "trace_id": outcome.trace_id,
+        "reference": reference,
+        "problem_id": problem_id,
+        "endpoint": outcome.call.endpoint.value,
+        "customer_code": actor.customer_code,
+        "user_id": actor.user_id,
+        "customer_account_id": actor.customer_account_id,
+        "impersonator_admin_id": actor.impersonator_admin_id,
+        "error": human,
+        "error_kind": error.kind if error is not None and outcome.failed else None,
+        "duration_ms": round(outcome.duration_ms, 3),
+        # The event data exactly as the product documents it.
+        "data": {
+            "external_customer_id": actor.customer_code,
+            "related_to": related,
+            "trace_id": outcome.trace_id,
+            "error": human,
+        },
+    }
+
+
+def request_row(attempt: AttemptRecord, cap: int) -> dict[str, Any]:
+    attempt = masked(attempt)
+    request = store_body(attempt.request_body, cap)
+    response = store_body(attempt.response_body, cap, already_truncated=attempt.response_truncated)
+    return {
+        "id": uuid.uuid4(),
+        "store_id": attempt.store_id,
+        "trace_id": attempt.trace_id[:64],
+        "request_id": attempt.request_id[:64],
+        "endpoint": attempt.endpoint[:16],
+        "method": attempt.method[:16],
+        "url": attempt.url,
+        "status": attempt.status,
+        "started_at": attempt.started_at,
+        "duration_ms": attempt.duration_ms,
+        "attempt": attempt.attempt,
+        "error": attempt.error,
+        "request_headers": store_headers(attempt.request_headers),
+        "request_body": request.text,
+        "request_body_encoding": request.encoding,
+        "request_body_size": request.size,
+        "request_truncated": request.truncated,
+        "response_headers": store_headers(attempt.response_headers),
+        "response_body": response.text,
+        "response_body_encoding": response.encoding,
+        "response_body_size": response.size,
+        "response_truncated": response.truncated,
+        "bodies_purged": False,
+    }
