@@ -10,10 +10,13 @@ from erpgate.config import Settings
 from erpgate.customer.service import find_user_by_email
 from erpgate.demo import DEMO_ERP_TOKEN, mock_erp_urls, seed_demo
 from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.options import ErpClientOptions
 from erpgate.integration.service import load_live_integration
 from erpgate.kit.crypto import SecretBox
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.user import User
+
+OPTIONS = ErpClientOptions()  # the snapshot checks targets with these
 
 
 async def test_seed_creates_the_store_buyers_admin_and_all_seven_urls(
@@ -21,7 +24,9 @@ async def test_seed_creates_the_store_buyers_admin_and_all_seven_urls(
 ) -> None:
     context = await seed_demo(db, settings, mock_erp_urls(8100))
     await db.commit()
-    live = await load_live_integration(db, context.store.id, SecretBox(settings.encryption_keys))
+    live = await load_live_integration(
+        db, context.store.id, SecretBox(settings.encryption_keys), OPTIONS
+    )
     assert live.enabled_endpoints == frozenset(Endpoint)
     assert live.credentials.token == DEMO_ERP_TOKEN
     buyer = await find_user_by_email(db, context.store.id, "buyer@example.com")
@@ -46,5 +51,7 @@ async def test_seeding_twice_keeps_one_copy_and_refreshes_urls(
     await db.commit()
     assert (await db.execute(select(func.count()).select_from(User))).scalar() == 2
     assert (await db.execute(select(func.count()).select_from(CustomerAccount))).scalar() == 2
-    live = await load_live_integration(db, context.store.id, SecretBox(settings.encryption_keys))
+    live = await load_live_integration(
+        db, context.store.id, SecretBox(settings.encryption_keys), OPTIONS
+    )
     assert live.urls[Endpoint.ORDERS] == "http://127.0.0.1:9100/erp/orders"

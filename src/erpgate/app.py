@@ -104,13 +104,14 @@ async def _validation_error_handler(request: Request, exc: Exception) -> JsonRes
 
 def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
     engine = create_engine(settings.database_url)
+    clock = clock or Clock()
     return AppState(
         settings=settings,
         engine=engine,
         session_factory=create_session_factory(engine),
         secret_box=SecretBox(settings.encryption_keys),
-        gateway=ErpGateway(ErpClientOptions.from_settings(settings), NullSink()),
-        clock=clock or Clock(),
+        gateway=ErpGateway(ErpClientOptions.from_settings(settings), NullSink(), now=clock.now),
+        clock=clock,
     )
 
 

@@ -10,10 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.options import ErpClientOptions
 from erpgate.integration.service import load_live_integration
 from erpgate.models.audit_log import AuditLog
 from erpgate.models.integration import Integration
 from tests.admin.conftest import World, sign_in
+
+OPTIONS = ErpClientOptions()  # the snapshot checks targets with these
 
 ERP = "http://127.0.0.1:8100/erp"
 
@@ -49,7 +52,7 @@ async def test_install_configure_and_uninstall_through_the_pages(
     saved = await client.post("/admin/apps/generic-erp", data=_form(csrf))
     assert saved.status_code == 303
     box = app.state.erpgate.secret_box
-    live = await load_live_integration(db, store_id, box)
+    live = await load_live_integration(db, store_id, box, OPTIONS)
     assert live.enabled_endpoints == frozenset({Endpoint.ORDERS, Endpoint.INVOICES})
     assert live.credentials.token == "secret-token-9876"
     assert live.timeouts[Endpoint.TAXES] == 2.5
@@ -62,12 +65,12 @@ async def test_install_configure_and_uninstall_through_the_pages(
 
     await client.post("/admin/apps/generic-erp/uninstall", data={"csrf_token": csrf})
     db.expire_all()
-    live = await load_live_integration(db, store_id, box)
+    live = await load_live_integration(db, store_id, box, OPTIONS)
     assert live.installed is False and live.enabled_endpoints == frozenset()
     # Re-installing restores the last configuration.
     await client.post("/admin/apps/generic-erp/install", data={"csrf_token": csrf})
     db.expire_all()
-    live = await load_live_integration(db, store_id, box)
+    live = await load_live_integration(db, store_id, box, OPTIONS)
     assert live.enabled_endpoints == frozenset({Endpoint.ORDERS, Endpoint.INVOICES})
     actions = (
         await db.execute(select(AuditLog.action).order_by(AuditLog.occurred_at, AuditLog.action))
@@ -129,14 +132,14 @@ async def test_api_get_never_returns_the_token_and_put_keeps_it_unless_typed(
     )
     assert again.json()["token_hint"] == "••••1111"
     box = app.state.erpgate.secret_box
-    live = await load_live_integration(db, store_id, box)
+    live = await load_live_integration(db, store_id, box, OPTIONS)
     assert live.credentials.token == "first-token-1111"
 
     await client.put(
         "/api/v1/admin/integration", json={**body, "token": "second-2222"}, headers=headers
     )
     db.expire_all()
-    live = await load_live_integration(db, store_id, box)
+    live = await load_live_integration(db, store_id, box, OPTIONS)
     assert live.credentials.token == "second-2222"
 
 

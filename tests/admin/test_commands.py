@@ -14,11 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.cli import main
 from erpgate.config import Settings
+from erpgate.erp.options import ErpClientOptions
 from erpgate.integration.service import install, load_live_integration
 from erpgate.kit.crypto import SecretBox, generate_key
 from erpgate.models.admin_user import AdminUser
 from erpgate.models.integration import Integration
 from erpgate.store.service import find_store_by_slug
+
+OPTIONS = ErpClientOptions()  # the snapshot checks targets with these
 
 
 @pytest.fixture

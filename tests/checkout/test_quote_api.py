@@ -78,7 +78,7 @@ async def test_tax_failure_under_estimate_uses_the_fallback_rate_and_flags_it(
         False,
     )
     taxes_call = next(c for c in shop.recorder.calls if c.endpoint.value == "taxes")
-    assert quote["references"] == {"taxes": taxes_call.trace_id}
+    assert quote["references"] == {"taxes": taxes_call.reference}
 
 
 async def test_tax_failure_under_block_refuses_to_place_and_keeps_nothing(

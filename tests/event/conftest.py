@@ -32,12 +32,10 @@ async def _seed_event(database_url: str, orders_url: str) -> tuple[str, str]:
 
     from erpgate.db.engine import create_engine, create_session_factory, transaction
     from erpgate.erp.attempts import AttemptRecord
-    from erpgate.erp.endpoints import Endpoint
-    from erpgate.event.gateway import Actor, CallRecord
-    from erpgate.event.recorder import event_row
     from erpgate.event.repository import insert_events, insert_requests
-    from erpgate.event.writer import request_row
     from erpgate.models.store import Store
+    from erpgate.outcomes.rows import request_row
+    from tests.event.helpers import outcome_row
 
     engine = create_engine(database_url)
     try:
@@ -45,16 +43,7 @@ async def _seed_event(database_url: str, orders_url: str) -> tuple[str, str]:
             store = (await db.execute(select(Store).where(Store.slug == "demo"))).scalar_one()
             trace = "ab12" * 8
             now = datetime.now(UTC)
-            call = CallRecord(
-                store_id=store.id,
-                endpoint=Endpoint.ORDERS,
-                actor=Actor(
-                    source="storefront", customer_account_id=None, customer_code="C0004935"
-                ),
-                trace_id=trace,
-                occurred_at=now,
-            )
-            event: dict[str, Any] = event_row(call)
+            event: dict[str, Any] = outcome_row(store.id, trace_id=trace, at=now)
             await insert_events(db, [event])
             record = AttemptRecord(
                 request_id="req_browser0001",

@@ -13,12 +13,18 @@ from erpgate.admin.accounts import create_admin
 from erpgate.config import Settings
 from erpgate.customer import service as customer_service
 from erpgate.erp.attempts import AttemptRecord
+from erpgate.erp.contract import OrdersListResponse
+from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.errors import ErpError, ErpNotFoundError, ErpServerStatusError
+from erpgate.erp.outcome import Actor, ErpCall, Outcome
+from erpgate.erp.targets import ErpTarget
 from erpgate.integration import service as integration_service
 from erpgate.kit.crypto import SecretBox
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.store import Store
 from erpgate.models.user import User
+from erpgate.outcomes.rows import event_row
 from erpgate.store import service as store_service
 
 ADMIN_PASSWORD = "correct horse battery"
@@ -89,7 +95,7 @@ async def sign_in_admin(
 
 
 def attempt(
-    store_id: uuid.UUID,
+    store_id: uuid.UUID | None,
     trace_id: str,
     *,
     request_body: bytes = b'{"customer_code":"C0004935"}',
@@ -116,3 +122,34 @@ def attempt(
         response_headers=response_headers or [("Content-Type", "application/json")],
         response_body=response_body,
     )
+
+
+def outcome_row(
+    store_id: uuid.UUID,
+    *,
+    trace_id: str,
+    endpoint: Endpoint = Endpoint.ORDERS,
+    outcome: str = "success",
+    code: str = "C0004935",
+    at: datetime = datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+    error: str = "",
+    reference: str | None = None,
+    problem_id: uuid.UUID | None = None,
+) -> dict[str, object]:
+    """An event row as the writer builds it, for arranging the events pages."""
+    target = ErpTarget(
+        store_id=store_id,
+        endpoint=endpoint,
+        url="http://127.0.0.1:9/erp/orders",
+        timeout_seconds=5.0,
+        credentials=Credentials(token="t"),
+    )
+    actor = Actor(source="storefront", customer_code=code)
+    call = ErpCall(endpoint, b"{}", OrdersListResponse, actor, code, trace_id=trace_id)
+    failure: ErpError | None = None
+    if outcome == "error":
+        failure = ErpServerStatusError(error or "ERP answered 500 Internal Server Error")
+    elif outcome == "not_found":
+        failure = ErpNotFoundError("ERP answered not found (404)")
+    result = Outcome(target, call, at, error=failure)
+    return event_row(result, uuid.uuid4(), problem_id=problem_id, reference=reference)

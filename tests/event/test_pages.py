@@ -7,16 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.config import Settings
+from erpgate.db.engine import transaction
+from erpgate.erp.attempts import AttemptRecord
 from erpgate.erp.endpoints import Endpoint
-from erpgate.event.gateway import Actor, CallRecord
-from erpgate.event.recorder import event_row
-from erpgate.event.repository import insert_events
-from erpgate.models.related_request import RelatedRequest
-from tests.event.helpers import attempt, make_shop, sign_in_admin
+from erpgate.event.repository import insert_events, insert_requests
+from erpgate.outcomes.rows import request_row
+from tests.event.helpers import attempt, make_shop, outcome_row, sign_in_admin
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -32,30 +31,28 @@ async def add_event(
     at: datetime = T0,
     error: str = "",
 ) -> uuid.UUID:
-    call = CallRecord(
-        store_id=store_id,
-        endpoint=endpoint,
-        actor=Actor(source="storefront", customer_account_id=None, customer_code=code),
+    row = outcome_row(
+        store_id,
         trace_id=trace_id,
-        occurred_at=at,
-        outcome=outcome,  # type: ignore[arg-type]
+        endpoint=endpoint,
+        outcome=outcome,
+        code=code,
+        at=at,
         error=error,
     )
-    row = event_row(call)
     await insert_events(db, [row])
     await db.commit()
     event_id: uuid.UUID = row["id"]
     return event_id
 
 
-async def add_request(app: FastAPI, record: object) -> uuid.UUID:
-    writer = app.state.erpgate.services["request_writer"]
-    writer.record(record)
-    await writer.flush()
-    factory = app.state.erpgate.session_factory
-    async with factory() as session:
-        rows = (await session.execute(select(RelatedRequest.id))).scalars().all()
-    return rows[-1]
+async def add_request(app: FastAPI, record: AttemptRecord) -> uuid.UUID:
+    """Store a related request as the writer does (masked, capped)."""
+    row = request_row(record, app.state.erpgate.settings.request_body_cap_bytes)
+    async with transaction(app.state.erpgate.session_factory) as session:
+        await insert_requests(session, [row])
+    request_id: uuid.UUID = row["id"]
+    return request_id
 
 
 async def test_list_filters_and_search_by_reference_code(

@@ -11,16 +11,20 @@ from erpgate.mock_erp.server import MockErpHandle
 from erpgate.models.event import Event
 from erpgate.models.related_request import RelatedRequest
 from tests.event.helpers import make_shop, sign_in_admin
-from tests.event.test_recorder import call_orders, flush
+from tests.outcomes.helpers import live_of, read_orders, writer_of
+
+
+async def flush(app: FastAPI) -> None:
+    await writer_of(app).flush()
 
 
 async def _original_request(app: FastAPI, db: AsyncSession, mock_erp: MockErpHandle) -> tuple:
     settings = app.state.erpgate.settings
     shop = await make_shop(db, settings, erp_urls=mock_erp.urls)
-    trace_id = await call_orders(app, db, shop)
+    outcome = await read_orders(app, await live_of(app, db, shop), shop)
     await flush(app)
     request = (await db.execute(select(RelatedRequest))).scalar_one()
-    return shop, trace_id, request
+    return shop, outcome.trace_id, request
 
 
 async def test_replay_button_creates_a_new_replay_event(

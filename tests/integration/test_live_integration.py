@@ -3,9 +3,12 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.options import ErpClientOptions
 from erpgate.integration import service
 from erpgate.kit.crypto import SecretBox, generate_key
 from erpgate.store.service import create_store
+
+OPTIONS = ErpClientOptions()  # the snapshot checks targets with these
 
 
 async def test_secrets_are_stored_encrypted_and_features_follow_urls(db: AsyncSession) -> None:
@@ -26,7 +29,7 @@ async def test_secrets_are_stored_encrypted_and_features_follow_urls(db: AsyncSe
     assert row.token_encrypted and "tok_live_secret" not in row.token_encrypted
     assert row.key_encrypted and "erp-key" not in row.key_encrypted
 
-    live = await service.load_live_integration(db, store.id, box)
+    live = await service.load_live_integration(db, store.id, box, OPTIONS)
     assert live.enabled_endpoints == {Endpoint.ORDERS, Endpoint.TAXES}
     assert live.credentials.token == "tok_live_secret"
     orders = live.target(Endpoint.ORDERS)
@@ -44,11 +47,11 @@ async def test_an_uninstalled_app_switches_every_feature_off(db: AsyncSession) -
     )
     row.installed = False
     await db.commit()
-    live = await service.load_live_integration(db, store.id, box)
+    live = await service.load_live_integration(db, store.id, box, OPTIONS)
     assert live.enabled_endpoints == frozenset()
     assert live.target(Endpoint.ORDERS) is None
     other = await create_store(db, slug="b", name="B")
-    assert (await service.load_live_integration(db, other.id, box)).installed is False
+    assert (await service.load_live_integration(db, other.id, box, OPTIONS)).installed is False
 
 
 async def test_rotation_re_encrypts_under_the_new_key(db: AsyncSession) -> None:

@@ -77,7 +77,7 @@ async def test_smtp_sink_receives_the_mail_and_invalid_receivers_are_skipped(
     ]
     message = smtp_sink.messages[0]
     assert message["Subject"] == row.subject
-    assert "Reference code: " + "5" * 32 in message.get_content()
+    assert "Problem: " + "5" * 32 in message.get_content()
 
 
 async def test_smtp_down_is_retried_with_backoff_then_failed(

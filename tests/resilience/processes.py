@@ -167,6 +167,22 @@ def reference_of(response: httpx.Response) -> str:
     return reference
 
 
+def load_problems(database_url: str) -> list[Row[Any]]:
+    """The problem rows as they are in the database now."""
+    from erpgate.db.engine import create_engine
+    from erpgate.models.problem import Problem
+
+    async def read() -> list[Row[Any]]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                return list((await conn.execute(select(Problem.__table__))).all())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
 def load_rows(database_url: str) -> tuple[list[Row[Any]], list[Row[Any]]]:
     """(events, notifications) as they are in the database now."""
     from erpgate.db.engine import create_engine

@@ -1,9 +1,11 @@
-"""kill -9 of `erpgate serve` under load: every error event the app acknowledged (every reference
-code a buyer received) is in the database after the crash, every e-mail queued with those events
-is still queued, and the restarted app's worker sends each of them exactly once.
+"""kill -9 of `erpgate serve` during an outage: every reference a buyer received resolves after
+the crash, to its event or, for a repeat whose event was still in memory, to its problem and the
+moment it happened; every problem's e-mail is still queued, and the restarted app's worker sends
+each exactly once.
 
-The ERP fails on every read, so each buyer request writes its error event (and, once per endpoint
-and error kind, its e-mail) in its own transaction before the 503 goes out.
+The ERP fails on every read. The first failure of each problem (endpoint and kind, and customer
+for a customer's problem) is stored with its e-mail before the buyer's 503 goes out; repeats are
+written by the outcome writer within a second, so the crash may lose the last second of them.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from pathlib import Path
 
 import httpx
 
+from erpgate.kit.references import parse_reference
 from tests.plugins.mail import SmtpSink
 from tests.resilience.processes import (
     READ_PATHS,
     base_env,
+    load_problems,
     load_rows,
     prepare_database,
     reference_of,
@@ -91,18 +95,31 @@ def test_app_killed_under_load_loses_no_acknowledged_event_or_queued_email(
         assert len(seen) == answered >= ACKNOWLEDGED_BEFORE_KILL
 
         events, notifications = load_rows(database_url)
-        by_trace = {e.trace_id: e for e in events}
+        problems = {p.code: p for p in load_problems(database_url)}
+        by_reference = {e.reference: e for e in events if e.reference}
+        lost = 0
         for endpoint, reference in seen:
-            assert reference in by_trace, f"acknowledged {reference} ({endpoint}) is missing"
-            assert (by_trace[reference].endpoint, by_trace[reference].outcome) == (
-                endpoint,
-                "error",
-            )
-        assert len({reference for _, reference in seen}) == len(seen)
-        # One e-mail per (endpoint, error kind) among the written error events (the kinds: each
-        # endpoint's fault, then "the breaker is open" once it trips), each tied to its event.
-        kinds = {e.id: (e.endpoint, e.error_kind) for e in events if e.outcome == "error"}
-        assert sorted(kinds[n.event_id] for n in notifications) == sorted(set(kinds.values()))
+            parsed = parse_reference(reference)
+            assert parsed is not None, reference
+            problem = problems.get(parsed[0])
+            assert problem is not None, f"acknowledged {reference} ({endpoint}) names no problem"
+            assert problem.endpoint == endpoint
+            event = by_reference.get(reference)
+            if event is None:
+                lost += 1  # a repeat still in the writer's memory at the kill
+                assert problem.first_seen <= parsed[1]
+            else:
+                assert (event.endpoint, event.outcome, event.problem_id) == (
+                    endpoint,
+                    "error",
+                    problem.id,
+                )
+        assert lost < len(seen) // 2, f"{lost} of {len(seen)} events lost"
+        # One e-mail per problem, queued with the problem's first event.
+        assert sorted(n.problem_id for n in notifications) == sorted(
+            p.id for p in problems.values()
+        )
+        assert {n.kind for n in notifications} == {"opened"}
         assert {n.status for n in notifications} == {"queued"}
         expected_ids = {n.message_id for n in notifications}
 
@@ -120,6 +137,7 @@ def test_app_killed_under_load_loses_no_acknowledged_event_or_queued_email(
             events, notifications = load_rows(database_url)
         received = [str(m["Message-ID"]) for m in smtp_sink.messages]
         assert sorted(received) == sorted(expected_ids)
-        assert after in {e.trace_id for e in events}
+        after_code = parse_reference(after)
+        assert after_code is not None and after_code[0] in problems  # the same, still open
         assert {n.status for n in notifications} == {"sent"}
-        assert len(notifications) == len(expected_ids)  # the new failure was held back
+        assert len(notifications) == len(expected_ids)  # a repeat sends nothing

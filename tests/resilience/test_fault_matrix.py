@@ -18,20 +18,29 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from erpgate.erp.attempts import ListSink
-from erpgate.erp.client import EndpointTarget, ErpClient, ErpClientOptions
 from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import (
+    ErpBusyError,
+    ErpClientStatusError,
+    ErpConnectError,
     ErpContractError,
     ErpError,
     ErpNotFoundError,
-    ErpRejectedError,
+    ErpNotJsonError,
+    ErpOversizedError,
+    ErpRateLimitedError,
+    ErpRedirectError,
+    ErpResetError,
+    ErpServerStatusError,
     ErpTimeoutError,
-    ErpUnreachableError,
+    ErpUnauthorizedError,
 )
+from erpgate.erp.gateway import ErpClientOptions
+from erpgate.erp.targets import ErpTarget, build_target
 from erpgate.mock_erp.server import MockErpHandle
+from tests.erp.loopback import AttemptLog, RaisingClient, started_client
 from tests.erp.test_client_mock_erp import CUSTOMER, payloads
 from tests.plugins.fault_proxy import FaultProxy, FaultProxyFactory
 
@@ -54,11 +63,11 @@ PROXY_FAULTS: dict[str, tuple[dict[str, float], Cell]] = {
     "pass": ({}, Cell(None, None, 1)),
     "latency": ({"seconds": DEADLINE * 3}, Cell(ErpTimeoutError, "timeout", 1)),
     "blackhole": ({}, Cell(ErpTimeoutError, "timeout", 1)),
-    "reset": ({}, Cell(ErpUnreachableError, "reset", 2)),
+    "reset": ({}, Cell(ErpResetError, "reset", 2)),
     "drip": ({"interval_ms": 50}, Cell(ErpTimeoutError, "timeout", 1)),
     "bandwidth": ({"bytes_per_second": 100}, Cell(ErpTimeoutError, "timeout", 1)),
-    "cut": ({"after_bytes": 40}, Cell(ErpUnreachableError, "reset", 2)),
-    "refused": ({}, Cell(ErpUnreachableError, "connect", 2)),
+    "cut": ({"after_bytes": 40}, Cell(ErpResetError, "reset", 2)),
+    "refused": ({}, Cell(ErpConnectError, "connect", 2)),
 }
 
 BY_ID = (Endpoint.ORDER, Endpoint.INVOICE)
@@ -67,23 +76,25 @@ BY_ID = (Endpoint.ORDER, Endpoint.INVOICE)
 def http_fault_cell(fault: str, endpoint: Endpoint) -> Cell:
     """The mock ERP's HTTP faults and what each endpoint must make of them."""
     if fault == "status_401":
-        return Cell(ErpRejectedError, "unauthorized", 1)
+        return Cell(ErpUnauthorizedError, "unauthorized", 1)
     if fault == "status_404":
         if endpoint in BY_ID:
             return Cell(ErpNotFoundError, "not_found", 1)
-        return Cell(ErpRejectedError, "status_4xx", 1)
+        return Cell(ErpClientStatusError, "status_4xx", 1)
     if fault == "status_429":
-        return Cell(ErpUnreachableError, "rate_limited", 2)
+        return Cell(ErpRateLimitedError, "rate_limited", 2)
+    if fault == "status_503":
+        return Cell(ErpBusyError, "unavailable", 2)
     if fault == "html_error":
-        return Cell(ErpRejectedError, "status_5xx", 1)
+        return Cell(ErpServerStatusError, "status_5xx", 1)
     if fault == "malformed_json":
-        return Cell(ErpContractError, "not_json", 1)
+        return Cell(ErpNotJsonError, "not_json", 1)
     if fault == "contract_break":
         return Cell(ErpContractError, "contract", 1)
     if fault == "oversized":
-        return Cell(ErpContractError, "oversized", 1)
+        return Cell(ErpOversizedError, "oversized", 1)
     if fault == "redirect":
-        return Cell(ErpRejectedError, "redirect", 1)
+        return Cell(ErpRedirectError, "redirect", 1)
     raise AssertionError(fault)
 
 
@@ -91,6 +102,7 @@ HTTP_FAULTS: dict[str, tuple[str, dict[str, Any]]] = {
     "status_401": ("status", {"status": 401}),
     "status_404": ("status", {"status": 404}),
     "status_429": ("status", {"status": 429, "retry_after": "0"}),
+    "status_503": ("status", {"status": 503}),
     "html_error": ("html_error", {}),
     "malformed_json": ("malformed_json", {}),
     "contract_break": ("contract_break", {}),
@@ -99,18 +111,24 @@ HTTP_FAULTS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+OPTIONS = ErpClientOptions(
+    allowed_private_hosts=frozenset({"127.0.0.1"}), response_cap_bytes=RESPONSE_CAP
+)
+
+
 @dataclass
 class Rig:
     mock: MockErpHandle
     proxy: FaultProxy
-    client: ErpClient
-    sink: ListSink
+    client: RaisingClient
+    sink: AttemptLog
 
-    def target(self, endpoint: Endpoint, *, through_proxy: bool) -> EndpointTarget:
+    def target(self, endpoint: Endpoint, *, through_proxy: bool) -> ErpTarget:
         url = self.mock.urls[endpoint.value]
         if through_proxy:
             url = url.replace(self.mock.base_url, self.proxy.url)
-        return EndpointTarget(
+        return build_target(
+            OPTIONS,
             store_id=None,
             endpoint=endpoint,
             url=url,
@@ -134,23 +152,13 @@ async def rig(
 ) -> AsyncIterator[Rig]:
     port = int(mock_erp.base_url.rsplit(":", 1)[1])
     proxy = await fault_proxy_factory("127.0.0.1", port)
-    sink = ListSink()
-    client = ErpClient(
-        ErpClientOptions(
-            allowed_private_hosts=frozenset({"127.0.0.1"}), response_cap_bytes=RESPONSE_CAP
-        ),
-        sink,
-    )
-    await client.start()
-    try:
-        yield Rig(mock_erp, proxy, client, sink)
-    finally:
-        await client.close()
+    async with started_client(OPTIONS) as (client, log):
+        yield Rig(mock_erp, proxy, client, log)
 
 
-def _pooled(client: ErpClient) -> tuple[int, int]:
-    """(idle pooled, acquired) connections of the client's connector."""
-    session = client._session
+def _pooled(client: RaisingClient) -> tuple[int, int]:
+    """(idle pooled, acquired) connections of the gateway's connector."""
+    session = client.gateway._session
     assert session is not None
     connector: Any = session.connector
     idle = sum(len(conns) for conns in connector._conns.values())

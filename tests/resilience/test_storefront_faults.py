@@ -5,10 +5,10 @@ storefront; a 404 from the other endpoints is the same kind of failure as the 40
 
 Per cell, a signed-in buyer asks twice. Each time they get the calm answer (503 with only the
 reference code for the five reads; the documented fallback inside the checkout quote for taxes and
-shipping) and nothing of the ERP's own words; each time exactly one error event is written with
-the reference as its trace id, with its related requests; and one e-mail is queued for the two
-failures together (the throttle window holds the second back). The answer comes within the
-deadline plus 100 ms, and the fault proxy holds no connection once the buyer has the answer.
+shipping) and nothing of the ERP's own words; each failure is one error event carrying the
+buyer's reference, with its related requests; both fold into one problem of the fault's kind,
+announced by one e-mail. The answer comes within the deadline plus 100 ms, and the fault proxy
+holds no connection once the buyer has the answer.
 """
 
 from __future__ import annotations
@@ -27,17 +27,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.config import Settings
 from erpgate.erp.endpoints import Endpoint
-from erpgate.event.gateway import EVENT_RECORDER
-from erpgate.event.lifecycle import REQUEST_WRITER
 from erpgate.mock_erp.server import MockErpHandle
-from erpgate.models.alert_state import AlertState
 from erpgate.models.event import Event
 from erpgate.models.integration import Integration
 from erpgate.models.notification import Notification
+from erpgate.models.problem import Problem
 from erpgate.models.related_request import RelatedRequest
 from erpgate.models.store import DEFAULT_BUILTIN_SHIPPING
 from tests.plugins.fault_proxy import FaultProxy, FaultProxyFactory
-from tests.storefront.conftest import BUYER, SpyRecorder, build_shop, login
+from tests.storefront.conftest import BUYER, SpySink, build_shop, login
 
 DEADLINE = 0.5  # the faulted endpoint's timeout: long enough for loopback, short overall
 # The healthy endpoint of the checkout quote (shipping while taxes fail, and the other way round)
@@ -114,13 +112,13 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def spy(app: FastAPI) -> Iterator[SpyRecorder]:
-    """Sees every CallRecord and hands it on to the app's own recorder."""
-    services = app.state.erpgate.services
-    inner = services[EVENT_RECORDER]
-    services[EVENT_RECORDER] = spy_recorder = SpyRecorder(inner)
-    yield spy_recorder
-    services[EVENT_RECORDER] = inner
+def spy(app: FastAPI) -> Iterator[SpySink]:
+    """Sees every outcome and hands it on to the app's own writer."""
+    gateway = app.state.erpgate.gateway
+    inner = gateway.sink
+    gateway.sink = spy_sink = SpySink(inner)
+    yield spy_sink
+    gateway.sink = inner
 
 
 async def _arrange(
@@ -128,7 +126,7 @@ async def _arrange(
     settings: Settings,
     mock: MockErpHandle,
     proxy: FaultProxy,
-    spy: SpyRecorder,
+    spy: SpySink,
     endpoint: Endpoint,
     case: FaultCase,
 ) -> None:
@@ -150,7 +148,7 @@ async def _arrange(
         mock.set_fault(endpoint.value, case.fault, **case.params)
 
 
-async def _ask(client: httpx.AsyncClient, endpoint: Endpoint, spy: SpyRecorder) -> str:
+async def _ask(client: httpx.AsyncClient, endpoint: Endpoint, spy: SpySink) -> str:
     """One buyer request; returns the reference code the buyer was given."""
     started = time.monotonic()
     if endpoint in READS:
@@ -177,7 +175,7 @@ async def _ask(client: httpx.AsyncClient, endpoint: Endpoint, spy: SpyRecorder) 
             assert quote["shipping_code"] == BUILTIN[0][0]
             assert quote["tax_source"] == "erp"
     # The deadline is a promise to the buyer, not a speed figure: the ERP call ends at its deadline
-    # and the calm answer follows within 100 ms (the error event is written before it). Full
+    # and the calm answer follows within 100 ms (a new problem is stored before it). Full
     # collections of earlier tests' objects are kept out of the way (see conftest.py).
     elapsed = time.monotonic() - started
     assert elapsed <= DEADLINE + 0.1, f"answered after {elapsed:.3f} s"
@@ -195,7 +193,7 @@ async def test_buyer_gets_the_calm_answer_and_one_event_per_failure(
     settings: Settings,
     mock_erp: MockErpHandle,
     fault_proxy_factory: FaultProxyFactory,
-    spy: SpyRecorder,
+    spy: SpySink,
     fault: str,
     endpoint: Endpoint,
 ) -> None:
@@ -206,32 +204,38 @@ async def test_buyer_gets_the_calm_answer_and_one_event_per_failure(
 
     references = [await _ask(client, endpoint, spy), await _ask(client, endpoint, spy)]
 
-    assert len(set(references)) == 2
     failed = [c for c in spy.calls if c.outcome == "error"]
-    assert [c.trace_id for c in failed] == references
+    assert [c.reference for c in failed] == references
     assert {(c.endpoint, c.error_kind) for c in failed} == {(endpoint, case.error_kind)}
-    await app.state.erpgate.services[REQUEST_WRITER].flush()
+    await app.state.erpgate.services["outcome_writer"].flush()
     db.expire_all()
+    [problem] = (await db.execute(select(Problem))).scalars().all()
+    assert (problem.endpoint, problem.kind, problem.occurrences) == (
+        endpoint.value,
+        case.error_kind,
+        2,
+    )
+    assert all(reference.startswith(problem.code + "-") for reference in references)
     events = (await db.execute(select(Event).where(Event.outcome == "error"))).scalars().all()
-    assert sorted(e.trace_id for e in events) == sorted(references)
-    assert {(e.endpoint, e.error_kind) for e in events} == {(endpoint.value, case.error_kind)}
-    for reference in references:
+    assert sorted(e.reference or "" for e in events) == sorted(references)
+    assert {(e.endpoint, e.error_kind, e.problem_id) for e in events} == {
+        (endpoint.value, case.error_kind, problem.id)
+    }
+    for call in failed:
         related = (
-            (await db.execute(select(RelatedRequest).where(RelatedRequest.trace_id == reference)))
+            (
+                await db.execute(
+                    select(RelatedRequest).where(RelatedRequest.trace_id == call.trace_id)
+                )
+            )
             .scalars()
             .all()
         )
         assert related and {r.endpoint for r in related} == {endpoint.value}
-    notifications = (
-        (await db.execute(select(Notification).where(Notification.kind == "error"))).scalars().all()
-    )
-    assert [(n.endpoint, n.status) for n in notifications] == [(endpoint.value, "queued")]
-    [alert] = (await db.execute(select(AlertState))).scalars().all()
-    assert (alert.endpoint, alert.error_kind, alert.held_back) == (
-        endpoint.value,
-        case.error_kind,
-        1,
-    )
+    notifications = (await db.execute(select(Notification))).scalars().all()
+    assert [(n.kind, n.endpoint, n.status) for n in notifications] == [
+        ("opened", endpoint.value, "queued")
+    ]
     if case.where == "proxy":
         # The client dropped the broken connections; a pooled keep-alive one is no leak.
         assert await proxy.wait_idle() == 0
@@ -244,7 +248,7 @@ async def test_last_good_answer_is_served_stale_while_the_erp_is_black_holed(
     settings: Settings,
     mock_erp: MockErpHandle,
     fault_proxy_factory: FaultProxyFactory,
-    spy: SpyRecorder,
+    spy: SpySink,
     endpoint: Endpoint,
 ) -> None:
     proxy = await fault_proxy_factory("127.0.0.1", int(mock_erp.base_url.rsplit(":", 1)[1]))
@@ -278,7 +282,7 @@ async def test_a_failed_read_leaves_the_buyers_next_request_calm_with_the_buyer_
     settings: Settings,
     mock_erp: MockErpHandle,
     fault_proxy_factory: FaultProxyFactory,
-    spy: SpyRecorder,
+    spy: SpySink,
 ) -> None:
     # The production default: the signed-in buyer is cached between reads. The first read after
     # sign-in fails (its transaction rolls back); the cached buyer must survive that.
@@ -291,4 +295,4 @@ async def test_a_failed_read_leaves_the_buyers_next_request_calm_with_the_buyer_
     first = await _ask(client, Endpoint.ORDERS, spy)
     second = await _ask(client, Endpoint.ORDERS, spy)
 
-    assert [c.trace_id for c in spy.calls] == [first, second]
+    assert [c.reference for c in spy.calls] == [first, second]

@@ -18,11 +18,11 @@ from erpgate.config import Settings
 from erpgate.customer import service as customer_service
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.outcome import Actor, Outcome
-from erpgate.outcomes.rows import event_row, event_type
 from erpgate.integration import service as integration_service
 from erpgate.kit.crypto import SecretBox
 from erpgate.mock_erp.server import MockErpHandle
 from erpgate.models.store import Store
+from erpgate.outcomes.rows import event_row, event_type
 from erpgate.store import service as store_service
 
 BUYER = ("buyer@example.com", "demo-buyer-pw")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote_plus
 from uuid import UUID
@@ -79,11 +80,14 @@ class ErpGateway:
         options: ErpClientOptions,
         sink: OutcomeSink,
         *,
+        now: Callable[[], datetime] = utcnow,
         dns_resolver: AbstractResolver | None = None,
     ) -> None:
-        """``dns_resolver`` replaces the system resolver under the SSRF filter (tests only)."""
+        """``now`` stamps outcomes (the app's clock); ``dns_resolver`` replaces the system
+        resolver under the SSRF filter (tests only)."""
         self.options = options
         self.sink = sink
+        self._now = now
         self._dns_resolver = dns_resolver
         self._session: aiohttp.ClientSession | None = None
         self._resolver: GuardedResolver | None = None
@@ -151,7 +155,7 @@ class ErpGateway:
     ) -> Outcome[T]:
         """Call one endpoint; never raises an ErpError (the outcome carries it)."""
         if target.refusal is not None:
-            refused = Outcome(target, call, utcnow(), error=target.refusal)
+            refused = Outcome(target, call, self._now(), error=target.refusal)
             return await self._settle(refused)
         if not coalesce:
             return await self._call(target, call)
@@ -162,8 +166,8 @@ class ErpGateway:
     async def _call(self, target: ErpTarget, call: ErpCall[T]) -> Outcome[T]:
         breaker = self.breakers.get(target.store_id, target.endpoint)
         if not breaker.admit():
-            return await self._settle(Outcome(target, call, utcnow(), error=breaker.refusal()))
-        outcome = Outcome(target, call, utcnow())
+            return await self._settle(Outcome(target, call, self._now(), error=breaker.refusal()))
+        outcome = Outcome(target, call, self._now())
         began = time.perf_counter()
         try:
             outcome.value = await self._within_deadline(target, call, outcome.attempts)

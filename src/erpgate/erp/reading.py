@@ -205,9 +205,7 @@ def validate_answer(
     return value
 
 
-def _unusable(
-    body: bytes, exc: ValidationError, *, by_id: bool, expected: str | None
-) -> ErpError:
+def _unusable(body: bytes, exc: ValidationError, *, by_id: bool, expected: str | None) -> ErpError:
     """Why an answer that failed validation is unusable, in the order a developer fixes them:
     not JSON, not an object, the not-found convention, another customer's data, then the first
     contract breach."""

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from erpgate.logging import get_logger
 from erpgate.models.event import Event
 from erpgate.models.related_request import RelatedRequest
+from erpgate.models.saved_answer import SavedAnswer
 
 log = get_logger(__name__)
 
@@ -132,4 +133,11 @@ async def purge_bodies(db: AsyncSession, before: datetime) -> int:
         .where(RelatedRequest.started_at < before, RelatedRequest.bodies_purged.is_(False))
         .values(request_body=None, response_body=None, bodies_purged=True)
     )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_saved_answers(db: AsyncSession, before: datetime) -> int:
+    """Saved answers older than the retention window: a store's stale max age longer than
+    ERPGATE_RETENTION_DAYS is cut to it (docs/events.md)."""
+    result = await db.execute(delete(SavedAnswer).where(SavedAnswer.fetched_at < before))
     return int(getattr(result, "rowcount", 0) or 0)

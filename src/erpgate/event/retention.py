@@ -1,5 +1,5 @@
-"""Retention: events, related requests and finished e-mails older than N days are purged; request
-and response bodies (the bulky, most sensitive part) may go earlier."""
+"""Retention: events, related requests, saved answers and finished e-mails older than N days are
+purged; request and response bodies (the bulky, most sensitive part) may go earlier."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class PurgeCounts:
     requests: int
     bodies: int
     notifications: int
+    answers: int = 0
 
 
 async def purge_expired(
@@ -39,14 +40,16 @@ async def purge_expired(
             body_cutoff = now - timedelta(days=settings.body_retention_days)
             bodies = await repository.purge_bodies(db, body_cutoff)
         notifications = await notification_service.purge_finished(db, cutoff)
-    counts = PurgeCounts(events, requests, bodies, notifications)
-    if events or requests or bodies or notifications:
+        answers = await repository.purge_saved_answers(db, cutoff)
+    counts = PurgeCounts(events, requests, bodies, notifications, answers)
+    if events or requests or bodies or notifications or answers:
         log.info(
             "retention_purged",
             events=events,
             requests=requests,
             bodies=bodies,
             notifications=notifications,
+            answers=answers,
         )
     return counts
 

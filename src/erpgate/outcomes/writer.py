@@ -245,10 +245,14 @@ class OutcomeWriter:
             await self._sync()
         if now - self._last_housekeeping >= HOUSEKEEPING_SECONDS:
             self._last_housekeeping = now
-            async with transaction(self.session_factory) as db:
-                await problem_service.housekeeping(
-                    db, now=self.clock.now(), policy=self.settings.policy
-                )
+            await self.housekeeping()
+
+    async def housekeeping(self) -> None:
+        """Resolve quiet problems and send the reminders that are due (every 30 s)."""
+        async with transaction(self.session_factory) as db:
+            await problem_service.housekeeping(
+                db, now=self.clock.now(), policy=self.settings.policy
+            )
 
     async def _sync(self) -> None:
         async with self.session_factory() as db:
@@ -258,12 +262,20 @@ class OutcomeWriter:
         await self.answers.sync(self.clock.now(), horizon=horizon)
 
     async def _write_once(self) -> None:
+        # New problems first, in a small transaction of their own: a buyer is waiting for each,
+        # and must not wait for a batch of hundreds of events as well.
         openings = self.board.take_openings()
+        if openings:
+            await self._write(openings, [], [])
         batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
         QUEUE_DEPTH.set(len(self._queue))
         resolutions = self.board.take_resolutions()
-        if not (openings or batch or resolutions) and not self.board.has_counts():
-            return
+        if batch or resolutions or self.board.has_counts():
+            await self._write([], batch, resolutions)
+
+    async def _write(
+        self, openings: list[LiveProblem], batch: list[_Item], resolutions: list[LiveProblem]
+    ) -> None:
         now = self.clock.now()
         policy = self.settings.policy
         saved: dict[AnswerKey, SavedAnswer] = {}
@@ -291,16 +303,18 @@ class OutcomeWriter:
                     if item.answer is not None:
                         body = item.outcome.answer_body or b""
                         saved[item.answer] = SavedAnswer(body, item.outcome.started_at)
-                await event_repository.insert_events(db, events)
+                if events:
+                    await event_repository.insert_events(db, events)
                 if requests:
                     await event_repository.insert_requests(db, requests)
                 await save_answers(db, saved)
-                await problem_service.add_counts(
-                    db, self.board.take_counts(), now=now, policy=policy
-                )
-                await problem_service.resolve_after_successes(
-                    db, [p.id for p in resolutions if p.id is not None], now=now, policy=policy
-                )
+                if not openings:
+                    await problem_service.add_counts(
+                        db, self.board.take_counts(), now=now, policy=policy
+                    )
+                    await problem_service.resolve_after_successes(
+                        db, [p.id for p in resolutions if p.id is not None], now=now, policy=policy
+                    )
             self.written += len(batch) + len(openings)
         except Exception:
             self.failed += len(batch) + len(openings)

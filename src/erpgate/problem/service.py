@@ -104,7 +104,7 @@ async def store_opening(
             _reopen(row, now, opening.event_id)
         else:
             _add_samples(row, [opening.event_id] if opening.event_id else [])
-            row.held_back += 1
+        row.held_back += 1  # reported by the next e-mail, unless one goes out right now
         row.error = live.error or row.error
         row.last_seen = max(row.last_seen, now)
         if opening.refused:
