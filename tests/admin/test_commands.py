@@ -86,7 +86,7 @@ async def test_rotate_key_reencrypts_under_the_new_first_key(
     assert result.exit_code == 0, result.output
     assert result.output == "re-encrypted the secrets of 1 integration(s) under the first key\n"
     db.expire_all()
-    live = await load_live_integration(db, store_id, SecretBox([new_key]))
+    live = await load_live_integration(db, store_id, SecretBox([new_key]), ErpClientOptions())
     assert (live.credentials.token, live.credentials.key) == ("tok-rotate-me", "k-1")
     row = (await db.execute(select(Integration))).scalar_one()
     with pytest.raises(ValueError):

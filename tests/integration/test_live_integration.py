@@ -62,5 +62,5 @@ async def test_rotation_re_encrypts_under_the_new_key(db: AsyncSession) -> None:
     changed = await service.rotate_secrets(db, SecretBox([new_key, old_key]))
     await db.commit()
     assert changed == 1
-    live = await service.load_live_integration(db, store.id, SecretBox([new_key]))
+    live = await service.load_live_integration(db, store.id, SecretBox([new_key]), OPTIONS)
     assert (live.credentials.key, live.credentials.token) == ("k-123456", "t-123456789")

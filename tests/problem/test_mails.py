@@ -56,13 +56,16 @@ class Feeder:
         return outcome
 
     async def fail(self, times: int = 1, *, every: timedelta = timedelta(seconds=10)) -> None:
+        """Failures, then the writer's flush (which decides the e-mails)."""
         for _ in range(times):
             await self.outcome(ErpTimeoutError("ERP did not answer within 5.0 s"))
             self.clock.advance(seconds=every.total_seconds())
+        await self.writer.flush()
 
     async def succeed(self, times: int) -> None:
         for _ in range(times):
             await self.outcome(None)
+        await self.writer.flush()
 
 
 async def mails(db: AsyncSession) -> list[Notification]:
@@ -86,8 +89,9 @@ async def test_one_mail_when_it_opens_reminders_per_window_and_one_when_resolved
     clock.freeze(T0)
     feed = Feeder(app, shop, clock)
 
-    await feed.fail(38)  # over 6 minutes: inside the 15-minute window
-    await feed.writer.flush()
+    await feed.fail()
+    assert [m.kind for m in await mails(db)] == ["opened"]
+    await feed.fail(37)  # over 6 minutes: inside the 15-minute window
     await feed.writer.housekeeping()
     assert [m.kind for m in await mails(db)] == ["opened"]
 
@@ -103,7 +107,6 @@ async def test_one_mail_when_it_opens_reminders_per_window_and_one_when_resolved
 
     feed.writer.board.resolve_after_successes = 2
     await feed.succeed(2)
-    await feed.writer.flush()
     resolved = (await mails(db))[-1]
     assert resolved.kind == "resolved"
     assert resolved.subject == "ERP integration problem resolved: Orders URL"
@@ -146,7 +149,6 @@ async def test_acknowledging_mutes_reminders_but_not_the_resolution(
     await problem_service.acknowledge(db, shop.store.id, row.id, shop.buyer.id, clock.now())
     await db.commit()
     await feed.fail(5)
-    await feed.writer.flush()
     clock.freeze(T0 + timedelta(minutes=30))
     await feed.writer.housekeeping()
     assert [m.kind for m in await mails(db)] == ["opened"]
@@ -168,10 +170,8 @@ async def test_a_flap_within_the_window_sends_no_second_opened_mail(
     feed.writer.board.resolve_after_successes = 1
     await feed.fail()
     await feed.succeed(1)
-    await feed.writer.flush()
     clock.advance(minutes=2)
     await feed.fail()  # reopens the same problem
-    await feed.writer.flush()
 
     row = await problem(db)
     assert (row.state, row.episodes) == ("open", 2)
@@ -202,9 +202,7 @@ async def test_a_mail_nobody_can_receive_does_not_start_the_window(
     )
     await db.commit()
     clock.advance(minutes=1)
-    await feed.fail()
-    await feed.writer.flush()
-    await feed.writer.housekeeping()  # within 15 minutes of the skipped one
+    await feed.fail()  # within 15 minutes of the skipped one
 
     sent = await mails(db)
     assert [(m.kind, m.status) for m in sent] == [("opened", "skipped"), ("opened", "queued")]
@@ -221,6 +219,7 @@ async def test_each_error_kind_is_its_own_problem(
     feed = Feeder(app, shop, clock)
     await feed.fail()
     await feed.outcome(ErpUnauthorizedError("ERP refused the credentials (401)", status=401))
+    await feed.writer.flush()
 
     kinds = sorted(p.kind for p in (await db.execute(select(Problem))).scalars())
     assert kinds == ["timeout", "unauthorized"]

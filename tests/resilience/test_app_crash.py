@@ -96,6 +96,7 @@ def test_app_killed_under_load_loses_no_acknowledged_event_or_queued_email(
 
         events, notifications = load_rows(database_url)
         problems = {p.code: p for p in load_problems(database_url)}
+        problems_by_id = {p.id: p for p in problems.values()}
         by_reference = {e.reference: e for e in events if e.reference}
         lost = 0
         for endpoint, reference in seen:
@@ -115,29 +116,29 @@ def test_app_killed_under_load_loses_no_acknowledged_event_or_queued_email(
                     problem.id,
                 )
         assert lost < len(seen) // 2, f"{lost} of {len(seen)} events lost"
-        # One e-mail per problem, queued with the problem's first event.
-        assert sorted(n.problem_id for n in notifications) == sorted(
-            p.id for p in problems.values()
-        )
-        assert {n.kind for n in notifications} == {"opened"}
-        assert {n.status for n in notifications} == {"queued"}
-        expected_ids = {n.message_id for n in notifications}
+        # Each problem's e-mail is decided within a second of its opening: those written before
+        # the kill are queued, one per problem; the others are decided after the restart.
+        announced = [n.problem_id for n in notifications]
+        assert len(announced) == len(set(announced)) and set(announced) <= set(problems_by_id)
+        assert {n.kind for n in notifications} <= {"opened"}
+        assert {n.status for n in notifications} <= {"queued"}
 
         # Restarted with its worker on: it serves again and sends every queued e-mail.
         restarted, base_url = start_app({**env, "ERPGATE_RUN_WORKER_IN_PROCESS": "true"})
         processes.append(restarted)
         with signed_in_buyer(base_url) as buyer:
             after = reference_of(buyer.get(READ_PATHS["orders"]))
-        deadline = time.monotonic() + 30
-        while len(smtp_sink.messages) < len(expected_ids) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        deadline = time.monotonic() + 60
         events, notifications = load_rows(database_url)
-        while {n.status for n in notifications} != {"sent"} and time.monotonic() < deadline:
+        while time.monotonic() < deadline and (
+            len(smtp_sink.messages) < len(problems) or {n.status for n in notifications} != {"sent"}
+        ):
             time.sleep(0.05)
             events, notifications = load_rows(database_url)
+        time.sleep(1.0)  # a duplicate would be sent by now
         received = [str(m["Message-ID"]) for m in smtp_sink.messages]
-        assert sorted(received) == sorted(expected_ids)
+        assert sorted(received) == sorted(n.message_id for n in notifications)
+        assert sorted(n.problem_id for n in notifications) == sorted(problems_by_id)
+        assert {(n.kind, n.status) for n in notifications} == {("opened", "sent")}
         after_code = parse_reference(after)
         assert after_code is not None and after_code[0] in problems  # the same, still open
-        assert {n.status for n in notifications} == {"sent"}
-        assert len(notifications) == len(expected_ids)  # a repeat sends nothing

@@ -20,6 +20,7 @@ from tests.plugins.mail import SmtpSink
 from tests.resilience.processes import (
     READ_PATHS,
     base_env,
+    load_problems,
     load_rows,
     prepare_database,
     reference_of,
@@ -102,9 +103,9 @@ def test_two_instances_and_two_workers_send_each_email_once_and_keep_every_event
         assert len(received) == len(set(received)) == len(FAULTS)
         assert set(received) == {n.message_id for n in notifications}
         assert {n.status for n in notifications} == {"sent"}
-        by_id = {e.id: e for e in events}
+        problems = {p.id: p for p in load_problems(DATABASE_URL)}
         assert sorted(
-            (by_id[n.event_id].endpoint, by_id[n.event_id].error_kind) for n in notifications
+            (problems[n.problem_id].endpoint, problems[n.problem_id].kind) for n in notifications
         ) == sorted((endpoint, kind) for endpoint, (_, kind) in FAULTS.items())
 
         errors = [e for e in events if e.outcome == "error"]

@@ -3,12 +3,13 @@ database, except the first failure of a new problem, which the buyer waits for.
 
 ``accept`` runs on the request path and only touches memory: it folds a failure into its
 problem (``ProblemBoard``), names the reference, counts a success towards resolving problems,
-and puts the outcome on one bounded queue. The writer's task drains the queue once per
-``flush_seconds`` (at once when someone waits) in one transaction: the first failures of new
-problems with their problems, events, related requests (masked now, only what is kept), saved
-answers, the problems' counts and resolutions, and the e-mails those decide. Every few seconds
-it also learns what other instances and admins changed (problems, saved answers) and resolves
-quiet problems.
+and puts the outcome on one bounded queue. The first failure of a problem this process has not
+stored is the exception: a task writes it with its problem at once, in a few statements, while
+the buyer waits. The writer's task drains the queue once per ``flush_seconds`` (at once when
+someone waits) in one transaction: events, related requests (masked now, only what is kept),
+saved answers, the problems' counts and resolutions, and the e-mails those decide. Every few
+seconds it also learns what other instances and admins changed (problems, saved answers) and
+resolves quiet problems.
 
 A full queue drops outcomes (counted on /metrics as ``erpgate_records_dropped_total``), never
 waits; a problem still opens and counts, because that happens in memory before the queue. What
@@ -105,6 +106,8 @@ class OutcomeWriter:
         self._cycles = 0  # completed write cycles, for ``flush``
         self._cycled = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
+        self._openings: set[asyncio.Task[None]] = set()
+        self._announce = False  # a problem was stored since the last flush: its e-mail is due
         self._closing = False
         self._last_sync = self._last_housekeeping = 0.0
         self.dropped = 0
@@ -139,9 +142,11 @@ class OutcomeWriter:
             if problem.stored is None:
                 # The first failure of a problem this process has not stored: written at once,
                 # with the problem, and the buyer waits for it.
-                problem.stored = self._future()
+                problem.stored = asyncio.get_running_loop().create_future()
                 problem.opening = outcome
-                self._wake.set()
+                task = asyncio.create_task(self._write([problem], [], []), name="problem-opening")
+                self._openings.add(task)
+                task.add_done_callback(self._openings.discard)
             elif not outcome.refused:
                 self._put(_Item(outcome, problem, True, None, None))
             return self._when_stored(outcome, problem)
@@ -192,6 +197,8 @@ class OutcomeWriter:
 
     async def close(self) -> None:
         """Write everything accepted so far, then stop."""
+        if self._openings:
+            await asyncio.gather(*self._openings, return_exceptions=True)
         self._closing = True
         self._wake.set()
         if self._task is not None:
@@ -202,6 +209,8 @@ class OutcomeWriter:
 
     async def flush(self) -> None:
         """Wait until everything accepted so far is written (tests, shutdown)."""
+        if self._openings:
+            await asyncio.gather(*list(self._openings), return_exceptions=True)
         if self._task is None:
             await self._drain()
             return
@@ -235,8 +244,11 @@ class OutcomeWriter:
 
     async def _drain(self) -> None:
         await self._write_once()
-        while self._queue:
+        while len(self._queue) > self._waiting():
             await self._write_once()
+
+    def _waiting(self) -> int:
+        return sum(1 for item in self._queue if _opening_pending(item))
 
     async def _periodic(self) -> None:
         now = time.monotonic()
@@ -248,11 +260,11 @@ class OutcomeWriter:
             await self.housekeeping()
 
     async def housekeeping(self) -> None:
-        """Resolve quiet problems and send the reminders that are due (every 30 s)."""
+        """Resolve quiet problems and send the e-mails that are due (every 30 s)."""
         async with transaction(self.session_factory) as db:
-            await problem_service.housekeeping(
-                db, now=self.clock.now(), policy=self.settings.policy
-            )
+            now, policy = self.clock.now(), self.settings.policy
+            await problem_service.resolve_quiet(db, now=now, policy=policy)
+            await problem_service.announce_due(db, now=now, policy=policy)
 
     async def _sync(self) -> None:
         async with self.session_factory() as db:
@@ -262,15 +274,16 @@ class OutcomeWriter:
         await self.answers.sync(self.clock.now(), horizon=horizon)
 
     async def _write_once(self) -> None:
-        # New problems first, in a small transaction of their own: a buyer is waiting for each,
-        # and must not wait for a batch of hundreds of events as well.
-        openings = self.board.take_openings()
-        if openings:
-            await self._write(openings, [], [])
-        batch = [self._queue.popleft() for _ in range(min(MAX_BATCH, len(self._queue)))]
+        batch: list[_Item] = []
+        waiting: list[_Item] = []  # repeats of a problem whose opening is being written
+        for _ in range(min(MAX_BATCH, len(self._queue))):
+            item = self._queue.popleft()
+            (waiting if _opening_pending(item) else batch).append(item)
+        self._queue.extendleft(reversed(waiting))
         QUEUE_DEPTH.set(len(self._queue))
         resolutions = self.board.take_resolutions()
-        if batch or resolutions or self.board.has_counts():
+        if batch or resolutions or self._announce or self.board.has_counts():
+            self._announce = False
             await self._write([], batch, resolutions)
 
     async def _write(
@@ -288,10 +301,8 @@ class OutcomeWriter:
                     assert outcome is not None
                     event_id = None if outcome.refused else uuid.uuid4()
                     opening = Opening(outcome.refused, outcome.call.actor.customer_code, event_id)
-                    row = await problem_service.store_opening(
-                        db, problem, opening, now=now, policy=policy
-                    )
-                    self.board.stored(problem, row.id, row.code, row.state, refused=outcome.refused)
+                    stored = await problem_service.store_opening(db, problem, opening, now=now)
+                    self.board.stored(problem, *stored, refused=outcome.refused)
                     if event_id is not None:
                         self._rows(outcome, event_id, problem, events, requests)
                 for item in batch:
@@ -308,10 +319,13 @@ class OutcomeWriter:
                 if requests:
                     await event_repository.insert_requests(db, requests)
                 await save_answers(db, saved)
-                if not openings:
-                    await problem_service.add_counts(
-                        db, self.board.take_counts(), now=now, policy=policy
-                    )
+                if openings:
+                    self._announce = True
+                else:
+                    await problem_service.add_counts(db, self.board.take_counts(), now=now)
+                    # Announced before resolved: a blip that recovers within one flush still
+                    # tells the merchant it happened (and that it is over).
+                    await problem_service.announce_due(db, now=now, policy=policy)
                     await problem_service.resolve_after_successes(
                         db, [p.id for p in resolutions if p.id is not None], now=now, policy=policy
                     )
@@ -353,3 +367,14 @@ class OutcomeWriter:
         )
         cap = self.settings.body_cap
         requests.extend(request_row(attempt, cap) for attempt in outcome.attempts)
+
+
+def _opening_pending(item: _Item) -> bool:
+    """The item's problem is being stored right now: its event waits to carry the problem's id."""
+    problem = item.problem
+    return (
+        problem is not None
+        and problem.id is None
+        and problem.stored is not None
+        and not problem.stored.done()
+    )

@@ -1,10 +1,10 @@
 """The problems this process knows, kept in memory so folding a failure costs no database work.
 
 ``fold`` turns a failed outcome into (problem, counters) in a few dictionary operations;
-``note_success`` counts successes towards a problem's automatic resolution. The events writer
+``note_success`` counts successes towards a problem's automatic resolution. The outcome writer
 takes the accumulated counts (``take_counts``) once per flush and writes them as increments, so
 several instances can share a problem. A problem the board has never stored (``id`` None) is
-written before its first reference is handed out: the writer takes it with ``take_openings``.
+written with its opening failure before its first reference is handed out.
 """
 
 from __future__ import annotations
@@ -130,10 +130,6 @@ class ProblemBoard:
         return any(
             p.id is not None and (p.occurrences or p.refusals) for p in self._problems.values()
         )
-
-    def take_openings(self) -> list[LiveProblem]:
-        """Problems waiting to be stored with their first failure."""
-        return [p for p in self._problems.values() if p.id is None and p.opening is not None]
 
     def take_counts(self) -> list[Counts]:
         """The counts of every stored problem since the last call, reset to zero."""

@@ -88,14 +88,20 @@ async def add_counts(
     )
 
 
-async def add_customers(
+async def insert_customers(
     db: AsyncSession, problem_id: uuid.UUID, codes: set[str], now: datetime
-) -> int:
-    """Record the customers (once each, across instances); returns the distinct count."""
+) -> None:
     rows = [
         {"problem_id": problem_id, "customer_code": code[:64], "first_seen": now} for code in codes
     ]
     await insert_ignoring_conflicts(db, ProblemCustomer.__table__, rows)  # type: ignore[arg-type]
+
+
+async def add_customers(
+    db: AsyncSession, problem_id: uuid.UUID, codes: set[str], now: datetime
+) -> int:
+    """Record the customers (once each, across instances); returns the distinct count."""
+    await insert_customers(db, problem_id, codes, now)
     query = select(func.count()).where(ProblemCustomer.problem_id == problem_id)
     count = int((await db.execute(query)).scalar_one())
     await db.execute(
@@ -118,7 +124,8 @@ async def quiet_since(db: AsyncSession, before: datetime) -> list[Problem]:
 
 
 async def due_for_mail(db: AsyncSession, mailed_before: datetime) -> list[Problem]:
-    """Open problems with failures held back and no e-mail within the throttle window."""
+    """Open problems with failures not reported by an e-mail yet (the opening included), and no
+    e-mail within the throttle window."""
     query = (
         select(Problem)
         .where(
@@ -127,6 +134,7 @@ async def due_for_mail(db: AsyncSession, mailed_before: datetime) -> list[Proble
             or_(Problem.last_mailed_at.is_(None), Problem.last_mailed_at <= mailed_before),
         )
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     )
     return list((await db.execute(query)).scalars())
 

@@ -1,10 +1,11 @@
 """Problem rules: opening, counting, resolving, reopening, and the e-mails they send. Never commits.
 
-The events writer calls the first group inside its flush transaction; the admin console the
-second. A problem's e-mails:
+The outcome writer calls the first group inside its transactions; the admin console the second.
+A problem's e-mails, decided in the writer's flush after the opening is stored:
 
 - **opened**: when it opens or reopens, unless an e-mail about it went out within the throttle
-  window (a flapping endpoint must not send one per flap); what is held back is counted;
+  window (a flapping endpoint must not send one per flap); it is sent once the window has passed
+  if the problem is still open;
 - **reminder**: while it stays open and unacknowledged, at most one per throttle window, only
   when new failures were held back. Acknowledging mutes them;
 - **resolved**: when it resolves, only if its opening was announced.
@@ -63,18 +64,20 @@ async def store_opening(
     opening: Opening,
     *,
     now: datetime,
-    policy: ProblemPolicy,
-) -> Problem:
+) -> tuple[uuid.UUID, str, str]:
     """Store a problem the board has not stored yet, counting its opening failure: insert it,
-    or adopt the row another instance inserted, reopening it if it was resolved. Announces
-    what it opens."""
+    or adopt the row another instance inserted, reopening it if it was resolved. Returns
+    (id, code, state). Kept to a few statements: a buyer waits for it. Its e-mail is decided
+    by ``announce_due`` in the writer's next flush, from what is stored here."""
     store_id, endpoint, kind, customer_key = live.key
     samples = [str(opening.event_id)] if opening.event_id else []
+    customers = {opening.customer_code} if opening.customer_code else set()
     for _ in range(3):
+        problem_id = uuid.uuid4()
         inserted = await repository.insert_if_absent(
             db,
             {
-                "id": uuid.uuid4(),
+                "id": problem_id,
                 "store_id": store_id,
                 "code": live.code,
                 "endpoint": endpoint,
@@ -88,38 +91,38 @@ async def store_opening(
                 "opened_at": now,
                 "occurrences": 0 if opening.refused else 1,
                 "refusals": 1 if opening.refused else 0,
+                "customers": len(customers),
+                "held_back": 1,  # the opening itself, until an e-mail reports it
                 "sample_event_ids": samples,
             },
         )
+        if inserted:
+            await repository.insert_customers(db, problem_id, customers, now)
+            return problem_id, live.code, "open"
         row = await repository.by_key(db, store_id, endpoint, kind, customer_key)
         if row is not None:
             break
         live.code = new_problem_code()  # only the code collided with another problem's
     else:
         raise RuntimeError("could not store a problem under a unique code")
-    if opening.customer_code:
-        row.customers = await repository.add_customers(db, row.id, {opening.customer_code}, now)
-    if not inserted:
-        if row.state == "resolved":
-            _reopen(row, now, opening.event_id)
-        else:
-            _add_samples(row, [opening.event_id] if opening.event_id else [])
-        row.held_back += 1  # reported by the next e-mail, unless one goes out right now
-        row.error = live.error or row.error
-        row.last_seen = max(row.last_seen, now)
-        if opening.refused:
-            row.refusals += 1
-        else:
-            row.occurrences += 1
-    if row.state == "open" and not row.announced:
-        await _announce(db, row, now=now, policy=policy, event_id=opening.event_id)
+    if row.state == "resolved":
+        _reopen(row, now, opening.event_id)
+    else:
+        _add_samples(row, [opening.event_id] if opening.event_id else [])
+    row.held_back += 1  # reported by the next e-mail about it
+    row.error = live.error or row.error
+    row.last_seen = max(row.last_seen, now)
+    if opening.refused:
+        row.refusals += 1
+    else:
+        row.occurrences += 1
+    if customers:
+        row.customers = await repository.add_customers(db, row.id, customers, now)
     await db.flush()
-    return row
+    return row.id, row.code, row.state
 
 
-async def add_counts(
-    db: AsyncSession, counts: list[Counts], *, now: datetime, policy: ProblemPolicy
-) -> None:
+async def add_counts(db: AsyncSession, counts: list[Counts], *, now: datetime) -> None:
     """Write a flush's counts as increments; a resolved problem that failed again reopens."""
     if not counts:
         return
@@ -140,8 +143,7 @@ async def add_counts(
         if row is None:
             continue  # deleted with its store meanwhile
         if row.state == "resolved" and item.occurrences:
-            _reopen(row, now, None)
-            await _announce(db, row, now=now, policy=policy, event_id=None)
+            _reopen(row, now, None)  # announced by announce_due, like any opening
         _add_samples(row, item.sample_event_ids)
     await db.flush()
 
@@ -154,14 +156,19 @@ async def resolve_after_successes(
             await _resolve(db, row, now=now, policy=policy, by="successes")
 
 
-async def housekeeping(db: AsyncSession, *, now: datetime, policy: ProblemPolicy) -> None:
-    """Resolve problems quiet for the quiet period; send the reminders that are due."""
+async def announce_due(db: AsyncSession, *, now: datetime, policy: ProblemPolicy) -> None:
+    """Send what is due: the opened e-mail of a problem not announced yet, and the reminder of
+    one still open with failures held back, each at most once per throttle window."""
+    mailed_before = now - timedelta(minutes=policy.throttle_minutes)
+    for row in await repository.due_for_mail(db, mailed_before):
+        await _announce(db, row, now=now, policy=policy)
+
+
+async def resolve_quiet(db: AsyncSession, *, now: datetime, policy: ProblemPolicy) -> None:
+    """Resolve the problems without a failure for the quiet period."""
     quiet_since = now - timedelta(minutes=policy.quiet_minutes)
     for row in await repository.quiet_since(db, quiet_since):
         await _resolve(db, row, now=now, policy=policy, by="quiet")
-    mailed_before = now - timedelta(minutes=policy.throttle_minutes)
-    for row in await repository.due_for_mail(db, mailed_before):
-        await _announce(db, row, now=now, policy=policy, event_id=None)
 
 
 async def unresolved(db: AsyncSession) -> list[tuple[ProblemKey, Scope, uuid.UUID, str, str]]:
@@ -176,6 +183,13 @@ async def unresolved(db: AsyncSession) -> list[tuple[ProblemKey, Scope, uuid.UUI
         )
         for row in await repository.unresolved(db)
     ]
+
+
+def _first_event(row: Problem) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(row.sample_event_ids[0]) if row.sample_event_ids else None
+    except ValueError:
+        return None
 
 
 def _scope(value: str) -> Scope:
@@ -220,20 +234,10 @@ def facts(row: Problem, policy: ProblemPolicy) -> ProblemFacts:
 
 
 async def _announce(
-    db: AsyncSession,
-    row: Problem,
-    *,
-    now: datetime,
-    policy: ProblemPolicy,
-    event_id: uuid.UUID | None,
+    db: AsyncSession, row: Problem, *, now: datetime, policy: ProblemPolicy
 ) -> None:
-    """The opened e-mail (or a reminder when the episode was announced already), unless one
-    went out within the throttle window; a reminder never for an acknowledged problem."""
-    window = timedelta(minutes=policy.throttle_minutes)
-    if row.last_mailed_at is not None and now - row.last_mailed_at < window:
-        return  # held back: the counts keep growing and the next reminder reports them
-    if row.announced and row.state != "open":
-        return
+    """The opened e-mail, or a reminder when the episode was announced already (only for an open,
+    unacknowledged problem), linking the episode's first event."""
     subject, body = (
         problem_digest_mail(facts(row, policy))
         if row.announced
@@ -247,15 +251,15 @@ async def _announce(
         subject=subject,
         body=body,
         now=now,
-        event_id=event_id,
+        event_id=_first_event(row),
         problem_id=row.id,
     )
     # A mail nobody can receive does not start the throttle window: once the merchant sets a
-    # receiver, the next failure is announced.
+    # receiver, the next failure is announced. Either way what was held back is dealt with.
     if mail.status == "queued":
         row.last_mailed_at = now
-        row.held_back = 0
         row.announced = True
+    row.held_back = 0
 
 
 async def _resolve(
