@@ -127,6 +127,15 @@ def integration_changed(db: AsyncSession) -> None:
     after_commit(db, lambda: changed(INTEGRATIONS))
 
 
+def load_cached_integration(
+    store_id: uuid.UUID, box: SecretBox, options: ErpClientOptions, cache_seconds: float
+) -> LiveIntegration | None:
+    """The snapshot this process loaded less than ``cache_seconds`` ago, if any (no I/O)."""
+    if cache_seconds <= 0:
+        return None
+    return _live.get((store_id, id(box), id(options)), cache_seconds)
+
+
 async def load_live_integration(
     db: AsyncSession,
     store_id: uuid.UUID,

@@ -22,8 +22,8 @@ from erpgate.storefront.schemas import (
     OrderOut,
     OrdersPage,
 )
-from erpgate.web.db import DbSession
 from erpgate.web.responses import model_response
+from erpgate.web.state import get_state
 
 router = APIRouter(prefix="/api/v1/storefront", tags=["storefront"])
 
@@ -38,10 +38,11 @@ STALE = ("stale_as_of",)
 
 @router.get("/orders", response_model=OrdersPage, responses=ERRORS)
 async def list_orders(
-    request: Request, db: DbSession, buyer: ApiBuyer, query: Annotated[ListQuery, Query()]
+    request: Request, buyer: ApiBuyer, query: Annotated[ListQuery, Query()]
 ) -> Response:
     """The buyer's orders: search (order or PO number), status, date range, paging."""
-    listing = await service.list_orders(erp_reads(request), db, buyer, query)
+    sessions = get_state(request).session_factory
+    listing = await service.list_orders(erp_reads(request), sessions, buyer, query)
     page = OrdersPage.model_construct(
         data=listing.rows,
         page=listing.page,

@@ -1,9 +1,12 @@
 """Who is calling the storefront: a signed-in buyer (cookie) or a store API key on behalf of one.
 
 Every ERP call is made with the customer code of the buyer resolved here, never one from the
-request, so a buyer can only ever see their own account's data. Once resolved, the request's
-database connection goes back to the pool (``release_connection``): a storefront request then
-waits on the ERP holding none, so slow ERP calls can never exhaust the pool.
+request, so a buyer can only ever see their own account's data. The buyer is resolved in a short
+session of its own, closed before the route runs (and not opened at all when the buyer comes from
+the cache): a storefront read then waits on the ERP holding no database connection, so slow ERP
+calls can never exhaust the pool, and a route that also uses the request's session never holds
+two connections at once. Closing that session detaches the buyer's rows with the values they were
+loaded with, so a cached buyer outlives the request that loaded it.
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE
 from erpgate.customer import service as customer_service
-from erpgate.db.engine import release_connection
 from erpgate.erp.outcome import Source
 from erpgate.errors import Forbidden, NotFound, Unauthorized
-from erpgate.integration.service import load_live_integration
+from erpgate.integration.service import load_cached_integration, load_live_integration
 from erpgate.kit.crypto import token_digest
 from erpgate.kit.local_cache import INTEGRATIONS, SESSIONS, LocalCache, generation
 from erpgate.models.store import Store
@@ -31,7 +34,6 @@ from erpgate.store import service as store_service
 from erpgate.storefront import api_keys, repository
 from erpgate.storefront.buyers import Buyer, Impersonation
 from erpgate.storefront.service import ErpReads
-from erpgate.web.db import DbSession
 from erpgate.web.state import get_state
 
 ON_BEHALF_HEADER = "X-On-Behalf-Of"
@@ -40,7 +42,7 @@ CACHED_METHODS = frozenset({"GET", "HEAD"})
 
 async def buyer_for_user(
     request: Request,
-    db: DbSession,
+    db: AsyncSession,
     store: Store,
     user_id: uuid.UUID,
     source: Source,
@@ -71,14 +73,14 @@ async def buyer_for_user(
     )
 
 
-async def repository_user(db: DbSession, store_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+async def repository_user(db: AsyncSession, store_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
     try:
         return await customer_service.get_user(db, store_id, user_id)
     except NotFound:
         return None
 
 
-async def store_by_slug(db: DbSession, slug: str) -> Store:
+async def store_by_slug(db: AsyncSession, slug: str) -> Store:
     store = await store_service.find_store_by_slug(db, slug)
     if store is None:
         raise NotFound("There is no such store.")
@@ -93,31 +95,47 @@ async def store_by_slug(db: DbSession, slug: str) -> Store:
 _buyers: LocalCache[str, Buyer] = LocalCache((SESSIONS, INTEGRATIONS))
 
 
-async def session_buyer(request: Request, db: DbSession, store: Store | None) -> Buyer | None:
-    """The buyer of the session cookie, when it is live (and belongs to ``store`` if given)."""
+def _cached_buyer(request: Request) -> tuple[str | None, Buyer | None]:
+    """(cache key, live cached buyer) of the session cookie; GET and HEAD only."""
     state = get_state(request)
-    now = state.clock.now()
     token = request.cookies.get(BUYER_COOKIE)
     ttl = state.settings.buyer_cache_seconds if request.method in CACHED_METHODS else 0.0
     key = token_digest(token) if token and ttl > 0 and len(token) <= 128 else None
-    if key is not None:
-        cached = _buyers.get(key, ttl)
-        if cached is not None and cached.session is not None and cached.session.expires_at > now:
-            if store is not None and cached.store.id != store.id:
-                return None
-            integration_ttl = state.settings.integration_cache_seconds
-            if integration_ttl < ttl:  # the integration's own, shorter TTL still applies
-                live = await load_live_integration(
-                    db,
-                    cached.store.id,
-                    state.secret_box,
-                    state.gateway.options,
-                    cache_seconds=integration_ttl,
-                )
-                cached = replace(cached, integration=live)
-            return cached
+    if key is None:
+        return None, None
+    cached = _buyers.get(key, ttl)
+    if cached is None or cached.session is None:
+        return key, None
+    if cached.session.expires_at <= state.clock.now():
+        return key, None
+    return key, cached
+
+
+async def _with_fresh_integration(request: Request, buyer: Buyer) -> Buyer:
+    """A cached buyer whose integration snapshot has its own, shorter TTL."""
+    state = get_state(request)
+    integration_ttl = state.settings.integration_cache_seconds
+    if integration_ttl >= state.settings.buyer_cache_seconds:
+        return buyer
+    options = state.gateway.options
+    live = load_cached_integration(buyer.store.id, state.secret_box, options, integration_ttl)
+    if live is None:
+        async with state.session_factory() as db:
+            live = await load_live_integration(
+                db, buyer.store.id, state.secret_box, options, cache_seconds=integration_ttl
+            )
+    return replace(buyer, integration=live)
+
+
+async def session_buyer(
+    request: Request, db: AsyncSession, store: Store | None, key: str | None
+) -> Buyer | None:
+    """The buyer of the session cookie, when it is live (and belongs to ``store`` if given),
+    resolved from the database and remembered under ``key`` for GET and HEAD."""
+    state = get_state(request)
     as_of = generation(_buyers.topics)
-    record = await auth_service.resolve_session(db, token, kind="buyer", now=now)
+    token = request.cookies.get(BUYER_COOKIE)
+    record = await auth_service.resolve_session(db, token, kind="buyer", now=state.clock.now())
     if record is None or record.store_id is None:
         return None
     if store is None:
@@ -126,55 +144,57 @@ async def session_buyer(request: Request, db: DbSession, store: Store | None) ->
         return None
     buyer = await buyer_for_user(request, db, store, record.principal_id, "storefront", record)
     if buyer is not None and key is not None:
-        _detach(db, buyer)
-        _buyers.put(key, buyer, ttl, as_of=as_of)
+        _buyers.put(key, buyer, state.settings.buyer_cache_seconds, as_of=as_of)
     return buyer
 
 
-def _detach(db: DbSession, buyer: Buyer) -> None:
-    # The cached rows must outlive this request's session: a request that fails (an ERP outage
-    # answers 503) rolls back, and a rollback expires every row still in the session, so a
-    # cached row would then fail every later read that touches it. Detached now, they keep the
-    # values they were loaded with; only their columns are read (no lazy relationships).
-    for row in (buyer.store, buyer.user, buyer.account, buyer.session):
-        if row is not None and row in db:
-            db.expunge(row)
-
-
-async def page_buyer(request: Request, db: DbSession, slug: str) -> Buyer:
+async def page_buyer(request: Request, slug: str) -> Buyer:
     """Pages under /store/{slug}/: a live buyer session of that store, or off to its login."""
-    store = await store_by_slug(db, slug)
-    buyer = await session_buyer(request, db, store)
+    key, cached = _cached_buyer(request)
+    if cached is not None and cached.store.slug == slug:
+        return await _with_fresh_integration(request, cached)
+    async with get_state(request).session_factory() as db:
+        store = await store_by_slug(db, slug)
+        buyer = await session_buyer(request, db, store, key)
     if buyer is None:
         raise Unauthorized("Please sign in.")
-    await release_connection(db)
     return buyer
 
 
-async def api_buyer(request: Request, db: DbSession) -> Buyer:
+async def api_buyer(request: Request) -> Buyer:
     """JSON API: `Authorization: Bearer <store API key>` + `X-On-Behalf-Of`, or a buyer session."""
     authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        now = get_state(request).clock.now()
-        key = await api_keys.authenticate_api_key(db, authorization[7:].strip(), now)
-        if key is None:
-            raise Unauthorized("The API key is not valid.")
-        email = request.headers.get(ON_BEHALF_HEADER, "").strip().lower()
-        if not email:
-            raise Unauthorized(f"Name the buyer in the {ON_BEHALF_HEADER} header.")
-        store = await store_service.get_store(db, key.store_id)
-        user = await customer_service.find_user_by_email(db, store.id, email)
-        buyer = None
-        if user is not None:
-            buyer = await buyer_for_user(request, db, store, user.id, "api", None)
+    if not authorization.lower().startswith("bearer "):
+        key, cached = _cached_buyer(request)
+        if cached is not None:
+            return await _with_fresh_integration(request, cached)
+        async with get_state(request).session_factory() as db:
+            buyer = await session_buyer(request, db, None, key)
         if buyer is None:
-            raise Forbidden("No active buyer with that e-mail in this store.")
-        await release_connection(db)
+            raise Unauthorized("Please sign in.")
         return buyer
-    buyer = await session_buyer(request, db, None)
+    async with get_state(request).session_factory() as db:
+        buyer = await _api_key_buyer(request, db, authorization[7:].strip())
+        # The key's last-used time (written at most once a minute) goes with this session.
+        await db.commit()
+    return buyer
+
+
+async def _api_key_buyer(request: Request, db: AsyncSession, plaintext: str) -> Buyer:
+    now = get_state(request).clock.now()
+    key = await api_keys.authenticate_api_key(db, plaintext, now)
+    if key is None:
+        raise Unauthorized("The API key is not valid.")
+    email = request.headers.get(ON_BEHALF_HEADER, "").strip().lower()
+    if not email:
+        raise Unauthorized(f"Name the buyer in the {ON_BEHALF_HEADER} header.")
+    store = await store_service.get_store(db, key.store_id)
+    user = await customer_service.find_user_by_email(db, store.id, email)
+    buyer = None
+    if user is not None:
+        buyer = await buyer_for_user(request, db, store, user.id, "api", None)
     if buyer is None:
-        raise Unauthorized("Please sign in.")
-    await release_connection(db)
+        raise Forbidden("No active buyer with that e-mail in this store.")
     return buyer
 
 

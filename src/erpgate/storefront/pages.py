@@ -14,7 +14,6 @@ from erpgate.storefront import service
 from erpgate.storefront.buyers import Buyer
 from erpgate.storefront.deps import PageBuyer, erp_reads
 from erpgate.storefront.schemas import InvoiceQuery, ListQuery
-from erpgate.web.db import DbSession
 from erpgate.web.pages import render
 from erpgate.web.state import get_state
 
@@ -123,14 +122,14 @@ async def home_no_slash(request: Request, buyer: PageBuyer) -> Response:
 
 
 @router.get("/store/{slug}/orders")
-async def orders(request: Request, db: DbSession, buyer: PageBuyer) -> Response:
+async def orders(request: Request, buyer: PageBuyer) -> Response:
     buyer.require("orders")
-    reads = erp_reads(request)
+    reads, sessions = erp_reads(request), get_state(request).session_factory
     return await _list_page(
         request,
         buyer,
         ListQuery,
-        lambda query: service.list_orders(reads, db, buyer, query),
+        lambda query: service.list_orders(reads, sessions, buyer, query),
         template="storefront/orders.html",
         title="Your orders",
     )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.checkout import service as checkout_service
+from erpgate.db.engine import SessionFactory
 from erpgate.erp.contract import (
     Balance,
     BalanceRequest,
@@ -185,11 +186,14 @@ async def _erp_listing(
 
 
 async def list_orders(
-    reads: ErpReads, db: AsyncSession, buyer: Buyer, query: ListQuery
+    reads: ErpReads, sessions: SessionFactory, buyer: Buyer, query: ListQuery
 ) -> Listing[OrderSummary]:
+    """The ERP's list; without an Orders URL, the orders placed in this store (the only case
+    that opens a database session)."""
     buyer.require("orders")
     if not buyer.integration.is_enabled(Endpoint.ORDERS):
-        return await _local_orders(db, buyer, query)
+        async with sessions() as db:
+            return await _local_orders(db, buyer, query)
     return await _erp_listing(
         reads,
         buyer,
