@@ -71,9 +71,9 @@ class Settings(BaseSettings):
     durable_wait_seconds: float = Field(default=2.0, gt=0)
     # How often the writer stores what accumulated (events, counts); a crash loses at most this.
     writer_flush_seconds: float = Field(default=1.0, gt=0, le=60)
-    # A problem resolves after this many successes in a row, or after this many quiet minutes.
+    # A problem resolves after this many successes in a row, or after this many quiet seconds.
     problem_resolve_after_successes: int = Field(default=10, ge=1)
-    problem_quiet_minutes: int = Field(default=30, ge=1)
+    problem_quiet_seconds: int = Field(default=1800, ge=1)
     # How far back an instance learns which saved answers exist (the longest stale max age).
     stale_index_hours: float = Field(default=24.0, gt=0)
     event_success_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)

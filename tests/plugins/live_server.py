@@ -81,6 +81,7 @@ class LiveServer:
     erp_base_url: str
     database_url: str
     erp_urls: dict[str, str]
+    mail_dir: Path
 
     def _control(self, method: str, path: str, body: Any = None) -> Any:
         request = urllib.request.Request(  # noqa: S310 (our own loopback mock)
@@ -131,6 +132,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "ERPGATE_ALLOWED_PRIVATE_HOSTS": "127.0.0.1,localhost",
         "ERPGATE_MAIL_DIR": str(workdir / "mail"),
         "ERPGATE_PUBLIC_URL": f"http://127.0.0.1:{app_port}",
+        # Problems resolve after a few quiet seconds here, so a browser test can watch it.
+        "ERPGATE_PROBLEM_QUIET_SECONDS": "4",
     }
     cli = [sys.executable, "-m", "erpgate.cli"]
     erp = subprocess.Popen(
@@ -154,6 +157,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             erp_base_url=f"http://127.0.0.1:{erp_port}",
             database_url=database_url,
             erp_urls=mock_erp_urls(erp_port),
+            mail_dir=workdir / "mail",
         )
     finally:
         if app is not None:

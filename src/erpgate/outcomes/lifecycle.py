@@ -27,7 +27,7 @@ def writer_settings(settings: Settings) -> WriterSettings:
 def problem_policy(settings: Settings) -> ProblemPolicy:
     return ProblemPolicy(
         throttle_minutes=settings.notify_throttle_minutes,
-        quiet_minutes=settings.problem_quiet_minutes,
+        quiet_seconds=settings.problem_quiet_seconds,
         public_url=settings.public_url,
     )
 

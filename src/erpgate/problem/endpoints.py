@@ -54,7 +54,7 @@ def _policy(request: Request) -> ProblemPolicy:
     settings = get_state(request).settings
     return ProblemPolicy(
         throttle_minutes=settings.notify_throttle_minutes,
-        quiet_minutes=settings.problem_quiet_minutes,
+        quiet_seconds=settings.problem_quiet_seconds,
         public_url=settings.public_url,
     )
 

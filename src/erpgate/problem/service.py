@@ -42,7 +42,7 @@ LAST_SAMPLES = 7  # and its latest ones: they show how it is going
 @dataclass(frozen=True, slots=True)
 class ProblemPolicy:
     throttle_minutes: int = 15
-    quiet_minutes: int = 30
+    quiet_seconds: int = 1800
     public_url: str = "http://127.0.0.1:8000"
 
 
@@ -166,7 +166,7 @@ async def announce_due(db: AsyncSession, *, now: datetime, policy: ProblemPolicy
 
 async def resolve_quiet(db: AsyncSession, *, now: datetime, policy: ProblemPolicy) -> None:
     """Resolve the problems without a failure for the quiet period."""
-    quiet_since = now - timedelta(minutes=policy.quiet_minutes)
+    quiet_since = now - timedelta(seconds=policy.quiet_seconds)
     for row in await repository.quiet_since(db, quiet_since):
         await _resolve(db, row, now=now, policy=policy, by="quiet")
 
@@ -183,6 +183,16 @@ async def unresolved(db: AsyncSession) -> list[tuple[ProblemKey, Scope, uuid.UUI
         )
         for row in await repository.unresolved(db)
     ]
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds} seconds"
 
 
 def _first_event(row: Problem) -> uuid.UUID | None:
@@ -271,7 +281,7 @@ async def _resolve(
     if row.announced:
         how = {
             "successes": "the ERP answered again",
-            "quiet": f"no failure for {policy.quiet_minutes} minutes",
+            "quiet": f"no failure for {_duration(policy.quiet_seconds)}",
         }.get(by, f"marked resolved by {by}")
         subject, body = problem_resolved_mail(facts(row, policy), now, how)
         await notification_service.queue_mail(

@@ -13,7 +13,16 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from erpgate.kit.money import format_money
 
-TEMPLATE_PACKAGES = ("web", "storefront", "checkout", "event", "notification", "admin", "auth")
+TEMPLATE_PACKAGES = (
+    "web",
+    "storefront",
+    "checkout",
+    "event",
+    "problem",
+    "notification",
+    "admin",
+    "auth",
+)
 
 
 def _template_dirs() -> list[str]:
