@@ -198,7 +198,10 @@ async def run_test(
         context["flashes"] = [("error", "Choose a customer account to test with.")]
         return _settings_page(request, context, status_code=422)
     account = await customer_service.get_account(db, principal.store_id, account_id)
-    context["test_report"] = await integration_test.run(get_state(request), db, account)
+    state = get_state(request)
+    context["test_report"] = await integration_test.run(
+        state.gateway, state.secret_box, db, account
+    )
     context["tested_account_id"] = str(account.id)
     return _settings_page(request, context)
 

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.admin import health_repository
 from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.gateway import ErpGateway
 from erpgate.integration import service as integration_service
 from erpgate.kit.clock import ensure_utc
-from erpgate.web.state import AppState
+from erpgate.kit.crypto import SecretBox
 
 WINDOW_HOURS = 24
 
@@ -68,14 +69,11 @@ def percentile(values: list[float], pct: float) -> float | None:
 
 
 async def integration_health(
-    state: AppState, db: AsyncSession, store_id: uuid.UUID
+    gateway: ErpGateway, box: SecretBox, now: datetime, db: AsyncSession, store_id: uuid.UUID
 ) -> list[EndpointHealth]:
-    now = state.clock.now()
     # Whole hours, so a bar always covers the same clock hour however often the page reloads.
     first_hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=WINDOW_HOURS - 1)
-    live = await integration_service.load_live_integration(
-        db, store_id, state.secret_box, state.gateway.options
-    )
+    live = await integration_service.load_live_integration(db, store_id, box, gateway.options)
     rows = await health_repository.recent_calls(db, store_id, first_hour)
     successes = await health_repository.last_success_per_endpoint(db, store_id)
     buckets: dict[str, list[HourBucket]] = {
@@ -103,7 +101,7 @@ async def integration_health(
             EndpointHealth(
                 endpoint=endpoint,
                 enabled=live.is_enabled(endpoint),
-                breaker=state.gateway.breaker_state(store_id, endpoint),
+                breaker=gateway.breaker_state(store_id, endpoint),
                 last_success_at=ensure_utc(success_at) if success_at else None,
                 last_error_at=ensure_utc(last_error.occurred_at) if last_error else None,
                 last_error=last_error.error if last_error else "",

@@ -51,13 +51,13 @@ def _json(item: EndpointHealth) -> dict[str, Any]:
 @router.get("/api/v1/admin/health", tags=["admin"])
 async def health_api(request: Request, db: DbSession, principal: Viewer) -> dict[str, Any]:
     """Per endpoint: on/off, breaker, last success and error, error rate and p95 over 24 h."""
-    report = await integration_health(get_state(request), db, principal.store_id)
+    report = await _health(request, db, principal)
     return {"window_hours": WINDOW_HOURS, "endpoints": [_json(item) for item in report]}
 
 
 @router.get("/admin/health", include_in_schema=False)
 async def health_page(request: Request, db: DbSession, principal: Viewer) -> Response:
-    report = await integration_health(get_state(request), db, principal.store_id)
+    report = await _health(request, db, principal)
     max_p95 = max((h.p95_ms or 0.0 for item in report for h in item.hours), default=0.0)
     return render(
         request,
@@ -68,4 +68,13 @@ async def health_page(request: Request, db: DbSession, principal: Viewer) -> Res
             "window_hours": WINDOW_HOURS,
             "max_p95": max_p95 or 1.0,
         },
+    )
+
+
+async def _health(
+    request: Request, db: DbSession, principal: AdminPrincipal
+) -> list[EndpointHealth]:
+    state = get_state(request)
+    return await integration_health(
+        state.gateway, state.secret_box, state.clock.now(), db, principal.store_id
     )

@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.db.engine import release_connection
+from erpgate.erp.gateway import ErpGateway
 from erpgate.integration import service as integration_service
+from erpgate.kit.crypto import SecretBox
 from erpgate.models.customer_account import CustomerAccount
-from erpgate.web.state import AppState
 
 CHECKER_MODULE = "erpgate.conformance"
 CHECKER_FUNCTION = "run_admin_test"
@@ -86,7 +87,9 @@ def _rows(report: Any) -> list[TestRow]:
     return rows
 
 
-async def run(state: AppState, db: AsyncSession, account: CustomerAccount) -> TestReport:
+async def run(
+    gateway: ErpGateway, box: SecretBox, db: AsyncSession, account: CustomerAccount
+) -> TestReport:
     checker = _checker()
     if checker is None:
         return TestReport(
@@ -95,12 +98,12 @@ async def run(state: AppState, db: AsyncSession, account: CustomerAccount) -> Te
             message="The conformance checker is not part of this build yet.",
         )
     live = await integration_service.load_live_integration(
-        db, account.store_id, state.secret_box, state.gateway.options
+        db, account.store_id, box, gateway.options
     )
     if not live.installed:
         return TestReport(available=True, rows=[], message="Install the app first.")
     await release_connection(db)  # the rules call the ERP many times: hold no connection
-    report = await checker(state.gateway, live, account)
+    report = await checker(gateway, live, account)
     return TestReport(
         available=True, rows=_rows(report), message=str(_get(report, "summary") or "")
     )

@@ -24,7 +24,7 @@ from erpgate.conformance.payloads import (
 from erpgate.conformance.results import RULES, ConformanceReport, RuleResult, Status, rule_family
 from erpgate.conformance.single import check_balance, check_by_id, check_shipping, check_taxes
 from erpgate.erp.endpoints import Endpoint
-from erpgate.erp.errors import ErpBlockedError, ErpRejectedError
+from erpgate.erp.errors import ErpBlockedError, ErpRejectedError, ErpSsrfError
 from erpgate.kit.clock import utcnow
 
 T = TypeVar("T", bound=BaseModel)
@@ -87,7 +87,7 @@ class RuleRun:
 
     def hint(self, exchange: Exchange[Any]) -> str:
         """The client's sentence, plus what to do when our own guard refused the address."""
-        if isinstance(exchange.error, ErpBlockedError) and exchange.error.kind == "ssrf":
+        if isinstance(exchange.error, ErpSsrfError):
             return exchange.human + " (for a local ERP, pass --allow-private)"
         return exchange.human
 
