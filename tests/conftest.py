@@ -33,6 +33,19 @@ for _name in ("mock_erp", "live_server", "mail", "fault_proxy"):
         pytest_plugins.append(f"tests.plugins.{_name}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def test_cost_password_hashes() -> Iterator[None]:
+    """Argon2id at test cost in this process (production's ~0.1 s per hash, several per test,
+    was a large share of the suite); the app processes the tests start keep production cost."""
+    from argon2 import PasswordHasher
+
+    from erpgate.auth import passwords
+
+    production = passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    passwords.use_hasher(production)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("ERPGATE_TEST_DATABASE_URL")

@@ -15,10 +15,22 @@ from concurrent.futures import ThreadPoolExecutor
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()
 _pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="argon2")
 
-# Verified against when the account does not exist, so a miss costs as much time as a hit.
+
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Hash and check with ``hasher`` from now on; returns the one it replaces. The test suite
+    uses a cheap profile (a real hash at production cost takes ~0.1 s); the app never calls it.
+    A hash records its own parameters, so hashes made under either profile still verify."""
+    global _hasher, _DUMMY_HASH
+    previous = _hasher
+    _hasher = hasher
+    # Verified against when the account does not exist, so a miss costs as much time as a hit.
+    _DUMMY_HASH = hasher.hash("not-a-real-password")
+    return previous
+
+
+_hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
