@@ -14,6 +14,7 @@ import os
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from itertools import cycle
 from pathlib import Path
 
@@ -43,6 +44,10 @@ FAULTS = [
 ]
 THREADS = 6
 ACKNOWLEDGED_BEFORE_KILL = 40
+RUN_SECONDS = 3.0
+# What a crash may lose: the writer's last flush interval (1 s by default), plus a margin for
+# the flush that was running and the clocks of two processes.
+LOSS_WINDOW = timedelta(seconds=2)
 
 
 def _drive(base_url: str, cookies: httpx.Cookies, seen: list[tuple[str, str]]) -> int:
@@ -84,11 +89,16 @@ def test_app_killed_under_load_loses_no_acknowledged_event_or_queued_email(
         seen: list[tuple[str, str]] = []
         with signed_in_buyer(base_url) as buyer, ThreadPoolExecutor(THREADS) as pool:
             drivers = [pool.submit(_drive, base_url, buyer.cookies, seen) for _ in range(THREADS)]
-            deadline = time.monotonic() + 60
-            while len(seen) < ACKNOWLEDGED_BEFORE_KILL and time.monotonic() < deadline:
+            started = time.monotonic()
+            deadline = started + 60
+            # Long enough for the writer to have flushed a few times before the kill.
+            while (
+                len(seen) < ACKNOWLEDGED_BEFORE_KILL or time.monotonic() < started + RUN_SECONDS
+            ) and time.monotonic() < deadline:
                 if any(d.done() for d in drivers):
                     break  # a driver failed: its exception surfaces below
                 time.sleep(0.01)
+            killed_at = datetime.now(UTC)
             os.kill(app.pid, signal.SIGKILL)
             app.wait(10)
             answered = sum(d.result() for d in drivers)
@@ -98,7 +108,7 @@ def test_app_killed_under_load_loses_no_acknowledged_event_or_queued_email(
         problems = {p.code: p for p in load_problems(database_url)}
         problems_by_id = {p.id: p for p in problems.values()}
         by_reference = {e.reference: e for e in events if e.reference}
-        lost = 0
+        lost: set[str] = set()
         for endpoint, reference in seen:
             parsed = parse_reference(reference)
             assert parsed is not None, reference
@@ -107,15 +117,16 @@ def test_app_killed_under_load_loses_no_acknowledged_event_or_queued_email(
             assert problem.endpoint == endpoint
             event = by_reference.get(reference)
             if event is None:
-                lost += 1  # a repeat still in the writer's memory at the kill
-                assert problem.first_seen <= parsed[1]
+                # A repeat still in the writer's memory at the kill: only the last moments.
+                lost.add(reference)
+                assert parsed[1] >= killed_at - LOSS_WINDOW, (reference, parsed[1], killed_at)
             else:
                 assert (event.endpoint, event.outcome, event.problem_id) == (
                     endpoint,
                     "error",
                     problem.id,
                 )
-        assert lost < len(seen) // 2, f"{lost} of {len(seen)} events lost"
+        assert len(lost) < len({reference for _, reference in seen})  # not everything
         # Each problem's e-mail is decided within a second of its opening: those written before
         # the kill are queued, one per problem; the others are decided after the restart.
         announced = [n.problem_id for n in notifications]
