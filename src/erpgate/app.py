@@ -29,6 +29,7 @@ from erpgate.kit.clock import Clock
 from erpgate.kit.crypto import SecretBox
 from erpgate.kit.modules import optional_import
 from erpgate.logging import configure_logging, get_logger
+from erpgate.web.gc_tuning import tune_after_startup
 from erpgate.web.loop_lag import LoopLagMonitor
 from erpgate.web.pages import render
 from erpgate.web.request_guard import RequestGuard
@@ -135,6 +136,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             for module in lifecycles:
                 await module.startup(state)
                 started.append(module)
+            if settings.gc_tuning:
+                tune_after_startup()
             log.info("erpgate started", version=__version__, environment=settings.environment)
             yield
         finally:

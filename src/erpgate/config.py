@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # this window share the last successful answer; 0 shares only calls in flight together.
     erp_share_window_ms: int = Field(default=1000, ge=0)
 
+    # Freeze start-up objects and collect the young generation less often (erpgate.web.gc_tuning);
+    # off only where many apps start in one process (the test suite).
+    gc_tuning: bool = True
+
     # Bodies above this are refused with 413 (the largest legitimate one is a 5 MB CSV upload).
     max_request_body_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
 

@@ -108,6 +108,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         buyer_cache_seconds=0,
         integration_cache_seconds=0,
         run_worker_in_process=False,
+        gc_tuning=False,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from erpgate.mock_erp.server import MockErpHandle
 from tests.storefront.conftest import VIEWER, Shop, erp_bodies, login
@@ -92,3 +93,19 @@ async def test_viewer_sees_only_the_orders_module(client: httpx.AsyncClient, sho
     page = await client.get("/store/demo/invoices")
     assert page.status_code == 403
     assert "Not allowed" in page.text
+
+
+async def test_the_published_schemas_are_what_goes_on_the_wire(
+    app: FastAPI, buyer_client: httpx.AsyncClient
+) -> None:
+    schemas = app.openapi()["components"]["schemas"]
+    invoices = (await buyer_client.get("/api/v1/storefront/invoices")).json()
+    orders = (await buyer_client.get("/api/v1/storefront/orders")).json()
+    paths = app.openapi()["paths"]
+
+    assert set(invoices["data"][0]) == set(schemas["InvoiceRow"]["properties"])
+    assert "overdue" in schemas["InvoiceRow"]["required"]
+    assert set(orders["data"][0]) == set(schemas["OrderSummary"]["properties"])
+    assert set(orders) <= set(schemas["OrdersPage"]["properties"])
+    listed = [p["name"] for p in paths["/api/v1/storefront/orders"]["get"]["parameters"]]
+    assert listed == ["page", "page_size", "search", "status", "date_from", "date_to"]

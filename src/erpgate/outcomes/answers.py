@@ -8,7 +8,9 @@ saved keys lives in memory:
 - ``_index``: key → when its answer was last saved, by this process or (learned every few
   seconds, ``sync``) by another instance. A failure whose key is not in the index, or whose
   newest save is already too old, answers at once without asking the database: during an outage
-  of every request differing (paging, searches), a refusal costs no query.
+  of every request differing (paging, searches), a refusal costs no query. The index holds plain
+  integers (a 64-bit digest of the key, a POSIX time): objects the garbage collector never has to
+  walk, however large it grows.
 
 The index is bounded (``index_limit``, oldest forgotten first); a forgotten key only means one
 more calm 503 instead of a stale answer for a request not repeated within the interval.
@@ -45,6 +47,13 @@ def answer_key(store_id: uuid.UUID, call: ErpCall[Any]) -> AnswerKey:
     return (store_id, call.expected_customer_code or "", call.endpoint.value, digest)
 
 
+def _slot(key: AnswerKey) -> int:
+    """The key as one integer for the index (64 bits of a digest of all four parts)."""
+    store_id, customer_code, endpoint, digest = key
+    text = f"{store_id.hex}|{customer_code}|{endpoint}|{digest}".encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
+
+
 class SavedAnswers:
     def __init__(
         self,
@@ -56,14 +65,15 @@ class SavedAnswers:
         self.session_factory = session_factory
         self.save_interval = timedelta(seconds=save_interval_seconds)
         self.index_limit = index_limit
-        self._index: dict[AnswerKey, datetime] = {}  # insertion-ordered: oldest leave first
+        # slot -> POSIX time of the newest save; insertion-ordered: the oldest leave first.
+        self._index: dict[int, float] = {}
         self._pending: dict[AnswerKey, SavedAnswer] = {}
         self._synced_until: datetime | None = None
 
     def wants(self, key: AnswerKey, now: datetime) -> bool:
         """False while this key's answer was saved less than ``save_interval`` ago."""
-        saved_at = self._index.get(key)
-        return saved_at is None or now - saved_at >= self.save_interval
+        saved_at = self._index.get(_slot(key))
+        return saved_at is None or now.timestamp() - saved_at >= self.save_interval.total_seconds()
 
     def queued(self, key: AnswerKey, body: bytes, fetched_at: datetime) -> None:
         """The writer took a success to save: serve it from memory until it is written."""
@@ -76,10 +86,11 @@ class SavedAnswers:
             del self._pending[key]
 
     def _remember(self, key: AnswerKey, saved_at: datetime) -> None:
-        self._index.pop(key, None)
+        slot = _slot(key)
+        self._index.pop(slot, None)
         while len(self._index) >= self.index_limit:
             del self._index[next(iter(self._index))]
-        self._index[key] = saved_at
+        self._index[slot] = saved_at.timestamp()
 
     @property
     def known_keys(self) -> int:
@@ -92,8 +103,8 @@ class SavedAnswers:
         pending = self._pending.get(key)
         if pending is not None:
             return pending if now - pending.fetched_at <= max_age else None
-        saved_at = self._index.get(key)
-        if saved_at is None or now - saved_at > max_age:
+        saved_at = self._index.get(_slot(key))
+        if saved_at is None or now.timestamp() - saved_at > max_age.total_seconds():
             return None
         store_id, customer_code, endpoint, digest = key
         async with self.session_factory() as db:
@@ -133,7 +144,7 @@ class SavedAnswers:
             ).all()
         for store_id, customer_code, endpoint, digest, fetched_at in reversed(rows):
             key = (store_id, customer_code, endpoint, digest)
-            if self._index.get(key, fetched_at) <= fetched_at:
+            if self._index.get(_slot(key), 0.0) <= fetched_at.timestamp():
                 self._remember(key, fetched_at)
         self._synced_until = now
 

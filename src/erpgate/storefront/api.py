@@ -5,9 +5,9 @@ Each answer is the declared response model, serialized once (``model_response``)
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from erpgate.storefront import service
@@ -22,6 +22,7 @@ from erpgate.storefront.schemas import (
     OrderOut,
     OrdersPage,
 )
+from erpgate.web.query import openapi_parameters, read_query
 from erpgate.web.responses import model_response
 from erpgate.web.state import get_state
 
@@ -36,11 +37,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 STALE = ("stale_as_of",)
 
 
-@router.get("/orders", response_model=OrdersPage, responses=ERRORS)
-async def list_orders(
-    request: Request, buyer: ApiBuyer, query: Annotated[ListQuery, Query()]
-) -> Response:
+@router.get(
+    "/orders",
+    response_model=OrdersPage,
+    responses=ERRORS,
+    openapi_extra=openapi_parameters(ListQuery),
+)
+async def list_orders(request: Request, buyer: ApiBuyer) -> Response:
     """The buyer's orders: search (order or PO number), status, date range, paging."""
+    query = read_query(ListQuery, request)
     sessions = get_state(request).session_factory
     listing = await service.list_orders(erp_reads(request), sessions, buyer, query)
     page = OrdersPage.model_construct(
@@ -60,11 +65,15 @@ async def get_order(request: Request, buyer: ApiBuyer, order_id: str) -> Respons
     return model_response(out, omit_none=STALE)
 
 
-@router.get("/invoices", response_model=InvoicesPage, responses=ERRORS)
-async def list_invoices(
-    request: Request, buyer: ApiBuyer, query: Annotated[InvoiceQuery, Query()]
-) -> Response:
+@router.get(
+    "/invoices",
+    response_model=InvoicesPage,
+    responses=ERRORS,
+    openapi_extra=openapi_parameters(InvoiceQuery),
+)
+async def list_invoices(request: Request, buyer: ApiBuyer) -> Response:
     """The buyer's invoices, filtered open / paid / all, with balance and overdue marker."""
+    query = read_query(InvoiceQuery, request)
     reads = erp_reads(request)
     listing = await service.list_invoices(reads, buyer, query)
     today = reads.clock.now().date()

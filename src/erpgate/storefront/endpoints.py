@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from erpgate.storefront import api, auth_endpoints, checkout_api, checkout_pages, pages
 
 router = APIRouter()
-# Checkout pages come before the generic pages so /orders/placed/{id} is matched first.
-for part in (auth_endpoints, checkout_api, api, checkout_pages, pages):
+# The JSON reads first (the hottest routes); checkout pages before the generic pages so
+# /orders/placed/{id} is matched first.
+for part in (api, auth_endpoints, checkout_api, checkout_pages, pages):
     router.include_router(part.router)
