@@ -89,6 +89,13 @@ class Breaker:
             return "half-open"
         return self.state_name
 
+    def refusing(self) -> bool:
+        """True while it refuses every call (open, or a probe in flight): no call need be
+        prepared at all. Checking does not change the state; ``admit`` does."""
+        if self.state_name == "closed":
+            return False
+        return self._probing or self._clock() < self.opened_at + self.policy.open_seconds
+
     def admit(self) -> bool:
         """True when this call may go out; a True in the half-open state makes it the probe."""
         if self.state_name == "closed":

@@ -157,6 +157,9 @@ class ErpGateway:
         if target.refusal is not None:
             refused = Outcome(target, call, self._now(), error=target.refusal)
             return await self._settle(refused)
+        breaker = self.breakers.get(target.store_id, target.endpoint)
+        if breaker.refusing():  # the cheap way out during an outage: no task, no I/O
+            return await self._settle(Outcome(target, call, self._now(), error=breaker.refusal()))
         if not coalesce:
             return await self._call(target, call)
         key = (target, call.body, call.answer_model)
