@@ -114,11 +114,12 @@ class FaultProxy:
         elif self._server is None:
             await self._listen()
 
-    async def wait_idle(self, timeout: float = 5.0) -> int:
-        """Wait until no client connection is held (or timeout); return how many remain."""
+    async def wait_idle(self, timeout: float = 5.0, *, expected: int = 0) -> int:
+        """Wait until at most ``expected`` client connections are held (or timeout); return how
+        many remain."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
-        while self._handlers and loop.time() < end:
+        while len(self._handlers) > expected and loop.time() < end:
             await asyncio.sleep(0.01)
         return len(self._handlers)
 

@@ -217,7 +217,7 @@ async def test_network_fault(rig: Rig, mode: str, endpoint: Endpoint) -> None:
     assert acquired == 0
     # A failed exchange must not go back to the pool; a good one stays for keep-alive.
     assert idle == (1 if cell.error is None else 0)
-    assert await rig.proxy.wait_idle() == idle
+    assert await rig.proxy.wait_idle(expected=idle) == idle
     if idle:
         await rig.client.close()  # the kept-alive connection is the only thing left
         assert await rig.proxy.wait_idle() == 0
