@@ -15,9 +15,11 @@ from fastapi.responses import (
     HTMLResponse,
     PlainTextResponse,
     RedirectResponse,
+    Response,
 )
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from erpgate import __version__
 from erpgate.config import Settings, load_settings
@@ -100,8 +102,28 @@ async def _validation_error_handler(request: Request, exc: Exception) -> JsonRes
     )
 
 
+BUSY_MESSAGE = "The service is busy right now. Please try again in a moment."
+BUSY_RETRY_AFTER_SECONDS = 2
+
+
+async def _pool_timeout_handler(request: Request, exc: Exception) -> Response:
+    """No database connection came free within ERPGATE_DB_POOL_TIMEOUT_SECONDS: every connection
+    is in use, so the answer is a calm, quick 503 rather than a long wait and a 500."""
+    assert isinstance(exc, PoolTimeout)
+    log.warning("database_pool_exhausted", path=request.url.path)
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+    if wants_json(request):
+        body = {"error": "service_busy", "message": BUSY_MESSAGE}
+        return JsonResponse(body, status_code=503, headers=headers)
+    page = render(
+        request, "error.html", {"title": "Busy", "message": BUSY_MESSAGE}, status_code=503
+    )
+    page.headers.update(headers)
+    return page
+
+
 def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_timeout=settings.db_pool_timeout_seconds)
     return AppState(
         settings=settings,
         engine=engine,
@@ -148,6 +170,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
+    app.add_exception_handler(PoolTimeout, _pool_timeout_handler)
     static_dir = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     for module in _domain_modules("endpoints"):

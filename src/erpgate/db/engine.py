@@ -71,17 +71,26 @@ def _json_dumps(value: Any) -> str:
 JSON_OPTIONS: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
+    """``pool_timeout``: how long a caller waits for a free connection before SQLAlchemy's
+    pool ``TimeoutError`` (the web app answers that 503 and sets it short)."""
     if is_sqlite(url):
         _prepare_sqlite_file(url)
         # SQLite has one writer at a time; readers never wait in WAL mode. The default pool
         # (5 + 10 overflow) is plenty: hot reads are cached and writes go through batch writers.
-        engine = create_async_engine(url, connect_args={"timeout": 10}, **JSON_OPTIONS)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 10}, pool_timeout=pool_timeout, **JSON_OPTIONS
+        )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **JSON_OPTIONS
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=True,
+        **JSON_OPTIONS,
     )
 
 
