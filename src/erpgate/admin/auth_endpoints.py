@@ -20,7 +20,6 @@ from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import ADMIN_COOKIE, clear_session_cookie, set_session_cookie
 from erpgate.auth.login_csrf import check_login_csrf, render_login_page
 from erpgate.auth.login_guard import limited_sign_in
-from erpgate.auth.login_limits import LoginKey
 from erpgate.errors import TooManyRequests, Unauthorized
 from erpgate.models.admin_user import AdminUser
 from erpgate.web.db import DbSession
@@ -56,10 +55,9 @@ def _me(admin: AdminUser, csrf_token: str) -> AdminMe:
 
 
 async def _authenticate(request: Request, db: DbSession, email: str, password: str) -> AdminUser:
-    """Check the rate limits, then the password; every attempt is counted in the database."""
-    key = LoginKey(kind="admin", store_id=None, email=email)
+    """Reserve the attempt under the rate limits, then check the password."""
     admin = await limited_sign_in(
-        request, db, key, lambda: accounts.authenticate(db, email, password)
+        request, db, lambda lookup_db: accounts.sign_in_candidate(lookup_db, email, password)
     )
     if admin is None:
         raise Unauthorized("Wrong e-mail or password.")

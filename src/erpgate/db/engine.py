@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -138,6 +139,32 @@ async def _sqlite_writer_turn(factory: SessionFactory) -> AsyncIterator[None]:
             yield
         finally:
             _holding_writer_turn.reset(token)
+
+
+async def serialize_on(db: AsyncSession, *names: str) -> None:
+    """Make the rest of this transaction run alone among transactions naming the same locks.
+
+    For check-then-insert rules (count the recent rows, insert one more only below a limit) that
+    must hold under concurrency. PostgreSQL: transaction-level advisory locks, released at commit
+    or rollback, taken in sorted order so two callers never wait on each other crosswise. SQLite:
+    one writer at a time anyway; ``BEGIN IMMEDIATE`` takes the write lock before the checking
+    reads, so a writer of another process cannot slip in between (this process's own writers
+    already take turns in ``transaction``).
+    """
+    connection = await db.connection()
+    if connection.dialect.name == "postgresql":
+        for name in sorted(set(names)):
+            digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+            key = int.from_bytes(digest, "big", signed=True)
+            await connection.execute(select(func.pg_advisory_xact_lock(key)))
+    elif connection.dialect.name == "sqlite":
+        await connection.run_sync(_begin_immediate)
+
+
+def _begin_immediate(connection: Connection) -> None:
+    inner = getattr(connection.connection.dbapi_connection, "_connection", None)
+    if inner is not None and not inner.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def after_commit(db: AsyncSession, callback: Callable[[], None]) -> None:

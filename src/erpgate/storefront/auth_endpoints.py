@@ -13,7 +13,7 @@ from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE, clear_session_cookie, set_session_cookie
 from erpgate.auth.login_csrf import check_login_csrf, render_login_page
 from erpgate.auth.login_guard import limited_sign_in
-from erpgate.auth.login_limits import LoginKey
+from erpgate.auth.login_limits import LoginKey, SignInCandidate
 from erpgate.auth.passwords import verify_password
 from erpgate.customer import service as customer_service
 from erpgate.errors import TooManyRequests, Unauthorized
@@ -38,39 +38,45 @@ WRONG = "Wrong e-mail or password."
 LOGIN_TEMPLATE = "storefront/login.html"
 
 
-async def authenticate(
+async def sign_in_candidate(
     db: AsyncSession, email: str, password: str, store: Store | None
-) -> tuple[Store, User] | None:
-    """The active buyer with this e-mail and password; without a store, the only one that fits."""
+) -> SignInCandidate[tuple[Store, User]]:
+    """Load the buyer with this e-mail (without a store: the only one that fits, in any store);
+    the check then returns it when the password matches and it is active.
+
+    The account is the e-mail within its store; without a store, the only store where that
+    e-mail is a buyer, so a store-less sign-in shares the count with the store's own page.
+    """
     address = email.strip().lower()
     if store is not None:
         user = await customer_service.find_user_by_email(db, store.id, address)
         candidates = [user] if user is not None else []
     else:
         candidates = await repository.users_by_email(db, address)
-    if len(candidates) != 1:
-        await verify_password(None, password)  # equal time for unknown or ambiguous e-mails
-        return None
-    user = candidates[0]
-    if not await verify_password(user.password_hash, password) or not user.is_active:
-        return None
-    return (store or await store_service.get_store(db, user.store_id)), user
+        if len(candidates) == 1:
+            store = await store_service.get_store(db, candidates[0].store_id)
+    found_store = store
+
+    async def check() -> tuple[Store, User] | None:
+        if len(candidates) != 1 or found_store is None:
+            await verify_password(None, password)  # equal time for unknown or ambiguous e-mails
+            return None
+        user = candidates[0]
+        if not await verify_password(user.password_hash, password) or not user.is_active:
+            return None
+        return found_store, user
+
+    key = LoginKey(kind="buyer", store_id=store.id if store else None, email=email)
+    return SignInCandidate(key, check)
 
 
 async def limited_authenticate(
     request: Request, db: AsyncSession, email: str, password: str, store: Store | None
 ) -> tuple[Store, User] | None:
-    """``authenticate`` under the sign-in limits (429 when locked out); every attempt is counted.
-
-    The account is the e-mail within its store; without a store, the only store where that
-    e-mail is a buyer, so a store-less sign-in shares the count with the store's own page.
-    """
-    if store is None:
-        candidates = await repository.users_by_email(db, email.strip().lower())
-        if len(candidates) == 1:
-            store = await store_service.get_store(db, candidates[0].store_id)
-    key = LoginKey(kind="buyer", store_id=store.id if store else None, email=email)
-    return await limited_sign_in(request, db, key, lambda: authenticate(db, email, password, store))
+    """The buyer under the sign-in limits (429 when locked out); every attempt is counted."""
+    return await limited_sign_in(
+        request, db, lambda lookup_db: sign_in_candidate(lookup_db, email, password, store)
+    )
 
 
 async def _sign_in(request: Request, db: AsyncSession, user: User, response: Response) -> str:
