@@ -90,12 +90,28 @@ async def _app_error_handler(request: Request, exc: Exception) -> Any:
     )
 
 
-async def _validation_error_handler(request: Request, exc: Exception) -> JsonResponse:
+async def _validation_error_handler(request: Request, exc: Exception) -> Response:
+    """422 naming each field for the JSON API; a page in plain words for a browser."""
     assert isinstance(exc, RequestValidationError)
     fields = {
         ".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path")): error["msg"]
         for error in exc.errors()
     }
+    if not wants_json(request):
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "Something is not right",
+                "message": (
+                    "This address asks for something the page cannot show."
+                    if request.method in ("GET", "HEAD")
+                    else "Some of what the form sent is not valid."
+                ),
+                "details": [f"{name}: {message}" for name, message in fields.items()],
+            },
+            status_code=422,
+        )
     return JsonResponse(
         {"error": "validation_failed", "message": "Some fields are not valid.", "fields": fields},
         status_code=422,

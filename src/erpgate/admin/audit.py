@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from erpgate.admin import audit_repository
 from erpgate.models.admin_user import AdminUser
 from erpgate.models.audit_log import AuditLog
+from erpgate.web.params import offset
 
 # Action names shown on /admin/audit and usable as its filter.
 IMPERSONATION_STARTED = "impersonation.started"
@@ -52,7 +53,6 @@ async def record(
 async def list_entries(
     db: AsyncSession, store_id: uuid.UUID, *, action: str | None, page: int, per_page: int = 50
 ) -> tuple[list[AuditLog], int]:
-    page = max(1, page)
     return await audit_repository.list_for_store(
-        db, store_id, action=action, offset=(page - 1) * per_page, limit=per_page
+        db, store_id, action=action, offset=offset(page, per_page), limit=per_page
     )

@@ -15,6 +15,7 @@ from erpgate.customer.service import Page
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.user import PERMISSIONS, User
 from erpgate.web.db import DbSession
+from erpgate.web.params import PageNumber, SearchText
 
 router = APIRouter(tags=["admin"])
 
@@ -84,7 +85,7 @@ def _page_json(found: Page[Any], items: list[dict[str, Any]]) -> dict[str, Any]:
 
 @router.get("/api/v1/admin/customers")
 async def list_customers(
-    db: DbSession, principal: Viewer, q: str = "", page: int = 1
+    db: DbSession, principal: Viewer, q: SearchText = "", page: PageNumber = 1
 ) -> dict[str, Any]:
     """Customer accounts of this store, searched by name, code or seller reference; 50 a page."""
     found = await customer_service.list_accounts(db, principal.store_id, search=q, page=page)
@@ -135,8 +136,8 @@ async def update_customer(
 async def list_users(
     db: DbSession,
     principal: Viewer,
-    q: str = "",
-    page: int = 1,
+    q: SearchText = "",
+    page: PageNumber = 1,
     customer_account_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """Buyers of this store, searched by e-mail, name or customer; 50 a page."""

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from erpgate.admin import audit
 from erpgate.admin.deps import AdminPrincipal, check_csrf, require
-from erpgate.admin.page_context import page_number, refused
+from erpgate.admin.page_context import refused
 from erpgate.admin.roles import Capability
 from erpgate.customer import csv_import
 from erpgate.customer import service as customer_service
@@ -19,6 +19,7 @@ from erpgate.errors import AppError, ValidationFailed
 from erpgate.models.user import PERMISSIONS
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
+from erpgate.web.params import PageNumber, SearchText
 from erpgate.web.state import get_state
 
 router = APIRouter(include_in_schema=False)
@@ -67,9 +68,10 @@ async def _list_context(
 
 
 @router.get("/admin/customers")
-async def customers_page(request: Request, db: DbSession, principal: Viewer) -> Response:
-    q = request.query_params.get("q", "")
-    context = await _list_context(db, principal, q=q, page=page_number(request))
+async def customers_page(
+    request: Request, db: DbSession, principal: Viewer, q: SearchText = "", page: PageNumber = 1
+) -> Response:
+    context = await _list_context(db, principal, q=q, page=page)
     return render(request, "admin/customers.html", context)
 
 

@@ -11,7 +11,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from erpgate.admin import accounts, audit
 from erpgate.admin.deps import AdminPrincipal, check_csrf, require
-from erpgate.admin.page_context import page_number
 from erpgate.admin.roles import Capability
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE, clear_session_cookie, set_session_cookie
@@ -20,6 +19,7 @@ from erpgate.errors import Conflict, Forbidden
 from erpgate.store import service as store_service
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
+from erpgate.web.params import FilterText, PageNumber
 from erpgate.web.state import get_state
 
 router = APIRouter()
@@ -130,9 +130,14 @@ def _audit_json(entry: Any) -> dict[str, Any]:
 
 
 @router.get("/admin/audit", include_in_schema=False)
-async def audit_page(request: Request, db: DbSession, principal: Viewer) -> Response:
-    action = request.query_params.get("action") or None
-    page = page_number(request)
+async def audit_page(
+    request: Request,
+    db: DbSession,
+    principal: Viewer,
+    action: FilterText | None = None,
+    page: PageNumber = 1,
+) -> Response:
+    action = action or None
     entries, total = await audit.list_entries(db, principal.store_id, action=action, page=page)
     return render(
         request,
@@ -150,8 +155,8 @@ async def audit_page(request: Request, db: DbSession, principal: Viewer) -> Resp
 
 @router.get("/api/v1/admin/audit", tags=["admin"])
 async def audit_api(
-    db: DbSession, principal: Viewer, action: str | None = None, page: int = 1
+    db: DbSession, principal: Viewer, action: FilterText | None = None, page: PageNumber = 1
 ) -> dict[str, Any]:
     """The store's audit log, newest first, 50 a page."""
     entries, total = await audit.list_entries(db, principal.store_id, action=action, page=page)
-    return {"items": [_audit_json(e) for e in entries], "total": total, "page": max(1, page)}
+    return {"items": [_audit_json(e) for e in entries], "total": total, "page": page}

@@ -10,13 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from erpgate.admin.deps import AdminPrincipal, check_csrf, require
-from erpgate.admin.page_context import page_number, refused
+from erpgate.admin.page_context import refused
 from erpgate.admin.roles import Capability
 from erpgate.customer import service as customer_service
 from erpgate.errors import AppError, ValidationFailed
 from erpgate.models.user import PERMISSIONS
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
+from erpgate.web.params import PageNumber, SearchText
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,12 +45,9 @@ def _typed_values(form: FormData) -> dict[str, Any]:
 
 
 async def _list_context(
-    request: Request, db: DbSession, principal: AdminPrincipal
+    db: DbSession, principal: AdminPrincipal, *, q: str = "", page: int = 1
 ) -> dict[str, Any]:
-    q = request.query_params.get("q", "")
-    found = await customer_service.list_users(
-        db, principal.store_id, search=q, page=page_number(request)
-    )
+    found = await customer_service.list_users(db, principal.store_id, search=q, page=page)
     accounts = await customer_service.list_accounts(db, principal.store_id)
     return {
         "principal": principal,
@@ -63,8 +61,11 @@ async def _list_context(
 
 
 @router.get("/admin/users")
-async def users_page(request: Request, db: DbSession, principal: Viewer) -> Response:
-    return render(request, "admin/users.html", await _list_context(request, db, principal))
+async def users_page(
+    request: Request, db: DbSession, principal: Viewer, q: SearchText = "", page: PageNumber = 1
+) -> Response:
+    context = await _list_context(db, principal, q=q, page=page)
+    return render(request, "admin/users.html", context)
 
 
 @router.post("/admin/users")
@@ -83,7 +84,7 @@ async def create_user_form(request: Request, db: DbSession, principal: Manager) 
             permissions=values["permissions"],
         )
     except AppError as exc:
-        context = refused(await _list_context(request, db, principal), values, exc)
+        context = refused(await _list_context(db, principal), values, exc)
         return render(request, "admin/users.html", context, status_code=exc.status_code)
     return RedirectResponse(f"/admin/users/{user.id}", status_code=303)
 

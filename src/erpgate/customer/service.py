@@ -16,6 +16,7 @@ from erpgate.customer import repository
 from erpgate.errors import Conflict, NotFound, ValidationFailed
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.user import PERMISSIONS, User
+from erpgate.web.params import offset
 
 T = TypeVar("T")
 
@@ -134,9 +135,8 @@ class Page(Generic[T]):
 async def list_accounts(
     db: AsyncSession, store_id: uuid.UUID, *, search: str = "", page: int = 1
 ) -> Page[CustomerAccount]:
-    page = max(1, page)
     items, total = await repository.search_accounts(
-        db, store_id, search.strip(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        db, store_id, search.strip(), offset=offset(page, PAGE_SIZE), limit=PAGE_SIZE
     )
     return Page(items, total, page, PAGE_SIZE)
 
@@ -149,13 +149,12 @@ async def list_users(
     customer_account_id: uuid.UUID | None = None,
     page: int = 1,
 ) -> Page[tuple[User, CustomerAccount]]:
-    page = max(1, page)
     items, total = await repository.search_users(
         db,
         store_id,
         search.strip(),
         customer_account_id=customer_account_id,
-        offset=(page - 1) * PAGE_SIZE,
+        offset=offset(page, PAGE_SIZE),
         limit=PAGE_SIZE,
     )
     return Page(items, total, page, PAGE_SIZE)

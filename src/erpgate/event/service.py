@@ -14,7 +14,7 @@ from erpgate.customer import service as customer_service
 from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import ErpNotFoundError
-from erpgate.errors import Conflict, NotFound, ValidationFailed
+from erpgate.errors import Conflict, NotFound
 from erpgate.event import repository
 from erpgate.event.gateway import Actor, ErpCallFailed, ErpNotConfigured, call_erp
 from erpgate.event.repository import EventFilters
@@ -22,6 +22,7 @@ from erpgate.integration import service as integration_service
 from erpgate.kit.ids import new_trace_id
 from erpgate.models.event import Event
 from erpgate.models.related_request import RelatedRequest
+from erpgate.web.params import parse_day
 from erpgate.web.state import AppState
 
 OUTCOMES = ("success", "error", "not_found")
@@ -42,14 +43,8 @@ class EventQuery:
 
 
 def _day(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(
-            "Dates are written YYYY-MM-DD.", fields={field: "Use YYYY-MM-DD."}
-        ) from None
+    # Bounded centrally: "until" 9999-12-31 plus its one day overflowed (a 500).
+    return parse_day(value, field)
 
 
 def trace_prefix(search: str) -> str | None:
