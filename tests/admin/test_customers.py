@@ -111,3 +111,18 @@ async def test_a_developer_cannot_edit_users(world: World, client: httpx.AsyncCl
         headers={"x-csrf-token": csrf},
     )
     assert response.status_code == 403
+
+
+async def test_a_refused_edit_on_a_page_changes_nothing_and_keeps_what_was_typed(
+    world: World, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    csrf = await sign_in(client, "owner@alpha.example")
+    response = await client.post(
+        f"/admin/customers/{world.a.account.id}",
+        data={"csrf_token": csrf, "name": " ", "customer_code": "C-NEW", "seller_reference": ""},
+    )
+    assert response.status_code == 422
+    assert "A customer account needs a name." in response.text
+    assert 'value="C-NEW"' in response.text
+    stored = await customer_service.get_account(db, world.a.store.id, world.a.account.id)
+    assert (stored.name, stored.customer_code) == ("alpha Customer", "C-ALPHA")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from erpgate.admin import service as admin_service
 from erpgate.admin.deps import AdminPrincipal, check_api_csrf, require
 from erpgate.admin.roles import Capability
 from erpgate.customer import service as customer_service
@@ -16,6 +17,7 @@ from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.user import PERMISSIONS, User
 from erpgate.web.db import DbSession
 from erpgate.web.params import PageNumber, SearchText
+from erpgate.web.state import get_state
 
 router = APIRouter(tags=["admin"])
 
@@ -153,14 +155,16 @@ async def create_user(
 ) -> dict[str, Any]:
     """Create a buyer in one of this store's customer accounts (needs X-CSRF-Token)."""
     check_api_csrf(principal, request)
-    user = await customer_service.create_buyer(
+    user = await admin_service.create_buyer(
         db,
+        principal.admin,
         principal.store_id,
         customer_account_id=body.customer_account_id,
         email=body.email,
         password=body.password,
         name=body.name,
         permissions=body.permissions,
+        now=get_state(request).clock.now(),
     )
     return user_json(user)
 
@@ -176,10 +180,12 @@ async def get_user(user_id: uuid.UUID, db: DbSession, principal: Viewer) -> dict
 async def update_user(
     user_id: uuid.UUID, body: UserPatch, request: Request, db: DbSession, principal: Manager
 ) -> dict[str, Any]:
-    """Change a buyer's e-mail, name, account, permissions, password or active flag."""
+    """Change a buyer's e-mail, name, account, permissions or active flag; a password (owners
+    and admins only) is audited and ends the buyer's sessions."""
     check_api_csrf(principal, request)
-    user = await customer_service.update_user(
+    user = await admin_service.update_buyer(
         db,
+        principal.admin,
         principal.store_id,
         user_id,
         name=body.name,
@@ -188,6 +194,7 @@ async def update_user(
         permissions=body.permissions,
         is_active=body.is_active,
         password=body.password,
+        now=get_state(request).clock.now(),
     )
     return user_json(user)
 

@@ -202,17 +202,17 @@ async def update_customer_form(
     check_csrf(principal, csrf_token)
     account = await customer_service.get_account(db, principal.store_id, account_id)
     try:
-        await customer_service.update_account(
-            db,
-            principal.store_id,
-            account.id,
-            name=name,
-            customer_code=customer_code,
-            seller_reference=seller_reference,
-        )
+        # A savepoint: a refused change is undone, while the signed-in admin stays loaded.
+        async with db.begin_nested():
+            await customer_service.update_account(
+                db,
+                principal.store_id,
+                account.id,
+                name=name,
+                customer_code=customer_code,
+                seller_reference=seller_reference,
+            )
     except AppError as exc:
-        # Show the stored account again, not the half-changed one.
-        await db.rollback()
         values = {
             "name": name,
             "customer_code": customer_code,

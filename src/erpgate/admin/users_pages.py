@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from erpgate.admin import service as admin_service
 from erpgate.admin.deps import AdminPrincipal, check_csrf, require
 from erpgate.admin.page_context import refused
 from erpgate.admin.roles import Capability
@@ -18,6 +19,7 @@ from erpgate.models.user import PERMISSIONS
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
 from erpgate.web.params import PageNumber, SearchText
+from erpgate.web.state import get_state
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,14 +76,16 @@ async def create_user_form(request: Request, db: DbSession, principal: Manager) 
     check_csrf(principal, str(form.get("csrf_token", "")))
     values = _typed_values(form)
     try:
-        user = await customer_service.create_buyer(
+        user = await admin_service.create_buyer(
             db,
+            principal.admin,
             principal.store_id,
             customer_account_id=_account_id(values["customer_account_id"]),
             email=values["email"],
             password=str(form.get("password", "")) or None,
             name=values["name"],
             permissions=values["permissions"],
+            now=get_state(request).clock.now(),
         )
     except AppError as exc:
         context = refused(await _list_context(db, principal), values, exc)
@@ -136,19 +140,22 @@ async def update_user_form(
     values = _typed_values(form)
     values["is_active"] = form.get("is_active") == "on"
     try:
-        await customer_service.update_user(
-            db,
-            principal.store_id,
-            user_id,
-            email=values["email"],
-            name=values["name"],
-            customer_account_id=_account_id(values["customer_account_id"]),
-            permissions=values["permissions"],
-            is_active=values["is_active"],
-            password=str(form.get("password", "")) or None,
-        )
+        # A savepoint: a refused change is undone, while the signed-in admin stays loaded.
+        async with db.begin_nested():
+            await admin_service.update_buyer(
+                db,
+                principal.admin,
+                principal.store_id,
+                user_id,
+                email=values["email"],
+                name=values["name"],
+                customer_account_id=_account_id(values["customer_account_id"]),
+                permissions=values["permissions"],
+                is_active=values["is_active"],
+                password=str(form.get("password", "")) or None,
+                now=get_state(request).clock.now(),
+            )
     except AppError as exc:
-        await db.rollback()
         context = refused(await _user_context(db, principal, user_id), values, exc)
         return render(request, "admin/user.html", context, status_code=exc.status_code)
     return RedirectResponse(f"/admin/users/{user_id}?done=saved", status_code=303)

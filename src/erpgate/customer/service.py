@@ -196,9 +196,9 @@ async def update_user(
     customer_account_id: uuid.UUID | None = None,
     permissions: Iterable[str] | None = None,
     is_active: bool | None = None,
-    password: str | None = None,
 ) -> User:
-    """Change the given fields of a buyer; None leaves a field alone."""
+    """Change the given fields of a buyer; None leaves a field alone. (The password has its own
+    ``set_password``: the admin console audits it and ends the buyer's sessions.)"""
     user = await get_user(db, store_id, user_id)
     if email is not None:
         address = normalize_email(email)
@@ -213,11 +213,19 @@ async def update_user(
         user.permissions = check_permissions(permissions)
     if is_active is not None:
         user.is_active = is_active
-    if password:
-        check_new_password(password)
-        user.password_hash = await hash_password(password)
     await db.flush()
     sessions_changed(db)
+    return user
+
+
+async def set_password(
+    db: AsyncSession, store_id: uuid.UUID, user_id: uuid.UUID, password: str
+) -> User:
+    """Give a buyer a new password (the one password rule applies)."""
+    user = await get_user(db, store_id, user_id)
+    check_new_password(password)
+    user.password_hash = await hash_password(password)
+    await db.flush()
     return user
 
 

@@ -1,0 +1,114 @@
+"""Admin console rules that span domains: who may set a buyer's password. Never commits; the audit rows go with the change."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from erpgate.admin import audit
+from erpgate.admin.roles import Capability, can
+from erpgate.auth import service as auth_service
+from erpgate.customer import service as customer_service
+from erpgate.errors import Forbidden
+from erpgate.models.admin_user import AdminUser
+from erpgate.models.user import PERMISSIONS, User
+
+PASSWORDS_NOT_ALLOWED = "Your role does not allow setting passwords."
+
+
+def check_may_set_passwords(admin: AdminUser) -> None:
+    """Setting a buyer's password lets whoever knows it sign in as the buyer: owners and
+    admins only (support manages users but must not be able to take one over)."""
+    if not can(admin.role, Capability.SET_PASSWORDS):
+        raise Forbidden(PASSWORDS_NOT_ALLOWED)
+
+
+async def set_buyer_password(
+    db: AsyncSession,
+    admin: AdminUser,
+    store_id: uuid.UUID,
+    user_id: uuid.UUID,
+    password: str,
+    *,
+    now: datetime,
+) -> User:
+    """Set the password, end every session of the buyer (whoever holds one must sign in with the
+    new password) and audit it."""
+    check_may_set_passwords(admin)
+    user = await customer_service.set_password(db, store_id, user_id, password)
+    ended = await auth_service.end_all_sessions(db, kind="buyer", principal_id=user.id, now=now)
+    await audit.record(
+        db,
+        store_id=store_id,
+        admin=admin,
+        action=audit.USER_PASSWORD_SET,
+        now=now,
+        subject=user.email,
+        details={"user_id": str(user.id), "sessions_ended": ended},
+    )
+    return user
+
+
+async def create_buyer(
+    db: AsyncSession,
+    admin: AdminUser,
+    store_id: uuid.UUID,
+    *,
+    customer_account_id: uuid.UUID,
+    email: str,
+    name: str,
+    permissions: Iterable[str] = PERMISSIONS,
+    password: str | None,
+    now: datetime,
+) -> User:
+    """A new buyer; a password given with it follows the rules of ``set_buyer_password``."""
+    if password:
+        check_may_set_passwords(admin)
+    user = await customer_service.create_buyer(
+        db,
+        store_id,
+        customer_account_id=customer_account_id,
+        email=email,
+        password=None,
+        name=name,
+        permissions=permissions,
+    )
+    if password:
+        await set_buyer_password(db, admin, store_id, user.id, password, now=now)
+    return user
+
+
+async def update_buyer(
+    db: AsyncSession,
+    admin: AdminUser,
+    store_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    customer_account_id: uuid.UUID | None = None,
+    permissions: Iterable[str] | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+    now: datetime,
+) -> User:
+    """Change the given fields (None leaves one alone); a password only as ``set_buyer_password``
+    allows, checked before anything changes."""
+    if password:
+        check_may_set_passwords(admin)
+    user = await customer_service.update_user(
+        db,
+        store_id,
+        user_id,
+        name=name,
+        email=email,
+        customer_account_id=customer_account_id,
+        permissions=permissions,
+        is_active=is_active,
+    )
+    if password:
+        await set_buyer_password(db, admin, store_id, user_id, password, now=now)
+    return user
