@@ -8,7 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from erpgate.admin import accounts, audit
+from erpgate.admin import accounts
+from erpgate.admin import service as admin_service
 from erpgate.admin.deps import (
     CSRF_HEADER,
     AdminPrincipal,
@@ -165,21 +166,10 @@ async def logout_form(
 
 async def _end_everywhere(
     request: Request, db: DbSession, principal: AdminPrincipal, response: Response
-) -> int:
-    """End every session of this admin, audited, and clear this device's cookie."""
+) -> tuple[int, int]:
+    """End every session of this admin and their storefront sessions; clear this device's cookie."""
     state = get_state(request)
-    ended = await auth_service.end_all_sessions(
-        db, kind="admin", principal_id=principal.admin.id, now=state.clock.now()
-    )
-    await audit.record(
-        db,
-        store_id=principal.admin.store_id,
-        admin=principal.admin,
-        action=audit.SESSIONS_ENDED,
-        now=state.clock.now(),
-        subject=principal.admin.email,
-        details={"sessions": ended},
-    )
+    ended = await admin_service.end_sessions_everywhere(db, principal.admin, now=state.clock.now())
     clear_session_cookie(response, ADMIN_COOKIE, secure=state.settings.secure_cookies)
     return ended
 
@@ -188,10 +178,11 @@ async def _end_everywhere(
 async def api_logout_everywhere(
     request: Request, db: DbSession, principal: CurrentAdmin, response: Response
 ) -> dict[str, int]:
-    """End every session of this admin on every device (needs the X-CSRF-Token header)."""
+    """End every session of this admin on every device, and the storefront sessions the admin
+    opened with Login on storefront (needs the X-CSRF-Token header)."""
     check_csrf(principal, request.headers.get(CSRF_HEADER))
-    ended = await _end_everywhere(request, db, principal, response)
-    return {"sessions_ended": ended}
+    ended, storefront = await _end_everywhere(request, db, principal, response)
+    return {"sessions_ended": ended, "storefront_sessions_ended": storefront}
 
 
 @router.post("/admin/logout-everywhere", include_in_schema=False)

@@ -1,4 +1,5 @@
-"""Admin console rules that span domains: who may set a buyer's password. Never commits; the audit rows go with the change."""
+"""Admin console rules that span domains: who may set a buyer's password, what signing out
+everywhere ends. Never commits; the audit rows go with the change."""
 
 from __future__ import annotations
 
@@ -112,3 +113,22 @@ async def update_buyer(
     if password:
         await set_buyer_password(db, admin, store_id, user_id, password, now=now)
     return user
+
+
+async def end_sessions_everywhere(
+    db: AsyncSession, admin: AdminUser, *, now: datetime
+) -> tuple[int, int]:
+    """End every session of the admin, and every storefront session opened with Login on
+    storefront by the admin, audited. Returns (admin sessions, storefront sessions) ended."""
+    ended = await auth_service.end_all_sessions(db, kind="admin", principal_id=admin.id, now=now)
+    storefront = await auth_service.end_impersonations(db, admin_id=admin.id, now=now)
+    await audit.record(
+        db,
+        store_id=admin.store_id,
+        admin=admin,
+        action=audit.SESSIONS_ENDED,
+        now=now,
+        subject=admin.email,
+        details={"sessions": ended, "storefront_sessions": storefront},
+    )
+    return ended, storefront

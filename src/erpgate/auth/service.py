@@ -75,5 +75,12 @@ async def end_all_sessions(
     return ended
 
 
+async def end_impersonations(db: AsyncSession, *, admin_id: uuid.UUID, now: datetime) -> int:
+    """End every storefront session an admin opened with Login on storefront."""
+    ended = await repository.revoke_impersonations(db, admin_id, now)
+    sessions_changed(db)
+    return ended
+
+
 def csrf_matches(record: WebSession, submitted: str | None) -> bool:
     return bool(submitted) and constant_time_equals(record.csrf_token, submitted or "")
