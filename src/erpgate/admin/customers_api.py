@@ -210,5 +210,13 @@ async def import_customers(
 
     check_api_csrf(principal, request)
     data = await read_capped(request.stream(), csv_import.MAX_BYTES)
-    report = await csv_import.import_customers(db, principal.store_id, data, dry_run=dry_run)
+    report = await admin_service.import_customers(
+        db,
+        principal.admin,
+        principal.store_id,
+        data,
+        source="API upload",
+        dry_run=dry_run,
+        now=get_state(request).clock.now(),
+    )
     return JsonResponse(report_json(report), status_code=200 if report.ok else 422)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from erpgate.admin import audit
+from erpgate.admin import service as admin_service
 from erpgate.admin.deps import AdminPrincipal, check_csrf, require
 from erpgate.admin.page_context import refused
 from erpgate.admin.roles import Capability
@@ -131,21 +131,19 @@ async def import_upload(
     context = _import_context(principal)
     try:
         data = await read_capped(_upload_chunks(file), csv_import.MAX_BYTES)
-        report = await csv_import.import_customers(db, principal.store_id, data)
+        report = await admin_service.import_customers(
+            db,
+            principal.admin,
+            principal.store_id,
+            data,
+            source=file.filename or "upload.csv",
+            now=get_state(request).clock.now(),
+        )
     except ValidationFailed as exc:
         context["flashes"] = [("error", exc.message)]
         return render(request, "admin/customers_import.html", context, status_code=422)
     context["report"] = report
     if report.ok:
-        await audit.record(
-            db,
-            store_id=principal.store_id,
-            admin=principal.admin,
-            action=audit.CUSTOMERS_IMPORTED,
-            now=get_state(request).clock.now(),
-            subject=file.filename or "upload.csv",
-            details={"accounts": report.accounts_created, "users": report.users_created},
-        )
         context["flashes"] = [
             (
                 "ok",
