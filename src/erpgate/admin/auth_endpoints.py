@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
 
 from erpgate.admin import accounts
 from erpgate.admin import service as admin_service
@@ -17,10 +16,12 @@ from erpgate.admin.deps import (
     admin_session_lifetime,
     check_csrf,
 )
+from erpgate.admin.schemas import AdminLogin, AdminMe
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import ADMIN_COOKIE, clear_session_cookie, set_session_cookie
 from erpgate.auth.login_csrf import check_login_csrf, render_login_page
 from erpgate.auth.login_guard import limited_sign_in
+from erpgate.customer.service import EMAIL_MAX, PASSWORD_MAX
 from erpgate.errors import TooManyRequests, Unauthorized
 from erpgate.models.admin_user import AdminUser
 from erpgate.web.db import DbSession
@@ -28,20 +29,6 @@ from erpgate.web.state import get_state
 
 router = APIRouter()
 LOGIN_TEMPLATE = "admin/login.html"
-
-
-class AdminLogin(BaseModel):
-    email: str
-    password: str
-
-
-class AdminMe(BaseModel):
-    id: str
-    email: str
-    name: str
-    role: str
-    store_id: str | None
-    csrf_token: str
 
 
 def _me(admin: AdminUser, csrf_token: str) -> AdminMe:
@@ -131,9 +118,9 @@ def _safe_next(target: str) -> str:
 async def login_form(
     request: Request,
     db: DbSession,
-    email: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/admin",
+    email: Annotated[str, Form(max_length=EMAIL_MAX)] = "",
+    password: Annotated[str, Form(max_length=PASSWORD_MAX)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/admin",
     login_csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     check_login_csrf(request, login_csrf)

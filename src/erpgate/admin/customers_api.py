@@ -6,15 +6,15 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 
 from erpgate.admin import service as admin_service
 from erpgate.admin.deps import AdminPrincipal, check_api_csrf, require
 from erpgate.admin.roles import Capability
+from erpgate.admin.schemas import AccountIn, AccountPatch, UserIn, UserPatch
 from erpgate.customer import service as customer_service
 from erpgate.customer.service import Page
 from erpgate.models.customer_account import CustomerAccount
-from erpgate.models.user import PERMISSIONS, User
+from erpgate.models.user import User
 from erpgate.web.db import DbSession
 from erpgate.web.params import PageNumber, SearchText
 from erpgate.web.state import get_state
@@ -23,35 +23,6 @@ router = APIRouter(tags=["admin"])
 
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
 Manager = Annotated[AdminPrincipal, require(Capability.MANAGE_USERS)]
-
-
-class AccountIn(BaseModel):
-    name: str
-    customer_code: str
-    seller_reference: str | None = None
-
-
-class AccountPatch(BaseModel):
-    name: str | None = None
-    customer_code: str | None = None
-    seller_reference: str | None = None
-
-
-class UserIn(BaseModel):
-    customer_account_id: uuid.UUID
-    email: str
-    name: str = ""
-    password: str | None = None
-    permissions: list[str] = list(PERMISSIONS)
-
-
-class UserPatch(BaseModel):
-    customer_account_id: uuid.UUID | None = None
-    email: str | None = None
-    name: str | None = None
-    password: str | None = None
-    permissions: list[str] | None = None
-    is_active: bool | None = None
 
 
 def account_json(account: CustomerAccount) -> dict[str, Any]:
