@@ -1,15 +1,17 @@
-"""JSON API of the integration settings: GET and PUT /api/v1/admin/integration."""
+"""JSON API of the integration settings: GET, PUT (all of them) and PATCH (some of them)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from erpgate.admin.apps_endpoints import save_settings, set_installed
-from erpgate.admin.deps import AdminPrincipal, check_api_csrf, require
+from erpgate.admin import service as admin_service
+from erpgate.admin.apps_endpoints import save_settings
+from erpgate.admin.deps import AdminPrincipal, require, require_api_write
 from erpgate.admin.roles import Capability
+from erpgate.admin.schemas import IntegrationSettingsPatch, IntegrationSettingsPut
 from erpgate.erp.endpoints import Endpoint
 from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
@@ -21,40 +23,26 @@ from erpgate.web.state import get_state
 router = APIRouter(tags=["admin"])
 
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
-Configurer = Annotated[AdminPrincipal, require(Capability.CONFIGURE)]
+Configurer = Annotated[AdminPrincipal, require_api_write(Capability.CONFIGURE)]
+# Not a setting: an action taken after the settings are saved.
+NOT_SETTINGS = frozenset({"installed"})
 
 
-class IntegrationSettingsIn(BaseModel):
-    """New settings. `token` null or empty keeps the stored Token (it is write-only)."""
-
-    key: str = ""
-    token: str | None = None
-    auth_style: str = "bearer"
-    oauth_token_url: str | None = None
-    urls: dict[str, str | None] = Field(default_factory=dict)
-    timeouts: dict[str, float | str | None] = Field(default_factory=dict)
-    tax_failure_policy: str = "estimate"
-    stale_max_age_seconds: int | str = 24 * 3600
-    notify_sender: str | None = None
-    notify_receivers: list[str] | str = Field(default_factory=list)
-    installed: bool | None = None
-
-
-def _raw(body: IntegrationSettingsIn) -> dict[str, Any]:
-    raw: dict[str, Any] = {
-        "key": body.key,
-        "token": body.token or "",
-        "auth_style": body.auth_style,
-        "oauth_token_url": body.oauth_token_url or "",
-        "tax_failure_policy": body.tax_failure_policy,
-        "stale_max_age_seconds": str(body.stale_max_age_seconds),
-        "notify_sender": body.notify_sender or "",
-        "notify_receivers": body.notify_receivers,
-    }
-    for endpoint in Endpoint:
-        raw[URL_FIELDS[endpoint]] = body.urls.get(endpoint.value) or ""
-        timeout = body.timeouts.get(endpoint.value)
-        raw[integration_settings.timeout_field(endpoint)] = "" if timeout is None else str(timeout)
+def _form_fields(body: BaseModel) -> dict[str, Any]:
+    """The fields ``body`` names, under the settings form's names (urls.orders -> orders_url);
+    null is the empty field (an endpoint off, a default timeout, the stored Token kept)."""
+    raw: dict[str, Any] = {}
+    for name in body.model_fields_set - NOT_SETTINGS:
+        value = getattr(body, name)
+        if isinstance(value, BaseModel):  # urls, timeouts
+            for endpoint in (Endpoint(e) for e in value.model_fields_set):
+                field = URL_FIELDS[endpoint] if name == "urls" else f"timeout_{endpoint.value}"
+                inner = getattr(value, endpoint.value)
+                raw[field] = "" if inner is None else str(inner)
+        elif name == "notify_receivers" and isinstance(value, list):
+            raw[name] = value
+        else:
+            raw[name] = "" if value is None else str(value)
     return raw
 
 
@@ -77,19 +65,43 @@ async def get_integration(request: Request, db: DbSession, principal: Viewer) ->
     return integration_settings.settings_view(integration, get_state(request).secret_box)
 
 
-@router.put("/api/v1/admin/integration")
-async def put_integration(
-    body: IntegrationSettingsIn, request: Request, db: DbSession, principal: Configurer
+async def _save(
+    request: Request,
+    db: DbSession,
+    principal: AdminPrincipal,
+    raw: dict[str, Any],
+    installed: bool | None,
 ) -> dict[str, Any]:
-    """Replace the settings (needs X-CSRF-Token); 422 with one message per bad field."""
-    check_api_csrf(principal, request)
+    state = get_state(request)
     try:
-        row = await save_settings(request, db, principal, _raw(body))
+        row = await save_settings(request, db, principal, raw)
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, fields=_api_fields(exc.fields)) from None
-    if body.installed is not None and body.installed != row.installed:
-        await set_installed(request, db, principal, installed=body.installed)
-    return integration_settings.settings_view(row, get_state(request).secret_box)
+    if installed is not None and installed != row.installed:
+        await admin_service.set_installed(
+            db, principal.admin, principal.store_id, installed=installed, now=state.clock.now()
+        )
+    return integration_settings.settings_view(row, state.secret_box)
+
+
+@router.put("/api/v1/admin/integration")
+async def put_integration(
+    body: IntegrationSettingsPut, request: Request, db: DbSession, principal: Configurer
+) -> dict[str, Any]:
+    """Replace every setting (needs X-CSRF-Token): a missing field is 422, never erased; 422
+    with one message per bad field. To change some settings, use PATCH."""
+    return await _save(request, db, principal, _form_fields(body), body.installed)
+
+
+@router.patch("/api/v1/admin/integration")
+async def patch_integration(
+    body: IntegrationSettingsPatch, request: Request, db: DbSession, principal: Configurer
+) -> dict[str, Any]:
+    """Change the settings named in the body, keep every other one (needs X-CSRF-Token)."""
+    current = await admin_service.current_settings_form(
+        db, principal.store_id, get_state(request).secret_box
+    )
+    return await _save(request, db, principal, {**current, **_form_fields(body)}, body.installed)
 
 
 @router.post("/api/v1/admin/integration/install")
@@ -107,7 +119,9 @@ async def uninstall(request: Request, db: DbSession, principal: Configurer) -> d
 async def _set_installed(
     request: Request, db: DbSession, principal: AdminPrincipal, *, installed: bool
 ) -> dict[str, Any]:
-    check_api_csrf(principal, request)
-    await set_installed(request, db, principal, installed=installed)
+    state = get_state(request)
+    await admin_service.set_installed(
+        db, principal.admin, principal.store_id, installed=installed, now=state.clock.now()
+    )
     row = await integration_service.get_integration(db, principal.store_id)
-    return integration_settings.settings_view(row, get_state(request).secret_box)
+    return integration_settings.settings_view(row, state.secret_box)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from erpgate.customer.service import (
     ACCOUNT_NAME_MAX,
@@ -80,3 +80,96 @@ class UserPatch(BaseModel):
     )
     permissions: list[str] | None = None
     is_active: bool | None = None
+
+
+class EndpointUrls(BaseModel):
+    """All seven ERP endpoint URLs; null or "" switches an endpoint off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    orders: str | None
+    order: str | None
+    invoices: str | None
+    invoice: str | None
+    balance: str | None
+    taxes: str | None
+    shipping: str | None
+
+
+class EndpointTimeouts(BaseModel):
+    """All seven timeouts in seconds (0.5-30); null means the endpoint's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    orders: float | str | None
+    order: float | str | None
+    invoices: float | str | None
+    invoice: float | str | None
+    balance: float | str | None
+    taxes: float | str | None
+    shipping: float | str | None
+
+
+class IntegrationSettingsPut(BaseModel):
+    """Every setting: PUT replaces them all, so a missing field is an error, never an erase
+    (PATCH changes some). `token` null keeps the stored Token (it is write-only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    token: str | None
+    auth_style: str
+    oauth_token_url: str | None
+    urls: EndpointUrls
+    timeouts: EndpointTimeouts
+    tax_failure_policy: str
+    stale_max_age_seconds: int | str
+    notify_sender: str | None
+    notify_receivers: list[str] | str
+    installed: bool | None = None
+
+
+class EndpointUrlsPatch(BaseModel):
+    """Some endpoint URLs; a named one set to null or "" is switched off, the others are kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    orders: str | None = None
+    order: str | None = None
+    invoices: str | None = None
+    invoice: str | None = None
+    balance: str | None = None
+    taxes: str | None = None
+    shipping: str | None = None
+
+
+class EndpointTimeoutsPatch(BaseModel):
+    """Some timeouts; a named one set to null goes back to the endpoint's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    orders: float | str | None = None
+    order: float | str | None = None
+    invoices: float | str | None = None
+    invoice: float | str | None = None
+    balance: float | str | None = None
+    taxes: float | str | None = None
+    shipping: float | str | None = None
+
+
+class IntegrationSettingsPatch(BaseModel):
+    """Some settings: only the fields named change (null clears one; a null Token is kept)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str | None = None
+    token: str | None = None
+    auth_style: str | None = None
+    oauth_token_url: str | None = None
+    urls: EndpointUrlsPatch | None = None
+    timeouts: EndpointTimeoutsPatch | None = None
+    tax_failure_policy: str | None = None
+    stale_max_age_seconds: int | str | None = None
+    notify_sender: str | None = None
+    notify_receivers: list[str] | str | None = None
+    installed: bool | None = None

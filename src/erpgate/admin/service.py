@@ -1,11 +1,12 @@
 """Admin console rules that span domains: who may set a buyer's password, what signing out
-everywhere ends, what an import records. Never commits; the audit rows go with the change."""
+everywhere ends, what an import records, how the integration's settings change (audited). Never commits; the audit rows go with the change."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,8 +15,13 @@ from erpgate.admin.roles import Capability, can
 from erpgate.auth import service as auth_service
 from erpgate.customer import csv_import
 from erpgate.customer import service as customer_service
+from erpgate.erp.options import ErpClientOptions
 from erpgate.errors import Forbidden
+from erpgate.integration import service as integration_service
+from erpgate.integration import settings as integration_settings
+from erpgate.kit.crypto import SecretBox
 from erpgate.models.admin_user import AdminUser
+from erpgate.models.integration import Integration
 from erpgate.models.user import PERMISSIONS, User
 
 PASSWORDS_NOT_ALLOWED = "Your role does not allow setting passwords."
@@ -159,3 +165,58 @@ async def import_customers(
             details={"accounts": report.accounts_created, "users": report.users_created},
         )
     return report
+
+
+APP_NAME = "Generic ERP Integration"
+
+
+async def set_installed(
+    db: AsyncSession, admin: AdminUser, store_id: uuid.UUID, *, installed: bool, now: datetime
+) -> None:
+    await integration_service.set_installed(db, store_id, installed)
+    await audit.record(
+        db,
+        store_id=store_id,
+        admin=admin,
+        action=audit.INTEGRATION_INSTALLED if installed else audit.INTEGRATION_UNINSTALLED,
+        now=now,
+        subject=APP_NAME,
+    )
+
+
+async def save_settings(
+    db: AsyncSession,
+    admin: AdminUser,
+    store_id: uuid.UUID,
+    raw: Mapping[str, Any],
+    *,
+    box: SecretBox,
+    options: ErpClientOptions,
+    now: datetime,
+) -> Integration:
+    """Validate, store and audit the whole settings form ``raw`` (every field; an empty one
+    switches its feature off); ValidationFailed means nothing was stored."""
+    integration = await integration_service.get_integration(db, store_id)
+    clean = await integration_settings.validate_settings(
+        raw, current=integration, box=box, options=options
+    )
+    row, changed = await integration_settings.save_settings(db, store_id, box, clean)
+    await audit.record(
+        db,
+        store_id=store_id,
+        admin=admin,
+        action=audit.INTEGRATION_SETTINGS_CHANGED,
+        now=now,
+        subject=APP_NAME,
+        details={"changed": changed},
+    )
+    return row
+
+
+async def current_settings_form(
+    db: AsyncSession, store_id: uuid.UUID, box: SecretBox
+) -> dict[str, str]:
+    """The stored settings as the whole form (the Token left empty: kept), for partial updates
+    to start from, so a field nobody named keeps its value."""
+    integration = await integration_service.get_integration(db, store_id)
+    return integration_settings.form_values(integration_settings.settings_view(integration, box))
