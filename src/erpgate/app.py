@@ -35,6 +35,7 @@ from erpgate.web.loop_lag import LoopLagMonitor
 from erpgate.web.pages import render
 from erpgate.web.request_guard import RequestGuard
 from erpgate.web.responses import JsonResponse, wants_json
+from erpgate.web.security_headers import SecurityHeaders
 from erpgate.web.state import AppState
 
 log = get_logger(__name__)
@@ -184,6 +185,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.erpgate = state
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
+    # Added last, so it wraps the guard too: its refusals carry the headers as well.
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_exception_handler(PoolTimeout, _pool_timeout_handler)

@@ -15,11 +15,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from erpgate.admin.accounts import create_admin
 from erpgate.auth import passwords
-from erpgate.customer import service as customer_service
 from erpgate.models.login_attempt import LoginAttempt
-from erpgate.store.service import create_store
+from tests.auth.helpers import seed_store
 
 PASSWORD = "right-password-1"
 # A generous bound: the calls must complete, however slow the machine (timings are not asserted).
@@ -34,18 +32,15 @@ class Accounts:
 
 @pytest.fixture
 async def accounts(db: AsyncSession) -> Accounts:
-    store = await create_store(db, slug="north", name="North")
-    account = await customer_service.create_account(
-        db, store.id, name="North Co", customer_code="C-NORTH"
+    emails = Accounts(buyer_email="ann@example.com", admin_email="owner@example.com")
+    await seed_store(
+        db,
+        slug="north",
+        buyer_email=emails.buyer_email,
+        owner_email=emails.admin_email,
+        password=PASSWORD,
     )
-    await customer_service.create_buyer(
-        db, store.id, customer_account_id=account.id, email="ann@example.com", password=PASSWORD
-    )
-    await create_admin(
-        db, store_id=store.id, email="owner@example.com", password=PASSWORD, role="owner"
-    )
-    await db.commit()
-    return Accounts(buyer_email="ann@example.com", admin_email="owner@example.com")
+    return emails
 
 
 def _client(app: FastAPI, address: str) -> httpx.AsyncClient:

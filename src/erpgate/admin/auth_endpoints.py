@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse, Response
 from erpgate.admin import accounts
 from erpgate.admin import service as admin_service
 from erpgate.admin.deps import (
-    CSRF_HEADER,
     AdminPrincipal,
     CurrentAdmin,
     admin_session_lifetime,
@@ -21,8 +20,9 @@ from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import ADMIN_COOKIE, clear_session_cookie, set_session_cookie
 from erpgate.auth.login_csrf import check_login_csrf, render_login_page
 from erpgate.auth.login_guard import limited_sign_in
+from erpgate.auth.service import CSRF_HEADER, CSRF_REFUSED
 from erpgate.customer.service import EMAIL_MAX, PASSWORD_MAX
-from erpgate.errors import TooManyRequests, Unauthorized
+from erpgate.errors import Forbidden, TooManyRequests, Unauthorized
 from erpgate.models.admin_user import AdminUser
 from erpgate.web.db import DbSession
 from erpgate.web.state import get_state
@@ -73,12 +73,18 @@ async def _sign_in(request: Request, db: DbSession, admin: AdminUser, response: 
     return issued.record.csrf_token
 
 
-async def _end_current(request: Request, db: DbSession, response: Response) -> None:
+async def _end_current(
+    request: Request, db: DbSession, response: Response, *, csrf_token: str | None
+) -> None:
+    """End this browser's session, when ``csrf_token`` is its token (403 otherwise: a forged
+    sign-out is refused like any forged write); without a session there is nothing to end."""
     state = get_state(request)
     record = await auth_service.resolve_session(
         db, request.cookies.get(ADMIN_COOKIE), kind="admin", now=state.clock.now()
     )
     if record is not None:
+        if not auth_service.csrf_matches(record, csrf_token):
+            raise Forbidden(CSRF_REFUSED)
         await auth_service.end_session(db, record, state.clock.now())
     clear_session_cookie(response, ADMIN_COOKIE, secure=state.settings.secure_cookies)
 
@@ -100,8 +106,8 @@ async def api_me(principal: CurrentAdmin) -> AdminMe:
 
 @router.post("/api/v1/admin/auth/logout", tags=["admin"], status_code=204)
 async def api_logout(request: Request, db: DbSession, response: Response) -> None:
-    """End this admin session."""
-    await _end_current(request, db, response)
+    """End this admin session (needs the X-CSRF-Token header)."""
+    await _end_current(request, db, response, csrf_token=request.headers.get(CSRF_HEADER))
 
 
 @router.get("/admin/login", include_in_schema=False)
@@ -147,7 +153,7 @@ async def logout_form(
 ) -> Response:
     check_csrf(principal, csrf_token)
     response = RedirectResponse("/admin/login", status_code=303)
-    await _end_current(request, db, response)
+    await _end_current(request, db, response, csrf_token=csrf_token)
     return response
 
 

@@ -13,6 +13,7 @@ from erpgate.admin import accounts
 from erpgate.admin.roles import Capability, can
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import ADMIN_COOKIE
+from erpgate.auth.service import CSRF_HEADER, CSRF_REFUSED
 from erpgate.errors import Forbidden, Unauthorized
 from erpgate.models.admin_user import AdminUser
 from erpgate.models.web_session import WebSession
@@ -90,13 +91,9 @@ def require_api_write(capability: Capability) -> Any:
     return Depends(dependency)
 
 
-# JSON API writes carry the session's CSRF token (returned by login and /me) in this header.
-CSRF_HEADER = "x-csrf-token"
-
-
 def check_csrf(principal: AdminPrincipal, submitted: str | None) -> None:
     if not auth_service.csrf_matches(principal.session, submitted):
-        raise Forbidden("The form expired or did not come from this site. Reload and try again.")
+        raise Forbidden(CSRF_REFUSED)
 
 
 def check_api_csrf(principal: AdminPrincipal, request: Request) -> None:

@@ -15,6 +15,10 @@ from erpgate.kit.ids import new_token
 from erpgate.kit.local_cache import SESSIONS, changed
 from erpgate.models.web_session import WebSession
 
+# JSON writes carry the session's CSRF token (returned by sign-in and /me) in this header.
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_REFUSED = "The form expired or did not come from this site. Reload and try again."
+
 
 @dataclass(frozen=True, slots=True)
 class IssuedSession:

@@ -15,8 +15,9 @@ from erpgate.auth.login_csrf import check_login_csrf, render_login_page
 from erpgate.auth.login_guard import limited_sign_in
 from erpgate.auth.login_limits import LoginKey, SignInCandidate
 from erpgate.auth.passwords import verify_password
+from erpgate.auth.service import CSRF_HEADER, CSRF_REFUSED
 from erpgate.customer import service as customer_service
-from erpgate.errors import TooManyRequests, Unauthorized
+from erpgate.errors import Forbidden, TooManyRequests, Unauthorized
 from erpgate.models.store import Store
 from erpgate.models.user import User
 from erpgate.store import service as store_service
@@ -25,7 +26,6 @@ from erpgate.storefront.deps import (
     ApiBuyer,
     PageBuyer,
     buyer_for_user,
-    check_csrf,
     store_by_slug,
 )
 from erpgate.storefront.schemas import LoginIn, MeOut
@@ -102,13 +102,19 @@ async def _sign_in(request: Request, db: AsyncSession, user: User, response: Res
     return issued.record.csrf_token
 
 
-async def _sign_out(request: Request, db: AsyncSession, response: Response) -> None:
+async def _sign_out(
+    request: Request, db: AsyncSession, response: Response, *, csrf_token: str | None
+) -> None:
+    """End this browser's session, when ``csrf_token`` is its token (403 otherwise: a forged
+    sign-out is refused like any forged write); without a session there is nothing to end."""
     state = get_state(request)
     now = state.clock.now()
     record = await auth_service.resolve_session(
         db, request.cookies.get(BUYER_COOKIE), kind="buyer", now=now
     )
     if record is not None:
+        if not auth_service.csrf_matches(record, csrf_token):
+            raise Forbidden(CSRF_REFUSED)
         await auth_service.end_session(db, record, now)
     clear_session_cookie(response, BUYER_COOKIE, secure=state.settings.secure_cookies)
 
@@ -151,8 +157,8 @@ async def api_me(buyer: ApiBuyer) -> MeOut:
 
 @router.post("/api/v1/auth/logout", tags=["storefront"], status_code=204)
 async def api_logout(request: Request, db: DbSession, response: Response) -> None:
-    """End this buyer session."""
-    await _sign_out(request, db, response)
+    """End this buyer session (needs the X-CSRF-Token header)."""
+    await _sign_out(request, db, response, csrf_token=request.headers.get(CSRF_HEADER))
 
 
 def _safe_next(target: str, slug: str) -> str:
@@ -205,7 +211,6 @@ async def logout_form(
     slug: str,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(buyer, csrf_token)
     response = RedirectResponse(f"/store/{slug}/login", status_code=303)
-    await _sign_out(request, db, response)
+    await _sign_out(request, db, response, csrf_token=csrf_token)
     return response
