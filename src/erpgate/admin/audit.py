@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from erpgate.admin import audit_repository
+from erpgate.admin import repository
 from erpgate.models.admin_user import AdminUser
 from erpgate.models.audit_log import AuditLog
 from erpgate.web.params import offset
@@ -37,7 +37,7 @@ async def record(
     subject: str = "",
     details: dict[str, Any] | None = None,
 ) -> AuditLog:
-    return await audit_repository.add(
+    return await repository.add_audit_entry(
         db,
         AuditLog(
             store_id=store_id,
@@ -54,6 +54,6 @@ async def record(
 async def list_entries(
     db: AsyncSession, store_id: uuid.UUID, *, action: str | None, page: int, per_page: int = 50
 ) -> tuple[list[AuditLog], int]:
-    return await audit_repository.list_for_store(
+    return await repository.list_audit_entries(
         db, store_id, action=action, offset=offset(page, per_page), limit=per_page
     )
