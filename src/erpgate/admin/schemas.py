@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from erpgate.customer.csv_import import ImportReport
 from erpgate.customer.service import (
     ACCOUNT_NAME_MAX,
     CUSTOMER_CODE_MAX,
@@ -19,8 +20,11 @@ from erpgate.customer.service import (
     PASSWORD_MAX,
     SELLER_REFERENCE_MAX,
     USER_NAME_MAX,
+    Page,
 )
-from erpgate.models.user import PERMISSIONS
+from erpgate.models.audit_log import AuditLog
+from erpgate.models.customer_account import CustomerAccount
+from erpgate.models.user import PERMISSIONS, User
 
 
 def _limit(length: int) -> Any:
@@ -173,3 +177,62 @@ class IntegrationSettingsPatch(BaseModel):
     notify_sender: str | None = None
     notify_receivers: list[str] | str | None = None
     installed: bool | None = None
+
+
+# Out shapes of the JSON API.
+
+
+def account_json(account: CustomerAccount) -> dict[str, Any]:
+    return {
+        "id": str(account.id),
+        "name": account.name,
+        "customer_code": account.customer_code,
+        "seller_reference": account.seller_reference,
+        "created_at": account.created_at.isoformat(),
+    }
+
+
+def user_json(user: User, account: CustomerAccount | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": str(user.id),
+        "email": user.email,
+        "name": user.name,
+        "customer_account_id": str(user.customer_account_id),
+        "permissions": list(user.permissions),
+        "is_active": user.is_active,
+        "has_password": user.password_hash is not None,
+        "created_at": user.created_at.isoformat(),
+    }
+    if account is not None:
+        body["customer_code"] = account.customer_code
+        body["customer_account_name"] = account.name
+    return body
+
+
+def page_json(found: Page[Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"items": items, "total": found.total, "page": found.page, "pages": found.pages}
+
+
+def report_json(report: ImportReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "rows": report.rows,
+        "accounts_created": report.accounts_created,
+        "users_created": report.users_created,
+        "errors": [
+            {"line": e.line, "column": e.column, "message": e.message} for e in report.errors
+        ],
+        "more_errors": report.more_errors,
+    }
+
+
+def audit_json(entry: AuditLog) -> dict[str, Any]:
+    return {
+        "id": str(entry.id),
+        "occurred_at": entry.occurred_at.isoformat(),
+        "admin_id": str(entry.admin_id) if entry.admin_id else None,
+        "admin_email": entry.admin_email,
+        "action": entry.action,
+        "subject": entry.subject,
+        "details": entry.details,
+    }

@@ -1,28 +1,35 @@
 """Admin console rules that span domains: who may set a buyer's password, what signing out
-everywhere ends, what an import records, how the integration's settings change (audited). Never commits; the audit rows go with the change."""
+everywhere ends, what an import records, how the integration's settings and API keys change
+(audited). Never commits; the audit rows go with the change."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from erpgate.admin import audit
+from erpgate.admin import accounts, audit
 from erpgate.admin.roles import Capability, can
 from erpgate.auth import service as auth_service
+from erpgate.auth.service import IssuedSession
 from erpgate.customer import csv_import
 from erpgate.customer import service as customer_service
 from erpgate.erp.options import ErpClientOptions
-from erpgate.errors import Forbidden
+from erpgate.errors import Conflict, Forbidden
 from erpgate.integration import service as integration_service
 from erpgate.integration import settings as integration_settings
 from erpgate.kit.crypto import SecretBox
 from erpgate.models.admin_user import AdminUser
+from erpgate.models.api_key import ApiKey
 from erpgate.models.integration import Integration
+from erpgate.models.store import Store
 from erpgate.models.user import PERMISSIONS, User
+from erpgate.models.web_session import WebSession
+from erpgate.store import service as store_service
+from erpgate.storefront import api_keys as api_key_service
 
 PASSWORDS_NOT_ALLOWED = "Your role does not allow setting passwords."
 
@@ -167,6 +174,66 @@ async def import_customers(
     return report
 
 
+async def start_impersonation(
+    db: AsyncSession,
+    admin: AdminUser,
+    store_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    lifetime: timedelta,
+    now: datetime,
+) -> tuple[Store, IssuedSession]:
+    """Login on storefront: a buyer session for an active buyer, marked with the admin, audited."""
+    user = await customer_service.get_user(db, store_id, user_id)
+    if not user.is_active:
+        raise Conflict("This user is deactivated; activate them first to see their storefront.")
+    store = await store_service.get_store(db, store_id)
+    issued = await auth_service.start_session(
+        db,
+        kind="buyer",
+        principal_id=user.id,
+        store_id=store.id,
+        now=now,
+        lifetime=lifetime,
+        impersonator_admin_id=admin.id,
+    )
+    await audit.record(
+        db,
+        store_id=store.id,
+        admin=admin,
+        action=audit.IMPERSONATION_STARTED,
+        now=now,
+        subject=user.email,
+        details={
+            "user_id": str(user.id),
+            "session_id": str(issued.record.id),
+            "expires_at": issued.record.expires_at.isoformat(),
+        },
+    )
+    return store, issued
+
+
+async def end_impersonation(db: AsyncSession, record: WebSession, *, now: datetime) -> None:
+    """End a storefront session opened with Login on storefront, audited under its admin."""
+    await auth_service.end_session(db, record, now)
+    assert record.impersonator_admin_id is not None
+    admin = await accounts.get_admin(db, record.impersonator_admin_id)
+    user = (
+        await customer_service.get_user(db, record.store_id, record.principal_id)
+        if record.store_id
+        else None
+    )
+    await audit.record(
+        db,
+        store_id=record.store_id,
+        admin=admin,
+        action=audit.IMPERSONATION_ENDED,
+        now=now,
+        subject=user.email if user else str(record.principal_id),
+        details={"user_id": str(record.principal_id), "session_id": str(record.id)},
+    )
+
+
 APP_NAME = "Generic ERP Integration"
 
 
@@ -220,3 +287,42 @@ async def current_settings_form(
     to start from, so a field nobody named keeps its value."""
     integration = await integration_service.get_integration(db, store_id)
     return integration_settings.form_values(integration_settings.settings_view(integration, box))
+
+
+# The "API keys" section of the app settings. The storefront domain owns API keys (it is the one
+# that checks them); the admin console calls its service for its own store and audits.
+
+
+async def list_api_keys(db: AsyncSession, store_id: uuid.UUID) -> list[ApiKey]:
+    return await api_key_service.list_api_keys(db, store_id)
+
+
+async def create_api_key(
+    db: AsyncSession, admin: AdminUser, store_id: uuid.UUID, label: str, *, now: datetime
+) -> str:
+    """Create a key for the store; returns the plaintext, to be shown once."""
+    name = label.strip()[:100] or "API key"
+    record, plaintext = await api_key_service.create_api_key(db, store_id, name)
+    await audit.record(
+        db,
+        store_id=store_id,
+        admin=admin,
+        action=audit.API_KEY_CREATED,
+        now=now,
+        subject=f"{record.name} ({record.prefix}…)",
+    )
+    return plaintext
+
+
+async def revoke_api_key(
+    db: AsyncSession, admin: AdminUser, store_id: uuid.UUID, key_id: uuid.UUID, *, now: datetime
+) -> None:
+    record = await api_key_service.revoke_api_key(db, store_id, key_id, now=now)
+    await audit.record(
+        db,
+        store_id=store_id,
+        admin=admin,
+        action=audit.API_KEY_REVOKED,
+        now=now,
+        subject=f"{record.name} ({record.prefix}…)",
+    )

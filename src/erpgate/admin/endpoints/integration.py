@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from erpgate.admin import service as admin_service
-from erpgate.admin.apps_endpoints import save_settings
 from erpgate.admin.deps import AdminPrincipal, require, require_api_write
+from erpgate.admin.endpoints.apps import save_settings
 from erpgate.admin.roles import Capability
 from erpgate.admin.schemas import IntegrationSettingsPatch, IntegrationSettingsPut
 from erpgate.erp.endpoints import Endpoint

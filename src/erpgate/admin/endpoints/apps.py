@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from erpgate.admin import api_keys, integration_test
+from erpgate.admin import integration_test
 from erpgate.admin import service as admin_service
 from erpgate.admin.deps import AdminPrincipal, check_csrf, require
 from erpgate.admin.roles import Capability
@@ -138,7 +138,7 @@ async def _settings_context(
         "errors": {},
         "endpoints": [(e, URL_FIELDS[e], integration_settings.timeout_field(e)) for e in Endpoint],
         "accounts": accounts.items,
-        "api_keys": await api_keys.list_keys(db, principal.store_id),
+        "api_keys": await admin_service.list_api_keys(db, principal.store_id),
         "new_api_key": None,
         "test_report": None,
         "test_available": integration_test.available(),
@@ -199,7 +199,9 @@ async def create_api_key(
     label: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(principal, csrf_token)
-    plaintext = await api_keys.create_key(get_state(request), db, principal, label)
+    plaintext = await admin_service.create_api_key(
+        db, principal.admin, principal.store_id, label, now=get_state(request).clock.now()
+    )
     context = await _settings_context(request, db, principal)
     # Shown once, on this response only: only its digest is stored.
     context["new_api_key"] = plaintext
@@ -215,5 +217,7 @@ async def revoke_api_key(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(principal, csrf_token)
-    await api_keys.revoke_key(get_state(request), db, principal, key_id)
+    await admin_service.revoke_api_key(
+        db, principal.admin, principal.store_id, key_id, now=get_state(request).clock.now()
+    )
     return RedirectResponse(f"{SETTINGS_PATH}?done=key-revoked", status_code=303)
