@@ -15,9 +15,11 @@ from fastapi.responses import (
     HTMLResponse,
     PlainTextResponse,
     RedirectResponse,
+    Response,
 )
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from erpgate import __version__
 from erpgate.config import Settings, load_settings
@@ -34,6 +36,7 @@ from erpgate.web.loop_lag import LoopLagMonitor
 from erpgate.web.pages import render
 from erpgate.web.request_guard import RequestGuard
 from erpgate.web.responses import JsonResponse, wants_json
+from erpgate.web.security_headers import SecurityHeaders
 from erpgate.web.state import AppState
 
 log = get_logger(__name__)
@@ -95,20 +98,56 @@ async def _app_error_handler(request: Request, exc: Exception) -> Any:
     )
 
 
-async def _validation_error_handler(request: Request, exc: Exception) -> JsonResponse:
+async def _validation_error_handler(request: Request, exc: Exception) -> Response:
+    """422 naming each field for the JSON API; a page in plain words for a browser."""
     assert isinstance(exc, RequestValidationError)
     fields = {
         ".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path")): error["msg"]
         for error in exc.errors()
     }
+    if not wants_json(request):
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "Something is not right",
+                "message": (
+                    "This address asks for something the page cannot show."
+                    if request.method in ("GET", "HEAD")
+                    else "Some of what the form sent is not valid."
+                ),
+                "details": [f"{name}: {message}" for name, message in fields.items()],
+            },
+            status_code=422,
+        )
     return JsonResponse(
         {"error": "validation_failed", "message": "Some fields are not valid.", "fields": fields},
         status_code=422,
     )
 
 
+BUSY_MESSAGE = "The service is busy right now. Please try again in a moment."
+BUSY_RETRY_AFTER_SECONDS = 2
+
+
+async def _pool_timeout_handler(request: Request, exc: Exception) -> Response:
+    """No database connection came free within ERPGATE_DB_POOL_TIMEOUT_SECONDS: every connection
+    is in use, so the answer is a calm, quick 503 rather than a long wait and a 500."""
+    assert isinstance(exc, PoolTimeout)
+    log.warning("database_pool_exhausted", path=request.url.path)
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+    if wants_json(request):
+        body = {"error": "service_busy", "message": BUSY_MESSAGE}
+        return JsonResponse(body, status_code=503, headers=headers)
+    page = render(
+        request, "error.html", {"title": "Busy", "message": BUSY_MESSAGE}, status_code=503
+    )
+    page.headers.update(headers)
+    return page
+
+
 def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_timeout=settings.db_pool_timeout_seconds)
     clock = clock or Clock()
     return AppState(
         settings=settings,
@@ -156,8 +195,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.erpgate = state
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
+    # Added last, so it wraps the guard too: its refusals carry the headers as well.
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
+    app.add_exception_handler(PoolTimeout, _pool_timeout_handler)
     static_dir = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     for module in _domain_modules("endpoints", ROUTE_DOMAINS):

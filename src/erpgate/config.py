@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # off only where many apps start in one process (the test suite).
     gc_tuning: bool = True
 
+    # Database connections of one process. A request holds at most one at a time; a request that
+    # finds none free within this many seconds is answered 503 ("busy, try again") at once
+    # instead of waiting on (SQLAlchemy's default is 30 s, then a 500).
+    db_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+
     # Bodies above this are refused with 413 (the largest legitimate one is a 5 MB CSV upload).
     max_request_body_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
 

@@ -104,20 +104,38 @@ async def test_a_bad_form_is_shown_again_with_every_value_and_errors_next_to_fie
     assert (await db.execute(select(Integration))).scalars().all() == []
 
 
+def _settings(**changes: Any) -> dict[str, Any]:
+    """A whole settings body, as PUT wants it (every field named), with ``changes``."""
+    body: dict[str, Any] = {
+        "key": "",
+        "token": None,
+        "auth_style": "bearer",
+        "oauth_token_url": None,
+        "urls": {e.value: None for e in Endpoint},
+        "timeouts": {e.value: None for e in Endpoint},
+        "tax_failure_policy": "estimate",
+        "stale_max_age_seconds": 86400,
+        "notify_sender": None,
+        "notify_receivers": [],
+    }
+    body.update(changes)
+    return body
+
+
 async def test_api_get_never_returns_the_token_and_put_keeps_it_unless_typed(
     world: World, client: httpx.AsyncClient, app: FastAPI, db: AsyncSession
 ) -> None:
     store_id = world.a.store.id
     csrf = await sign_in(client, "owner@alpha.example")
     headers = {"x-csrf-token": csrf}
-    body = {
-        "auth_style": "bearer",
-        "token": " first-token-1111\n",
-        "urls": {"orders": f"{ERP}/orders", "taxes": f"{ERP}/checkout/taxes"},
-        "timeouts": {"taxes": 2},
-        "notify_receivers": ["it@alpha.example"],
-        "installed": True,
-    }
+    urls = {e.value: None for e in Endpoint}
+    body = _settings(
+        token=" first-token-1111\n",
+        urls={**urls, "orders": f"{ERP}/orders", "taxes": f"{ERP}/checkout/taxes"},
+        timeouts={**{e.value: None for e in Endpoint}, "taxes": 2},
+        notify_receivers=["it@alpha.example"],
+        installed=True,
+    )
     put = await client.put("/api/v1/admin/integration", json=body, headers=headers)
     assert put.status_code == 200, put.text
     got = (await client.get("/api/v1/admin/integration")).json()
@@ -147,14 +165,15 @@ async def test_api_put_answers_422_with_per_field_errors(
     world: World, client: httpx.AsyncClient
 ) -> None:
     csrf = await sign_in(client, "owner@alpha.example")
+    urls = {e.value: None for e in Endpoint}
     response = await client.put(
         "/api/v1/admin/integration",
-        json={
-            "token": "tok-1234567",
-            "urls": {"orders": "ftp://127.0.0.1/x", "order": "http://192.168.1.10/erp"},
-            "timeouts": {"taxes": 0},
-            "notify_sender": "not an address",
-        },
+        json=_settings(
+            token="tok-1234567",
+            urls={**urls, "orders": "ftp://127.0.0.1/x", "order": "http://192.168.1.10/erp"},
+            timeouts={**{e.value: None for e in Endpoint}, "taxes": 0},
+            notify_sender="not an address",
+        ),
         headers={"x-csrf-token": csrf},
     )
     assert response.status_code == 422
@@ -163,6 +182,84 @@ async def test_api_put_answers_422_with_per_field_errors(
     assert fields["urls.order"] == "Refused to call 192.168.1.10: private address."
     assert fields["timeouts.taxes"] == "The timeout is between 0.5 and 30 seconds."
     assert fields["notify_sender"].startswith("not an address is not a valid e-mail address")
+
+
+async def _configured(client: httpx.AsyncClient, csrf: str) -> dict[str, Any]:
+    urls = {e.value: f"{ERP}/{e.value}" for e in Endpoint}
+    body = _settings(
+        token="tok-12345678",
+        urls=urls,
+        notify_sender="a@alpha.example",
+        notify_receivers=["it@alpha.example", "ops@alpha.example"],
+    )
+    put = await client.put("/api/v1/admin/integration", json=body, headers={"x-csrf-token": csrf})
+    assert put.status_code == 200, put.text
+    stored: dict[str, Any] = put.json()
+    return stored
+
+
+async def test_a_put_missing_fields_is_422_naming_each_and_erases_nothing(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    csrf = await sign_in(client, "owner@alpha.example")
+    before = await _configured(client, csrf)
+    partial = await client.put(
+        "/api/v1/admin/integration",
+        json={"tax_failure_policy": "block", "urls": {"orders": None}},
+        headers={"x-csrf-token": csrf},
+    )
+    assert partial.status_code == 422
+    assert partial.json()["fields"] == {
+        "key": "Field required",
+        "token": "Field required",
+        "auth_style": "Field required",
+        "oauth_token_url": "Field required",
+        **{f"urls.{e.value}": "Field required" for e in Endpoint if e.value != "orders"},
+        "timeouts": "Field required",
+        "stale_max_age_seconds": "Field required",
+        "notify_sender": "Field required",
+        "notify_receivers": "Field required",
+    }
+    assert (await client.get("/api/v1/admin/integration")).json() == before
+
+
+async def test_patch_changes_only_the_fields_it_names(
+    world: World, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    csrf = await sign_in(client, "owner@alpha.example")
+    headers = {"x-csrf-token": csrf}
+    before = await _configured(client, csrf)
+    patched = await client.patch(
+        "/api/v1/admin/integration", json={"tax_failure_policy": "block"}, headers=headers
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json() == {**before, "tax_failure_policy": "block"}
+    off = await client.patch(
+        "/api/v1/admin/integration",
+        json={"urls": {"balance": None}, "timeouts": {"taxes": 2.5}},
+        headers=headers,
+    )
+    assert off.json()["urls"] == {**before["urls"], "balance": ""}
+    assert off.json()["timeouts"] == {**before["timeouts"], "taxes": 2.5}
+    assert off.json()["notify_receivers"] == ["it@alpha.example", "ops@alpha.example"]
+    assert off.json()["token_hint"] == "••••5678"
+    typo = await client.patch(
+        "/api/v1/admin/integration", json={"url": {"orders": None}}, headers=headers
+    )
+    assert typo.status_code == 422
+    assert typo.json()["fields"] == {"url": "Extra inputs are not permitted"}
+    changes = (
+        (
+            await db.execute(
+                select(AuditLog.details)
+                .where(AuditLog.action == "integration.settings_changed")
+                .order_by(AuditLog.occurred_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert changes[1:] == [{"changed": ["tax_failure_policy"]}, {"changed": ["urls", "timeouts"]}]
 
 
 async def test_roles_without_configure_cannot_change_settings(
@@ -209,7 +306,9 @@ async def test_the_test_button_runs_the_conformance_checker_against_the_mock_erp
     await db.commit()
     owner = await sign_in(client, "owner@alpha.example")
     body = {"token": "mock-token", "urls": dict(mock_erp.urls), "installed": True}
-    put = await client.put("/api/v1/admin/integration", json=body, headers={"x-csrf-token": owner})
+    put = await client.patch(
+        "/api/v1/admin/integration", json=body, headers={"x-csrf-token": owner}
+    )
     assert put.status_code == 200, put.text
     csrf = await sign_in(client, "developer@alpha.example")
     page = await client.post(

@@ -111,3 +111,52 @@ async def test_a_developer_cannot_edit_users(world: World, client: httpx.AsyncCl
         headers={"x-csrf-token": csrf},
     )
     assert response.status_code == 403
+
+
+async def test_a_refused_edit_on_a_page_changes_nothing_and_keeps_what_was_typed(
+    world: World, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    csrf = await sign_in(client, "owner@alpha.example")
+    response = await client.post(
+        f"/admin/customers/{world.a.account.id}",
+        data={"csrf_token": csrf, "name": " ", "customer_code": "C-NEW", "seller_reference": ""},
+    )
+    assert response.status_code == 422
+    assert "A customer account needs a name." in response.text
+    assert 'value="C-NEW"' in response.text
+    stored = await customer_service.get_account(db, world.a.store.id, world.a.account.id)
+    assert (stored.name, stored.customer_code) == ("alpha Customer", "C-ALPHA")
+
+
+async def test_lengths_hold_for_create_and_edit_in_the_api_and_the_pages(
+    world: World, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    csrf = await sign_in(client, "owner@alpha.example")
+    headers = {"x-csrf-token": csrf}
+    huge = await client.post(
+        "/api/v1/admin/customers",
+        json={"name": "n" * 7_000_000, "customer_code": "C-HUGE"},
+        headers=headers,
+    )
+    assert huge.status_code == 422
+    assert huge.json()["fields"] == {"name": "At most 200 characters."}
+    edited = await client.put(
+        f"/api/v1/admin/customers/{world.a.account.id}", json={"name": "n" * 201}, headers=headers
+    )
+    assert edited.status_code == 422
+    assert edited.json()["fields"] == {"name": "At most 200 characters."}
+    user = await client.put(
+        f"/api/v1/admin/users/{world.a.user.id}", json={"name": "n" * 201}, headers=headers
+    )
+    assert user.json()["fields"] == {"name": "At most 200 characters."}
+    page = await client.post(
+        "/admin/customers",
+        data={"csrf_token": csrf, "name": "n" * 201, "customer_code": "C-PAGE"},
+    )
+    assert page.status_code == 422
+    assert "The name has at most 200 characters." in page.text
+    assert f'value="{"n" * 201}"' in page.text
+    stored = await customer_service.get_account(db, world.a.store.id, world.a.account.id)
+    assert stored.name == "alpha Customer"
+    found = (await client.get("/api/v1/admin/customers")).json()
+    assert found["total"] == 1

@@ -79,3 +79,27 @@ async def test_the_buyer_session_expires_on_its_own(
     token = client.cookies[BUYER_COOKIE]
     clock.advance(minutes=app.state.erpgate.settings.impersonation_minutes, seconds=1)
     assert await auth_service.resolve_session(db, token, kind="buyer", now=clock.now()) is None
+
+
+async def test_sign_out_everywhere_ends_the_admins_storefront_sessions_too(
+    world: World, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    csrf = await sign_in(client, "owner@alpha.example")
+    await client.post(f"/admin/users/{world.a.user.id}/impersonate", data={"csrf_token": csrf})
+    assert BUYER_COOKIE in client.cookies
+    # Read once, so this process caches the buyer behind the impersonation cookie.
+    assert (await client.get("/api/v1/storefront/me")).status_code == 200
+    ended = await client.post(
+        "/api/v1/admin/auth/logout-everywhere", headers={"x-csrf-token": csrf}
+    )
+    assert ended.json() == {"sessions_ended": 1, "storefront_sessions_ended": 1}
+    assert BUYER_COOKIE in client.cookies
+    me = await client.get("/api/v1/storefront/me")
+    assert me.status_code == 401
+    quote = await client.post(
+        "/api/v1/storefront/checkout/quote",
+        json={"lines": [{"sku": "A-1", "quantity": 1}], "ship_to": {"address1": "1 Main St"}},
+    )
+    assert quote.status_code == 401
+    rows = (await db.execute(select(AuditLog.action, AuditLog.details))).all()
+    assert ("admin.sessions_ended", {"sessions": 1, "storefront_sessions": 1}) in rows

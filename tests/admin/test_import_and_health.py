@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.kit.clock import Clock
+from erpgate.models.audit_log import AuditLog
 from erpgate.models.event import Event
 from tests.admin.conftest import World, sign_in
 
@@ -47,6 +49,37 @@ async def test_upload_reports_bad_rows_and_refuses_oversized_files(
     )
     assert huge.status_code == 413
     assert huge.json()["message"] == "The file is larger than 5 MB; split it."
+
+
+async def test_imports_are_audited_from_the_form_and_the_api_alike(
+    world: World, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    csrf = await sign_in(client, "support@alpha.example")
+    form = await client.post(
+        "/admin/customers/import",
+        data={"csrf_token": csrf},
+        files={"file": ("north.csv", b"customer_code,account_name\nC1,One\n", "text/csv")},
+    )
+    assert form.status_code == 200
+    for query in ("?dry_run=true", ""):
+        api = await client.post(
+            f"/api/v1/admin/customers/import{query}",
+            content=b"customer_code,account_name,email\nC2,Two,pat@two.example\n",
+            headers={"x-csrf-token": csrf, "content-type": "text/csv"},
+        )
+        assert api.json()["ok"] is True
+    rows = (
+        await db.execute(
+            select(
+                AuditLog.action, AuditLog.admin_email, AuditLog.subject, AuditLog.details
+            ).order_by(AuditLog.subject)
+        )
+    ).all()
+    # The dry run changed nothing and is not in the log.
+    assert rows == [
+        ("customers.imported", "support@alpha.example", "API upload", {"accounts": 1, "users": 1}),
+        ("customers.imported", "support@alpha.example", "north.csv", {"accounts": 1, "users": 0}),
+    ]
 
 
 def _event(store_id: object, endpoint: str, outcome: str, at: object, ms: float, n: int) -> Event:

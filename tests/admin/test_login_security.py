@@ -124,7 +124,7 @@ async def test_sign_out_everywhere_ends_every_session_of_the_admin(
             "/api/v1/admin/auth/logout-everywhere", headers={"x-csrf-token": csrf}
         )
         assert response.status_code == 200
-        assert response.json() == {"sessions_ended": 2}
+        assert response.json() == {"sessions_ended": 2, "storefront_sessions_ended": 0}
         assert (await laptop.get("/api/v1/admin/auth/me")).status_code == 401
         assert (await phone.get("/api/v1/admin/auth/me")).status_code == 401
     actions = (await db.execute(select(AuditLog.action))).scalars().all()

@@ -69,11 +69,12 @@ async def test_logout_revokes_the_session_server_side(
     db: AsyncSession, client: httpx.AsyncClient
 ) -> None:
     await _owner(db)
-    await client.post(
+    signed_in = await client.post(
         "/api/v1/admin/auth/login", json={"email": "owner@example.com", "password": "correct-horse"}
     )
     token = client.cookies[ADMIN_COOKIE]
-    assert (await client.post("/api/v1/admin/auth/logout")).status_code == 204
+    csrf = {"x-csrf-token": signed_in.json()["csrf_token"]}
+    assert (await client.post("/api/v1/admin/auth/logout", headers=csrf)).status_code == 204
     client.cookies.clear()
     client.cookies.set(ADMIN_COOKIE, token)
     replayed = await client.get("/api/v1/admin/auth/me")

@@ -75,3 +75,42 @@ async def test_bad_buyer_input_is_refused(
             password=password,
             permissions=permissions,
         )
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("name", 200), ("seller_reference", 128), ("customer_code", 64)]
+)
+async def test_an_account_field_over_its_length_is_refused_on_create_and_edit_alike(
+    db: AsyncSession, field: str, limit: int
+) -> None:
+    store = await create_store(db, slug="a", name="A")
+    good = {"name": "Acme", "customer_code": "C1", "seller_reference": "S1"}
+    fits = await service.create_account(db, store.id, **{**good, field: "x" * limit})
+    assert getattr(fits, field) == "x" * limit
+    with pytest.raises(ValidationFailed) as created:
+        await service.create_account(db, store.id, **{**good, field: "y" * (limit + 1)})
+    with pytest.raises(ValidationFailed) as edited:
+        await service.update_account(db, store.id, fits.id, **{field: "y" * (limit + 1)})
+    assert created.value.fields == edited.value.fields == {field: f"At most {limit} characters."}
+
+
+async def test_a_user_name_over_its_length_is_refused_on_create_and_edit_alike(
+    db: AsyncSession,
+) -> None:
+    store = await create_store(db, slug="a", name="A")
+    account = await service.create_account(db, store.id, name="Acme", customer_code="C1")
+    with pytest.raises(ValidationFailed) as created:
+        await service.create_buyer(
+            db,
+            store.id,
+            customer_account_id=account.id,
+            email="a@example.com",
+            password=None,
+            name="x" * 201,
+        )
+    user = await service.create_buyer(
+        db, store.id, customer_account_id=account.id, email="a@example.com", password=None
+    )
+    with pytest.raises(ValidationFailed) as edited:
+        await service.update_user(db, store.id, user.id, name="x" * 201)
+    assert created.value.fields == edited.value.fields == {"name": "At most 200 characters."}

@@ -96,6 +96,24 @@ async def test_one_bad_row_imports_nothing_and_every_problem_is_listed(
     assert await _counts(db) == (1, 1)
 
 
+async def test_a_value_over_its_length_is_a_row_error_not_cut(
+    db: AsyncSession, store: Store
+) -> None:
+    data = (
+        HEADER
+        + f"C2,{'n' * 201},,,,\n"
+        + f"C3,Three,{'s' * 129},,,\n"
+        + f"C4,Four,,four@example.com,{'p' * 201},\n"
+        + f"C5,{'n' * 200},{'s' * 128},five@example.com,{'p' * 200},\n"
+    ).encode()
+    report = await import_customers(db, store.id, data)
+    assert report.errors == [
+        RowError(2, "account_name", "At most 200 characters."),
+        RowError(3, "seller_reference", "At most 128 characters."),
+        RowError(4, "name", "At most 200 characters."),
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

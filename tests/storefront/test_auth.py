@@ -61,9 +61,10 @@ async def test_session_token_rotates_on_every_login_and_the_old_one_dies(
 
 
 async def test_logout_ends_the_session(client: httpx.AsyncClient, shop: Shop) -> None:
-    await login(client, VIEWER)
+    csrf = await login(client, VIEWER)
     token = client.cookies[BUYER_COOKIE]
-    assert (await client.post("/api/v1/auth/logout")).status_code == 204
+    logout = await client.post("/api/v1/auth/logout", headers={"x-csrf-token": csrf})
+    assert logout.status_code == 204
     client.cookies.set(BUYER_COOKIE, token)
     assert (await client.get("/api/v1/storefront/me")).status_code == 401
 

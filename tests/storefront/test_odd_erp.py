@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -101,6 +102,6 @@ async def test_negative_balance_shows_as_credit_with_red_bars(
     assert page.status_code == 200
     assert "-1,250.50" in page.text
     assert "Credit in your favour" in page.text
-    assert 'class="bar negative" style="width:100%"' in page.text
-    assert 'class="bar" style="width:16%"' in page.text
+    assert re.search(r'<svg class="bar negative"[^>]*><rect width="100"', page.text)
+    assert re.search(r'<svg class="bar"[^>]*><rect width="16"', page.text)
     assert "נטו 30 &lt;script&gt;x&lt;/script&gt;" in page.text

@@ -78,6 +78,10 @@ async def test_filters_travel_to_the_erp(
         ("date_from=2026-05-01&date_to=2026-04-01", "date_to"),
         ("date_from=yesterday", "date_from"),
         ("date_to=2026-13-45", "date_to"),
+        ("page=4611686018427387904", "page"),
+        ("date_from=0001-01-01", "date_from"),
+        ("date_to=9999-12-31", "date_to"),
+        (f"search={'x' * 101}", "search"),
     ],
 )
 async def test_bad_filters_are_422_and_never_reach_the_erp(

@@ -6,14 +6,20 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from erpgate.admin.accounts import create_admin
+from erpgate.models.customer_account import CustomerAccount
+from erpgate.store.service import create_store
 from erpgate.web.request_guard import NUL_MESSAGE, RequestGuard
 
 LIMIT = 64 * 1024
+PASSWORD = "correct-horse-battery"
 
 
 async def _echo(request: Request) -> JSONResponse:
@@ -55,6 +61,52 @@ async def test_nul_in_form_and_json_bodies_is_422(guarded: httpx.AsyncClient) ->
     assert api.json()["message"] == NUL_MESSAGE
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/merge-patch+json", "application/vnd.api+json", "APPLICATION/JSON; charset=utf-8"],
+)
+async def test_nul_in_any_json_body_is_422(guarded: httpx.AsyncClient, content_type: str) -> None:
+    response = await guarded.post(
+        "/api/v1/admin/integration",
+        content=b'{"notify_sender": "a\\u0000@b.example"}',
+        headers={"content-type": content_type},
+    )
+    assert response.status_code == 422
+    assert response.json() == {"error": "validation_failed", "message": NUL_MESSAGE}
+
+
+async def test_nul_in_a_body_without_a_content_type_is_422(guarded: httpx.AsyncClient) -> None:
+    # FastAPI reads a body without a content type as JSON.
+    response = await guarded.post("/api/v1/admin/customers", content=b'{"name": "a\\u0000"}')
+    assert response.status_code == 422
+
+
+async def test_nul_in_a_multipart_field_or_file_name_is_422(guarded: httpx.AsyncClient) -> None:
+    field = await guarded.post(
+        "/admin/customers",
+        data={"customer_code": "C\x00001", "name": "Acme"},
+        files={"file": ("a.csv", b"customer_code\n")},
+    )
+    assert field.status_code == 422
+    assert NUL_MESSAGE in field.text
+    # Written by hand: httpx percent-encodes a NUL in a file name.
+    upload = (
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="a\x00.csv"\r\n\r\n'
+        b"x\r\n--B--\r\n"
+    )
+    name = await guarded.post(
+        "/admin/customers/import",
+        content=upload,
+        headers={"content-type": "multipart/form-data; boundary=B"},
+    )
+    assert name.status_code == 422
+
+
+async def test_an_escaped_backslash_before_u0000_is_not_a_nul(guarded: httpx.AsyncClient) -> None:
+    response = await guarded.post("/api/echo", json={"text": "\\u0000"})
+    assert response.status_code == 200
+
+
 async def test_clean_bodies_reach_the_endpoint_whole(guarded: httpx.AsyncClient) -> None:
     text = "Grüße " * 1000
     response = await guarded.post("/api/echo?q=ok", json={"text": text})
@@ -81,6 +133,27 @@ async def test_a_body_over_the_limit_is_413_declared_or_streamed(
         "/api/echo", content=chunks(), headers={"content-type": "application/json"}
     )
     assert streamed.status_code == 413
+
+
+async def test_nul_in_a_multipart_form_reaches_no_database(
+    client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    store = await create_store(db, slug="north", name="North")
+    await create_admin(
+        db, store_id=store.id, email="o@north.example", password=PASSWORD, role="owner"
+    )
+    await db.commit()
+    signed_in = await client.post(
+        "/api/v1/admin/auth/login", json={"email": "o@north.example", "password": PASSWORD}
+    )
+    csrf = signed_in.json()["csrf_token"]
+    response = await client.post(
+        "/admin/customers",
+        data={"csrf_token": csrf, "name": "Acme", "customer_code": "C\x00001"},
+        files={"attachment": ("note.txt", b"hello")},
+    )
+    assert response.status_code == 422
+    assert await db.scalar(select(func.count()).select_from(CustomerAccount)) == 0
 
 
 async def test_nul_reaches_no_database_through_the_real_app(client: httpx.AsyncClient) -> None:

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from erpgate.admin import audit_repository
+from erpgate.admin import repository
 from erpgate.models.admin_user import AdminUser
 from erpgate.models.audit_log import AuditLog
+from erpgate.web.params import offset
 
 # Action names shown on /admin/audit and usable as its filter.
 IMPERSONATION_STARTED = "impersonation.started"
@@ -25,6 +26,7 @@ API_KEY_REVOKED = "api_key.revoked"
 CUSTOMERS_IMPORTED = "customers.imported"
 PROBLEM_ACKNOWLEDGED = "problem.acknowledged"
 PROBLEM_RESOLVED = "problem.resolved"
+USER_PASSWORD_SET = "user.password_set"  # noqa: S105  (an action name)
 
 
 async def record(
@@ -37,7 +39,7 @@ async def record(
     subject: str = "",
     details: dict[str, Any] | None = None,
 ) -> AuditLog:
-    return await audit_repository.add(
+    return await repository.add_audit_entry(
         db,
         AuditLog(
             store_id=store_id,
@@ -54,7 +56,6 @@ async def record(
 async def list_entries(
     db: AsyncSession, store_id: uuid.UUID, *, action: str | None, page: int, per_page: int = 50
 ) -> tuple[list[AuditLog], int]:
-    page = max(1, page)
-    return await audit_repository.list_for_store(
-        db, store_id, action=action, offset=(page - 1) * per_page, limit=per_page
+    return await repository.list_audit_entries(
+        db, store_id, action=action, offset=offset(page, per_page), limit=per_page
     )

@@ -13,6 +13,7 @@ from erpgate.admin import accounts
 from erpgate.admin.roles import Capability, can
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import ADMIN_COOKIE
+from erpgate.auth.service import CSRF_HEADER, CSRF_REFUSED
 from erpgate.errors import Forbidden, Unauthorized
 from erpgate.models.admin_user import AdminUser
 from erpgate.models.web_session import WebSession
@@ -60,26 +61,39 @@ async def current_admin(request: Request, db: DbSession) -> AdminPrincipal:
 CurrentAdmin = Annotated[AdminPrincipal, Depends(current_admin)]
 
 
+def _check_capability(principal: AdminPrincipal, capability: Capability) -> None:
+    if principal.admin.store_id is None and capability != Capability.MANAGE_ADMINS:
+        raise Forbidden("This page belongs to a store; platform operators have none.")
+    if not principal.can(capability):
+        raise Forbidden("Your role does not allow this.")
+
+
 def require(capability: Capability) -> Any:
     """Dependency factory: the signed-in admin must have ``capability`` in a store."""
 
     async def dependency(principal: CurrentAdmin) -> AdminPrincipal:
-        if principal.admin.store_id is None and capability != Capability.MANAGE_ADMINS:
-            raise Forbidden("This page belongs to a store; platform operators have none.")
-        if not principal.can(capability):
-            raise Forbidden("Your role does not allow this.")
+        _check_capability(principal, capability)
         return principal
 
     return Depends(dependency)
 
 
-# JSON API writes carry the session's CSRF token (returned by login and /me) in this header.
-CSRF_HEADER = "x-csrf-token"
+def require_api_write(capability: Capability) -> Any:
+    """Dependency factory for JSON writes: ``capability``, and the session's CSRF token in the
+    X-CSRF-Token header. Checked as a dependency, so a forged request is refused (403) before
+    its body is even read."""
+
+    async def dependency(request: Request, principal: CurrentAdmin) -> AdminPrincipal:
+        _check_capability(principal, capability)
+        check_api_csrf(principal, request)
+        return principal
+
+    return Depends(dependency)
 
 
 def check_csrf(principal: AdminPrincipal, submitted: str | None) -> None:
     if not auth_service.csrf_matches(principal.session, submitted):
-        raise Forbidden("The form expired or did not come from this site. Reload and try again.")
+        raise Forbidden(CSRF_REFUSED)
 
 
 def check_api_csrf(principal: AdminPrincipal, request: Request) -> None:

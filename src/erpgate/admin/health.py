@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from erpgate.admin import health_repository
+from erpgate.admin import repository
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.gateway import ErpGateway
 from erpgate.integration import service as integration_service
@@ -74,8 +74,8 @@ async def integration_health(
     # Whole hours, so a bar always covers the same clock hour however often the page reloads.
     first_hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=WINDOW_HOURS - 1)
     live = await integration_service.load_live_integration(db, store_id, box, gateway.options)
-    rows = await health_repository.recent_calls(db, store_id, first_hour)
-    successes = await health_repository.last_success_per_endpoint(db, store_id)
+    rows = await repository.recent_calls(db, store_id, first_hour)
+    successes = await repository.last_success_per_endpoint(db, store_id)
     buckets: dict[str, list[HourBucket]] = {
         e.value: [HourBucket(first_hour + timedelta(hours=i)) for i in range(WINDOW_HOURS)]
         for e in Endpoint
@@ -95,7 +95,7 @@ async def integration_health(
     report = []
     for endpoint in Endpoint:
         hours = buckets[endpoint.value]
-        last_error = await health_repository.last_error(db, store_id, endpoint.value)
+        last_error = await repository.last_error(db, store_id, endpoint.value)
         success_at = successes.get(endpoint.value)
         report.append(
             EndpointHealth(

@@ -9,6 +9,7 @@ class Capability(StrEnum):
     VIEW = "view"  # read pages: events, health, customers
     CONFIGURE = "configure"  # install, configure, uninstall the integration; API keys
     MANAGE_USERS = "manage_users"  # create and edit customer accounts and users
+    SET_PASSWORDS = "set_passwords"  # set a buyer's password (whoever knows it can sign in)
     IMPERSONATE = "impersonate"  # Login on storefront
     REPLAY = "replay"  # re-send a related request to the ERP
     HANDLE_PROBLEMS = "handle_problems"  # acknowledge and resolve problems

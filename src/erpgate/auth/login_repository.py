@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.models.login_attempt import LoginAttempt
@@ -25,6 +25,12 @@ def _address(kind: str, address: str) -> list[ColumnElement[bool]]:
 async def add_attempt(db: AsyncSession, attempt: LoginAttempt) -> None:
     db.add(attempt)
     await db.flush()
+
+
+async def mark_succeeded(db: AsyncSession, attempt_id: uuid.UUID) -> None:
+    await db.execute(
+        update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True)
+    )
 
 
 async def last_account_success(

@@ -52,3 +52,16 @@ async def revoke_principal_sessions(
         .values(revoked_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def revoke_impersonations(db: AsyncSession, admin_id: uuid.UUID, now: datetime) -> int:
+    result = await db.execute(
+        update(WebSession)
+        .where(
+            WebSession.kind == "buyer",
+            WebSession.impersonator_admin_id == admin_id,
+            WebSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

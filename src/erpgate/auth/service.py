@@ -15,6 +15,10 @@ from erpgate.kit.ids import new_token
 from erpgate.kit.local_cache import SESSIONS, changed
 from erpgate.models.web_session import WebSession
 
+# JSON writes carry the session's CSRF token (returned by sign-in and /me) in this header.
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_REFUSED = "The form expired or did not come from this site. Reload and try again."
+
 
 @dataclass(frozen=True, slots=True)
 class IssuedSession:
@@ -71,6 +75,13 @@ async def end_all_sessions(
     db: AsyncSession, *, kind: str, principal_id: uuid.UUID, now: datetime
 ) -> int:
     ended = await repository.revoke_principal_sessions(db, kind, principal_id, now)
+    sessions_changed(db)
+    return ended
+
+
+async def end_impersonations(db: AsyncSession, *, admin_id: uuid.UUID, now: datetime) -> int:
+    """End every storefront session an admin opened with Login on storefront."""
+    ended = await repository.revoke_impersonations(db, admin_id, now)
     sessions_changed(db)
     return ended
 

@@ -19,6 +19,13 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.customer import repository
+from erpgate.customer.service import (
+    ACCOUNT_NAME_MAX,
+    SELLER_REFERENCE_MAX,
+    USER_NAME_MAX,
+    customer_code_problem,
+    too_long,
+)
 from erpgate.errors import ValidationFailed
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.user import PERMISSIONS, User
@@ -31,6 +38,11 @@ MAX_REPORTED_ERRORS = 200
 INSERT_BATCH = 500
 COLUMNS = ("customer_code", "account_name", "seller_reference", "email", "name", "permissions")
 REQUIRED = ("customer_code",)
+LENGTHS = {
+    "account_name": ACCOUNT_NAME_MAX,
+    "seller_reference": SELLER_REFERENCE_MAX,
+    "name": USER_NAME_MAX,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +208,19 @@ def _check_file(
         if row.pop("__extra__", None):
             error(line, "", "The row has more values than the header has columns.")
         code = row.get("customer_code", "")
-        if not code or len(code) > 64 or any(c.isspace() for c in code):
-            error(line, "customer_code", "1-64 characters, no spaces.")
+        problem = customer_code_problem(code)
+        if problem is not None:
+            error(line, "customer_code", problem)
+            continue
+        # The same length rules as the pages and the API: a value is refused, never cut.
+        too_long_columns = [
+            (column, problem)
+            for column, limit in LENGTHS.items()
+            if (problem := too_long(row.get(column, ""), limit)) is not None
+        ]
+        for column, problem in too_long_columns:
+            error(line, column, problem)
+        if too_long_columns:
             continue
         account_name = row.get("account_name", "")
         if code not in codes:
@@ -209,9 +232,9 @@ def _check_file(
                 pending = {
                     "id": uuid.uuid4(),
                     "store_id": store_id,
-                    "name": account_name[:200],
+                    "name": account_name,
                     "customer_code": code,
-                    "seller_reference": row.get("seller_reference", "")[:128] or None,
+                    "seller_reference": row.get("seller_reference", "") or None,
                 }
                 new_accounts[code] = pending
             elif account_name and account_name != pending["name"]:
@@ -238,7 +261,7 @@ def _check_file(
         user = {
             "store_id": store_id,
             "email": email,
-            "name": row.get("name", "")[:200],
+            "name": row.get("name", ""),
             "password_hash": None,
             "permissions": permissions,
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,8 +16,41 @@ from erpgate.customer import repository
 from erpgate.errors import Conflict, NotFound, ValidationFailed
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.user import PERMISSIONS, User
+from erpgate.web.params import offset
 
 T = TypeVar("T")
+
+
+def _column_length(column: Any) -> int:
+    length: int = column.property.columns[0].type.length
+    return length
+
+
+# One length rule per field, the column's size, for create, edit, the CSV import and the API.
+ACCOUNT_NAME_MAX = _column_length(CustomerAccount.name)
+CUSTOMER_CODE_MAX = _column_length(CustomerAccount.customer_code)
+SELLER_REFERENCE_MAX = _column_length(CustomerAccount.seller_reference)
+USER_NAME_MAX = _column_length(User.name)
+EMAIL_MAX = _column_length(User.email)
+PASSWORD_MIN = 8
+# Long enough for any passphrase or manager; a longer one would only cost hashing time.
+PASSWORD_MAX = 1024
+
+
+def too_long(value: str, limit: int) -> str | None:
+    """The words for a value over its limit (a field's error, a CSV row's error), or None."""
+    return f"At most {limit} characters." if len(value) > limit else None
+
+
+def check_length(value: str, field: str, label: str, limit: int) -> str:
+    """``value`` stripped, or ValidationFailed naming ``field`` when it is over ``limit``."""
+    text = value.strip()
+    problem = too_long(text, limit)
+    if problem is not None:
+        raise ValidationFailed(
+            f"The {label} has at most {limit} characters.", fields={field: problem}
+        )
+    return text
 
 
 def normalize_email(email: str) -> str:
@@ -49,15 +82,13 @@ async def create_account(
     seller_reference: str | None = None,
 ) -> CustomerAccount:
     code = check_customer_code(customer_code)
-    if not name.strip():
-        raise ValidationFailed("A customer account needs a name.", fields={"name": "required"})
-    await _check_code_free(db, store_id, code)
     account = CustomerAccount(
         store_id=store_id,
-        name=name.strip(),
+        name=check_account_name(name),
         customer_code=code,
-        seller_reference=(seller_reference or "").strip() or None,
+        seller_reference=check_seller_reference(seller_reference or ""),
     )
+    await _check_code_free(db, store_id, code)
     await repository.add(db, account)
     return account
 
@@ -82,7 +113,7 @@ async def create_buyer(
         store_id=store_id,
         customer_account_id=customer_account_id,
         email=address,
-        name=name.strip(),
+        name=check_length(name, "name", "name", USER_NAME_MAX),
         password_hash=await hash_password(password) if password else None,
         permissions=check_permissions(permissions),
     )
@@ -134,9 +165,8 @@ class Page(Generic[T]):
 async def list_accounts(
     db: AsyncSession, store_id: uuid.UUID, *, search: str = "", page: int = 1
 ) -> Page[CustomerAccount]:
-    page = max(1, page)
     items, total = await repository.search_accounts(
-        db, store_id, search.strip(), offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        db, store_id, search.strip(), offset=offset(page, PAGE_SIZE), limit=PAGE_SIZE
     )
     return Page(items, total, page, PAGE_SIZE)
 
@@ -149,13 +179,12 @@ async def list_users(
     customer_account_id: uuid.UUID | None = None,
     page: int = 1,
 ) -> Page[tuple[User, CustomerAccount]]:
-    page = max(1, page)
     items, total = await repository.search_users(
         db,
         store_id,
         search.strip(),
         customer_account_id=customer_account_id,
-        offset=(page - 1) * PAGE_SIZE,
+        offset=offset(page, PAGE_SIZE),
         limit=PAGE_SIZE,
     )
     return Page(items, total, page, PAGE_SIZE)
@@ -172,16 +201,17 @@ async def update_account(
 ) -> CustomerAccount:
     """Change the given fields; None leaves a field alone, "" clears the seller reference."""
     account = await get_account(db, store_id, account_id)
-    if customer_code is not None:
-        code = check_customer_code(customer_code)
+    # Every field is checked before any is changed.
+    code = check_customer_code(customer_code) if customer_code is not None else None
+    new_name = check_account_name(name) if name is not None else None
+    reference = check_seller_reference(seller_reference) if seller_reference is not None else None
+    if code is not None:
         await _check_code_free(db, store_id, code, owner=account.id)
         account.customer_code = code
-    if name is not None:
-        if not name.strip():
-            raise ValidationFailed("A customer account needs a name.", fields={"name": "required"})
-        account.name = name.strip()[:200]
+    if new_name is not None:
+        account.name = new_name
     if seller_reference is not None:
-        account.seller_reference = seller_reference.strip()[:128] or None
+        account.seller_reference = reference
     await db.flush()
     sessions_changed(db)
     return account
@@ -197,10 +227,11 @@ async def update_user(
     customer_account_id: uuid.UUID | None = None,
     permissions: Iterable[str] | None = None,
     is_active: bool | None = None,
-    password: str | None = None,
 ) -> User:
-    """Change the given fields of a buyer; None leaves a field alone."""
+    """Change the given fields of a buyer; None leaves a field alone. (The password has its own
+    ``set_password``: the admin console audits it and ends the buyer's sessions.)"""
     user = await get_user(db, store_id, user_id)
+    new_name = check_length(name, "name", "name", USER_NAME_MAX) if name is not None else None
     if email is not None:
         address = normalize_email(email)
         await _check_email_free(db, store_id, address, owner=user.id)
@@ -208,26 +239,49 @@ async def update_user(
     if customer_account_id is not None:
         await get_account(db, store_id, customer_account_id)
         user.customer_account_id = customer_account_id
-    if name is not None:
-        user.name = name.strip()[:200]
+    if new_name is not None:
+        user.name = new_name
     if permissions is not None:
         user.permissions = check_permissions(permissions)
     if is_active is not None:
         user.is_active = is_active
-    if password:
-        check_new_password(password)
-        user.password_hash = await hash_password(password)
     await db.flush()
     sessions_changed(db)
     return user
 
 
+async def set_password(
+    db: AsyncSession, store_id: uuid.UUID, user_id: uuid.UUID, password: str
+) -> User:
+    """Give a buyer a new password (the one password rule applies)."""
+    user = await get_user(db, store_id, user_id)
+    check_new_password(password)
+    user.password_hash = await hash_password(password)
+    await db.flush()
+    return user
+
+
 def check_new_password(password: str) -> None:
     """The one password rule, for buyers and admins alike."""
-    if len(password) < 8:
+    if len(password) < PASSWORD_MIN:
         raise ValidationFailed(
-            "A password has at least 8 characters.", fields={"password": "too short"}
+            f"A password has at least {PASSWORD_MIN} characters.", fields={"password": "too short"}
         )
+    check_length(password, "password", "password", PASSWORD_MAX)
+
+
+def check_account_name(name: str) -> str:
+    text = check_length(name, "name", "name", ACCOUNT_NAME_MAX)
+    if not text:
+        raise ValidationFailed("A customer account needs a name.", fields={"name": "required"})
+    return text
+
+
+def check_seller_reference(reference: str) -> str | None:
+    return (
+        check_length(reference, "seller_reference", "seller reference", SELLER_REFERENCE_MAX)
+        or None
+    )
 
 
 async def _check_code_free(
@@ -248,11 +302,22 @@ async def _check_email_free(
         raise Conflict(f"A user with e-mail {address} exists already.")
 
 
+CUSTOMER_CODE_RULE = f"1-{CUSTOMER_CODE_MAX} characters, no spaces."
+
+
+def customer_code_problem(code: str) -> str | None:
+    """What is wrong with a (stripped) customer code, in words for its field; None if nothing."""
+    if not code or any(c.isspace() for c in code):
+        return CUSTOMER_CODE_RULE
+    return too_long(code, CUSTOMER_CODE_MAX)
+
+
 def check_customer_code(customer_code: str) -> str:
     code = customer_code.strip()
-    if not code or len(code) > 64 or any(c.isspace() for c in code):
+    problem = customer_code_problem(code)
+    if problem is not None:
         raise ValidationFailed(
-            "A customer code is the ERP's account number: 1-64 characters, no spaces.",
-            fields={"customer_code": "invalid"},
+            f"A customer code is the ERP's account number: {CUSTOMER_CODE_RULE}",
+            fields={"customer_code": problem},
         )
     return code

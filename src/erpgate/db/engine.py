@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -71,17 +72,26 @@ def _json_dumps(value: Any) -> str:
 JSON_OPTIONS: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
+    """``pool_timeout``: how long a caller waits for a free connection before SQLAlchemy's
+    pool ``TimeoutError`` (the web app answers that 503 and sets it short)."""
     if is_sqlite(url):
         _prepare_sqlite_file(url)
         # SQLite has one writer at a time; readers never wait in WAL mode. The default pool
         # (5 + 10 overflow) is plenty: hot reads are cached and writes go through batch writers.
-        engine = create_async_engine(url, connect_args={"timeout": 10}, **JSON_OPTIONS)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 10}, pool_timeout=pool_timeout, **JSON_OPTIONS
+        )
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **JSON_OPTIONS
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=True,
+        **JSON_OPTIONS,
     )
 
 
@@ -142,6 +152,32 @@ async def release_connection(db: AsyncSession) -> None:
         raise RuntimeError("release_connection() on a session with pending changes")
     if db.in_transaction():
         await db.commit()
+
+
+async def serialize_on(db: AsyncSession, *names: str) -> None:
+    """Make the rest of this transaction run alone among transactions naming the same locks.
+
+    For check-then-insert rules (count the recent rows, insert one more only below a limit) that
+    must hold under concurrency. PostgreSQL: transaction-level advisory locks, released at commit
+    or rollback, taken in sorted order so two callers never wait on each other crosswise. SQLite:
+    one writer at a time anyway; ``BEGIN IMMEDIATE`` takes the write lock before the checking
+    reads, so a writer of another process cannot slip in between (this process's own writers
+    already take turns in ``transaction``).
+    """
+    connection = await db.connection()
+    if connection.dialect.name == "postgresql":
+        for name in sorted(set(names)):
+            digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+            key = int.from_bytes(digest, "big", signed=True)
+            await connection.execute(select(func.pg_advisory_xact_lock(key)))
+    elif connection.dialect.name == "sqlite":
+        await connection.run_sync(_begin_immediate)
+
+
+def _begin_immediate(connection: Connection) -> None:
+    inner = getattr(connection.connection.dbapi_connection, "_connection", None)
+    if inner is not None and not inner.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def after_commit(db: AsyncSession, callback: Callable[[], None]) -> None:

@@ -16,13 +16,14 @@ from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.gateway import ErpGateway
 from erpgate.erp.outcome import Actor, ErpCall
-from erpgate.errors import Conflict, NotFound, ValidationFailed
+from erpgate.errors import Conflict, NotFound
 from erpgate.event import repository
 from erpgate.event.repository import EventFilters
 from erpgate.integration.service import LiveIntegration
 from erpgate.kit.references import normalize_reference
 from erpgate.models.event import Event
 from erpgate.models.related_request import RelatedRequest
+from erpgate.web.params import parse_day
 
 OUTCOMES = ("success", "error", "not_found")
 _HEX = re.compile(r"^[0-9a-f]{4,64}$")
@@ -43,14 +44,8 @@ class EventQuery:
 
 
 def _day(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed(
-            "Dates are written YYYY-MM-DD.", fields={field: "Use YYYY-MM-DD."}
-        ) from None
+    # Bounded centrally: "until" 9999-12-31 plus its one day overflowed (a 500).
+    return parse_day(value, field)
 
 
 def trace_prefix(search: str) -> str | None:

@@ -13,12 +13,13 @@ from erpgate.models.notification import STATUSES, Notification
 from erpgate.notification import service
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
+from erpgate.web.params import PageNumber
 from erpgate.web.responses import JsonResponse
 
 router = APIRouter()
 PAGE_SIZE = 50
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
-Page = Annotated[int, Query(ge=1, le=10_000)]
+Page = PageNumber  # the bounds every list shares
 
 
 def notification_json(row: Notification) -> dict[str, Any]:

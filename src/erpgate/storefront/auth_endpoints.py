@@ -13,10 +13,11 @@ from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE, clear_session_cookie, set_session_cookie
 from erpgate.auth.login_csrf import check_login_csrf, render_login_page
 from erpgate.auth.login_guard import limited_sign_in
-from erpgate.auth.login_limits import LoginKey
+from erpgate.auth.login_limits import LoginKey, SignInCandidate
 from erpgate.auth.passwords import verify_password
+from erpgate.auth.service import CSRF_HEADER, CSRF_REFUSED
 from erpgate.customer import service as customer_service
-from erpgate.errors import TooManyRequests, Unauthorized
+from erpgate.errors import Forbidden, TooManyRequests, Unauthorized
 from erpgate.models.store import Store
 from erpgate.models.user import User
 from erpgate.store import service as store_service
@@ -25,7 +26,6 @@ from erpgate.storefront.deps import (
     ApiBuyer,
     PageBuyer,
     buyer_for_user,
-    check_csrf,
     store_by_slug,
 )
 from erpgate.storefront.schemas import LoginIn, MeOut
@@ -38,39 +38,45 @@ WRONG = "Wrong e-mail or password."
 LOGIN_TEMPLATE = "storefront/login.html"
 
 
-async def authenticate(
+async def sign_in_candidate(
     db: AsyncSession, email: str, password: str, store: Store | None
-) -> tuple[Store, User] | None:
-    """The active buyer with this e-mail and password; without a store, the only one that fits."""
+) -> SignInCandidate[tuple[Store, User]]:
+    """Load the buyer with this e-mail (without a store: the only one that fits, in any store);
+    the check then returns it when the password matches and it is active.
+
+    The account is the e-mail within its store; without a store, the only store where that
+    e-mail is a buyer, so a store-less sign-in shares the count with the store's own page.
+    """
     address = email.strip().lower()
     if store is not None:
         user = await customer_service.find_user_by_email(db, store.id, address)
         candidates = [user] if user is not None else []
     else:
         candidates = await repository.users_by_email(db, address)
-    if len(candidates) != 1:
-        await verify_password(None, password)  # equal time for unknown or ambiguous e-mails
-        return None
-    user = candidates[0]
-    if not await verify_password(user.password_hash, password) or not user.is_active:
-        return None
-    return (store or await store_service.get_store(db, user.store_id)), user
+        if len(candidates) == 1:
+            store = await store_service.get_store(db, candidates[0].store_id)
+    found_store = store
+
+    async def check() -> tuple[Store, User] | None:
+        if len(candidates) != 1 or found_store is None:
+            await verify_password(None, password)  # equal time for unknown or ambiguous e-mails
+            return None
+        user = candidates[0]
+        if not await verify_password(user.password_hash, password) or not user.is_active:
+            return None
+        return found_store, user
+
+    key = LoginKey(kind="buyer", store_id=store.id if store else None, email=email)
+    return SignInCandidate(key, check)
 
 
 async def limited_authenticate(
     request: Request, db: AsyncSession, email: str, password: str, store: Store | None
 ) -> tuple[Store, User] | None:
-    """``authenticate`` under the sign-in limits (429 when locked out); every attempt is counted.
-
-    The account is the e-mail within its store; without a store, the only store where that
-    e-mail is a buyer, so a store-less sign-in shares the count with the store's own page.
-    """
-    if store is None:
-        candidates = await repository.users_by_email(db, email.strip().lower())
-        if len(candidates) == 1:
-            store = await store_service.get_store(db, candidates[0].store_id)
-    key = LoginKey(kind="buyer", store_id=store.id if store else None, email=email)
-    return await limited_sign_in(request, db, key, lambda: authenticate(db, email, password, store))
+    """The buyer under the sign-in limits (429 when locked out); every attempt is counted."""
+    return await limited_sign_in(
+        request, db, lambda lookup_db: sign_in_candidate(lookup_db, email, password, store)
+    )
 
 
 async def _sign_in(request: Request, db: AsyncSession, user: User, response: Response) -> str:
@@ -96,13 +102,19 @@ async def _sign_in(request: Request, db: AsyncSession, user: User, response: Res
     return issued.record.csrf_token
 
 
-async def _sign_out(request: Request, db: AsyncSession, response: Response) -> None:
+async def _sign_out(
+    request: Request, db: AsyncSession, response: Response, *, csrf_token: str | None
+) -> None:
+    """End this browser's session, when ``csrf_token`` is its token (403 otherwise: a forged
+    sign-out is refused like any forged write); without a session there is nothing to end."""
     state = get_state(request)
     now = state.clock.now()
     record = await auth_service.resolve_session(
         db, request.cookies.get(BUYER_COOKIE), kind="buyer", now=now
     )
     if record is not None:
+        if not auth_service.csrf_matches(record, csrf_token):
+            raise Forbidden(CSRF_REFUSED)
         await auth_service.end_session(db, record, now)
     clear_session_cookie(response, BUYER_COOKIE, secure=state.settings.secure_cookies)
 
@@ -145,8 +157,8 @@ async def api_me(buyer: ApiBuyer) -> MeOut:
 
 @router.post("/api/v1/auth/logout", tags=["storefront"], status_code=204)
 async def api_logout(request: Request, db: DbSession, response: Response) -> None:
-    """End this buyer session."""
-    await _sign_out(request, db, response)
+    """End this buyer session (needs the X-CSRF-Token header)."""
+    await _sign_out(request, db, response, csrf_token=request.headers.get(CSRF_HEADER))
 
 
 def _safe_next(target: str, slug: str) -> str:
@@ -199,7 +211,6 @@ async def logout_form(
     slug: str,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(buyer, csrf_token)
     response = RedirectResponse(f"/store/{slug}/login", status_code=303)
-    await _sign_out(request, db, response)
+    await _sign_out(request, db, response, csrf_token=csrf_token)
     return response

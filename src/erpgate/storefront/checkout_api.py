@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from erpgate.auth.service import CSRF_HEADER
 from erpgate.checkout import catalog as catalog_service
 from erpgate.checkout import service as checkout_service
 from erpgate.checkout.schemas import (
@@ -24,7 +25,6 @@ from erpgate.web.responses import JsonResponse
 from erpgate.web.state import get_state
 
 router = APIRouter(prefix="/api/v1/storefront", tags=["storefront"])
-CSRF_HEADER = "X-CSRF-Token"
 
 
 class ProductOut(BaseModel):

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE
+from erpgate.auth.service import CSRF_REFUSED
 from erpgate.customer import service as customer_service
 from erpgate.erp.outcome import Source
 from erpgate.errors import Forbidden, NotFound, Unauthorized
@@ -207,7 +208,7 @@ def check_csrf(buyer: Buyer, submitted: str | None) -> None:
     if buyer.session is None:
         return
     if not auth_service.csrf_matches(buyer.session, submitted):
-        raise Forbidden("The form expired or did not come from this site. Reload and try again.")
+        raise Forbidden(CSRF_REFUSED)
 
 
 def erp_reads(request: Request) -> ErpReads:

@@ -14,8 +14,8 @@ from erpgate.erp.contract import (
     OrderDetail,
     OrderSummary,
 )
+from erpgate.web.params import Day, FilterText, PageNumber, SearchText
 
-MAX_PAGE = 10_000
 MAX_PAGE_SIZE = 100
 
 
@@ -24,12 +24,13 @@ class ListQuery(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
-    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    # Paging, search and date bounds are the ones every list shares (erpgate.web.params).
+    page: PageNumber = 1
     page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
-    search: str | None = Field(default=None, max_length=100, description="Order or PO number")
-    status: str | None = Field(default=None, max_length=40)
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    search: SearchText | None = Field(default=None, description="Order or PO number")
+    status: FilterText | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
 
     @field_validator("search", "status", "date_from", "date_to", mode="before")
     @classmethod

@@ -4,28 +4,32 @@ Two things are checked once here instead of in every form and API model:
 
 - **Size.** A body above ``ERPGATE_MAX_REQUEST_BODY_BYTES`` gets 413; nothing unbounded is read
   into memory. (The largest legitimate body is the customers CSV upload, capped at 5 MB itself.)
-- **NUL characters** in the path, the query string, or a form or JSON body get 422. PostgreSQL
-  cannot store NUL in text (the insert or even a lookup fails), no user types one, and refusing it
-  here gives SQLite and PostgreSQL the same clear answer. Uploaded files (multipart) are passed
-  through: the CSV import refuses NUL itself with a message about the file.
+- **NUL characters** in the path, the query string, or any body the app parses get 422.
+  PostgreSQL cannot store NUL in text (the insert or even a lookup fails), no user types one, and
+  refusing it here gives SQLite and PostgreSQL the same clear answer. The check runs on what is
+  parsed, with the parsers the endpoints use, for every body kind they parse: JSON (FastAPI reads
+  ``application/json``, any ``application/*+json`` and a body without a content type as JSON),
+  URL-encoded forms, and multipart forms (field names, values and file names; the content of an
+  uploaded file is the endpoint's to judge: the CSV import refuses NUL with a message about the
+  file). Other bodies (the CSV import's ``text/csv``) are streamed through.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncGenerator
 from typing import Any
+from urllib.parse import parse_qsl
 
+from starlette.datastructures import Headers
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from erpgate.web.responses import dumps, wants_json
 
 NUL_MESSAGE = "Text may not contain the NUL character (U+0000)."
-# How a NUL looks in each body type we parse: form fields percent-encode it, JSON escapes it
-# (a raw NUL is not valid JSON either, and so is refused too).
-_NUL_MARKS: dict[str, tuple[bytes, ...]] = {
-    "application/x-www-form-urlencoded": (b"%00", b"\x00"),
-    "application/json": (b"\\u0000", b"\x00"),
-}
+NUL = "\x00"
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -47,6 +51,70 @@ def _content_length(scope: Scope) -> int | None:
         return None
 
 
+def _body_kind(content_type: str) -> str | None:
+    """How the app parses a body of this content type; None for bodies it does not parse."""
+    if not content_type:
+        return "json"  # FastAPI reads a body without a content type as JSON
+    main, _, sub = content_type.partition("/")
+    if main == "application" and (sub == "json" or sub.endswith("+json")):
+        return "json"
+    if content_type == "application/x-www-form-urlencoded":
+        return "form"
+    if content_type == "multipart/form-data":
+        return "multipart"
+    return None
+
+
+def _pairs_hold_nul(query: str) -> bool:
+    return any(NUL in name or NUL in value for name, value in parse_qsl(query, True))
+
+
+def _json_holds_nul(body: bytes) -> bool:
+    try:
+        value = json.loads(body)  # the parser Starlette's Request.json() uses
+    except (ValueError, RecursionError):
+        return False  # not JSON: the endpoint refuses it itself
+    pending = [value]
+    while pending:  # no recursion: nesting depth is the sender's choice
+        item = pending.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+async def _multipart_holds_nul(scope: Scope, body: bytes) -> bool:
+    async def stream() -> AsyncGenerator[bytes, None]:
+        yield body
+
+    parser = MultiPartParser(Headers(scope=scope), stream())  # the one request.form() uses
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        return False  # malformed: the endpoint refuses it itself
+    try:
+        for name, value in form.multi_items():
+            text = value if isinstance(value, str) else (value.filename or "")
+            if NUL in name or NUL in text:
+                return True
+        return False
+    finally:
+        await form.close()
+
+
+async def _holds_nul(scope: Scope, kind: str, body: bytes) -> bool:
+    if kind == "json":
+        return _json_holds_nul(body)
+    if kind == "form":
+        return _pairs_hold_nul(body.decode("latin-1"))
+    return await _multipart_holds_nul(scope, body)
+
+
 class RequestGuard:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
@@ -56,16 +124,18 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if "\x00" in scope["path"] or b"%00" in scope["query_string"]:
+        query = bytes(scope["query_string"]).decode("latin-1")
+        if NUL in scope["path"] or _pairs_hold_nul(query):
             await _refuse(scope, send, 422, NUL_MESSAGE)
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
             await _refuse(scope, send, 413, self._too_large())
             return
-        marks = _NUL_MARKS.get(_content_type(scope))
-        if marks is None:
-            # Nothing to inspect (no body, or an upload): stream it, stopping at the limit.
+        kind = _body_kind(_content_type(scope))
+        if kind is None:
+            # Nothing to inspect (an upload the endpoint reads itself): stream it, stopping at
+            # the limit.
             await self.app(scope, _capped(receive, self.max_body_bytes), send)
             return
         # Read the (bounded) body once, check it, then hand the same bytes to the app.
@@ -84,7 +154,7 @@ class RequestGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if marks is not None and any(mark in body for mark in marks):
+        if body and await _holds_nul(scope, kind, body):
             await _refuse(scope, send, 422, NUL_MESSAGE)
             return
         await self.app(scope, _replay(body, receive), send)

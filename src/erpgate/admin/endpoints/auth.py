@@ -6,42 +6,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
 
-from erpgate.admin import accounts, audit
+from erpgate.admin import accounts
+from erpgate.admin import service as admin_service
 from erpgate.admin.deps import (
-    CSRF_HEADER,
     AdminPrincipal,
     CurrentAdmin,
     admin_session_lifetime,
     check_csrf,
 )
+from erpgate.admin.schemas import AdminLogin, AdminMe
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import ADMIN_COOKIE, clear_session_cookie, set_session_cookie
 from erpgate.auth.login_csrf import check_login_csrf, render_login_page
 from erpgate.auth.login_guard import limited_sign_in
-from erpgate.auth.login_limits import LoginKey
-from erpgate.errors import TooManyRequests, Unauthorized
+from erpgate.auth.service import CSRF_HEADER, CSRF_REFUSED
+from erpgate.customer.service import EMAIL_MAX, PASSWORD_MAX
+from erpgate.errors import Forbidden, TooManyRequests, Unauthorized
 from erpgate.models.admin_user import AdminUser
 from erpgate.web.db import DbSession
 from erpgate.web.state import get_state
 
 router = APIRouter()
 LOGIN_TEMPLATE = "admin/login.html"
-
-
-class AdminLogin(BaseModel):
-    email: str
-    password: str
-
-
-class AdminMe(BaseModel):
-    id: str
-    email: str
-    name: str
-    role: str
-    store_id: str | None
-    csrf_token: str
 
 
 def _me(admin: AdminUser, csrf_token: str) -> AdminMe:
@@ -56,10 +43,9 @@ def _me(admin: AdminUser, csrf_token: str) -> AdminMe:
 
 
 async def _authenticate(request: Request, db: DbSession, email: str, password: str) -> AdminUser:
-    """Check the rate limits, then the password; every attempt is counted in the database."""
-    key = LoginKey(kind="admin", store_id=None, email=email)
+    """Reserve the attempt under the rate limits, then check the password."""
     admin = await limited_sign_in(
-        request, db, key, lambda: accounts.authenticate(db, email, password)
+        request, db, lambda lookup_db: accounts.sign_in_candidate(lookup_db, email, password)
     )
     if admin is None:
         raise Unauthorized("Wrong e-mail or password.")
@@ -87,12 +73,18 @@ async def _sign_in(request: Request, db: DbSession, admin: AdminUser, response: 
     return issued.record.csrf_token
 
 
-async def _end_current(request: Request, db: DbSession, response: Response) -> None:
+async def _end_current(
+    request: Request, db: DbSession, response: Response, *, csrf_token: str | None
+) -> None:
+    """End this browser's session, when ``csrf_token`` is its token (403 otherwise: a forged
+    sign-out is refused like any forged write); without a session there is nothing to end."""
     state = get_state(request)
     record = await auth_service.resolve_session(
         db, request.cookies.get(ADMIN_COOKIE), kind="admin", now=state.clock.now()
     )
     if record is not None:
+        if not auth_service.csrf_matches(record, csrf_token):
+            raise Forbidden(CSRF_REFUSED)
         await auth_service.end_session(db, record, state.clock.now())
     clear_session_cookie(response, ADMIN_COOKIE, secure=state.settings.secure_cookies)
 
@@ -114,8 +106,8 @@ async def api_me(principal: CurrentAdmin) -> AdminMe:
 
 @router.post("/api/v1/admin/auth/logout", tags=["admin"], status_code=204)
 async def api_logout(request: Request, db: DbSession, response: Response) -> None:
-    """End this admin session."""
-    await _end_current(request, db, response)
+    """End this admin session (needs the X-CSRF-Token header)."""
+    await _end_current(request, db, response, csrf_token=request.headers.get(CSRF_HEADER))
 
 
 @router.get("/admin/login", include_in_schema=False)
@@ -132,9 +124,9 @@ def _safe_next(target: str) -> str:
 async def login_form(
     request: Request,
     db: DbSession,
-    email: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/admin",
+    email: Annotated[str, Form(max_length=EMAIL_MAX)] = "",
+    password: Annotated[str, Form(max_length=PASSWORD_MAX)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/admin",
     login_csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     check_login_csrf(request, login_csrf)
@@ -161,27 +153,16 @@ async def logout_form(
 ) -> Response:
     check_csrf(principal, csrf_token)
     response = RedirectResponse("/admin/login", status_code=303)
-    await _end_current(request, db, response)
+    await _end_current(request, db, response, csrf_token=csrf_token)
     return response
 
 
 async def _end_everywhere(
     request: Request, db: DbSession, principal: AdminPrincipal, response: Response
-) -> int:
-    """End every session of this admin, audited, and clear this device's cookie."""
+) -> tuple[int, int]:
+    """End every session of this admin and their storefront sessions; clear this device's cookie."""
     state = get_state(request)
-    ended = await auth_service.end_all_sessions(
-        db, kind="admin", principal_id=principal.admin.id, now=state.clock.now()
-    )
-    await audit.record(
-        db,
-        store_id=principal.admin.store_id,
-        admin=principal.admin,
-        action=audit.SESSIONS_ENDED,
-        now=state.clock.now(),
-        subject=principal.admin.email,
-        details={"sessions": ended},
-    )
+    ended = await admin_service.end_sessions_everywhere(db, principal.admin, now=state.clock.now())
     clear_session_cookie(response, ADMIN_COOKIE, secure=state.settings.secure_cookies)
     return ended
 
@@ -190,10 +171,11 @@ async def _end_everywhere(
 async def api_logout_everywhere(
     request: Request, db: DbSession, principal: CurrentAdmin, response: Response
 ) -> dict[str, int]:
-    """End every session of this admin on every device (needs the X-CSRF-Token header)."""
+    """End every session of this admin on every device, and the storefront sessions the admin
+    opened with Login on storefront (needs the X-CSRF-Token header)."""
     check_csrf(principal, request.headers.get(CSRF_HEADER))
-    ended = await _end_everywhere(request, db, principal, response)
-    return {"sessions_ended": ended}
+    ended, storefront = await _end_everywhere(request, db, principal, response)
+    return {"sessions_ended": ended, "storefront_sessions_ended": storefront}
 
 
 @router.post("/admin/logout-everywhere", include_in_schema=False)

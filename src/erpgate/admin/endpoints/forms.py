@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-
 from erpgate.errors import AppError
 
 
@@ -15,11 +13,3 @@ def refused(context: dict[str, Any], values: dict[str, Any], exc: AppError) -> d
         values=values, errors=exc.fields or {"form": exc.message}, flashes=[("error", exc.message)]
     )
     return context
-
-
-def page_number(request: Request) -> int:
-    """The ?page= of a list page; anything that is not a number means the first page."""
-    try:
-        return max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        return 1

@@ -1,4 +1,4 @@
-"""Customers › All users pages: list, search, create, edit and CSV import."""
+"""Customer accounts: the pages and the JSON API (list, search, create, edit, CSV import)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,27 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from erpgate.admin import audit
-from erpgate.admin.deps import AdminPrincipal, check_csrf, require
-from erpgate.admin.page_context import page_number, refused
+from erpgate.admin import service as admin_service
+from erpgate.admin.deps import AdminPrincipal, check_csrf, require, require_api_write
+from erpgate.admin.endpoints.forms import refused
 from erpgate.admin.roles import Capability
+from erpgate.admin.schemas import AccountIn, AccountPatch, account_json, page_json, report_json
 from erpgate.customer import csv_import
 from erpgate.customer import service as customer_service
 from erpgate.errors import AppError, ValidationFailed
 from erpgate.models.user import PERMISSIONS
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
+from erpgate.web.params import PageNumber, SearchText
+from erpgate.web.responses import JsonResponse
 from erpgate.web.state import get_state
 
-router = APIRouter(include_in_schema=False)
+api = APIRouter(tags=["admin"])
+pages = APIRouter(include_in_schema=False)
 
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
 Manager = Annotated[AdminPrincipal, require(Capability.MANAGE_USERS)]
+ApiManager = Annotated[AdminPrincipal, require_api_write(Capability.MANAGE_USERS)]
 
 
 async def read_capped(chunks: AsyncIterator[bytes], cap: int) -> bytes:
@@ -46,19 +51,6 @@ async def _upload_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def report_json(report: csv_import.ImportReport) -> dict[str, Any]:
-    return {
-        "ok": report.ok,
-        "rows": report.rows,
-        "accounts_created": report.accounts_created,
-        "users_created": report.users_created,
-        "errors": [
-            {"line": e.line, "column": e.column, "message": e.message} for e in report.errors
-        ],
-        "more_errors": report.more_errors,
-    }
-
-
 async def _list_context(
     db: DbSession, principal: AdminPrincipal, *, q: str = "", page: int = 1
 ) -> dict[str, Any]:
@@ -66,14 +58,15 @@ async def _list_context(
     return {"principal": principal, "found": found, "q": q, "values": {}, "errors": {}}
 
 
-@router.get("/admin/customers")
-async def customers_page(request: Request, db: DbSession, principal: Viewer) -> Response:
-    q = request.query_params.get("q", "")
-    context = await _list_context(db, principal, q=q, page=page_number(request))
+@pages.get("/admin/customers")
+async def customers_page(
+    request: Request, db: DbSession, principal: Viewer, q: SearchText = "", page: PageNumber = 1
+) -> Response:
+    context = await _list_context(db, principal, q=q, page=page)
     return render(request, "admin/customers.html", context)
 
 
-@router.post("/admin/customers")
+@pages.post("/admin/customers")
 async def create_customer_form(
     request: Request,
     db: DbSession,
@@ -112,12 +105,12 @@ def _import_context(principal: AdminPrincipal) -> dict[str, Any]:
     }
 
 
-@router.get("/admin/customers/import")
+@pages.get("/admin/customers/import")
 async def import_page(request: Request, principal: Manager) -> Response:
     return render(request, "admin/customers_import.html", _import_context(principal))
 
 
-@router.post("/admin/customers/import")
+@pages.post("/admin/customers/import")
 async def import_upload(
     request: Request,
     db: DbSession,
@@ -129,21 +122,19 @@ async def import_upload(
     context = _import_context(principal)
     try:
         data = await read_capped(_upload_chunks(file), csv_import.MAX_BYTES)
-        report = await csv_import.import_customers(db, principal.store_id, data)
+        report = await admin_service.import_customers(
+            db,
+            principal.admin,
+            principal.store_id,
+            data,
+            source=file.filename or "upload.csv",
+            now=get_state(request).clock.now(),
+        )
     except ValidationFailed as exc:
         context["flashes"] = [("error", exc.message)]
         return render(request, "admin/customers_import.html", context, status_code=422)
     context["report"] = report
     if report.ok:
-        await audit.record(
-            db,
-            store_id=principal.store_id,
-            admin=principal.admin,
-            action=audit.CUSTOMERS_IMPORTED,
-            now=get_state(request).clock.now(),
-            subject=file.filename or "upload.csv",
-            details={"accounts": report.accounts_created, "users": report.users_created},
-        )
         context["flashes"] = [
             (
                 "ok",
@@ -177,7 +168,7 @@ async def _account_context(
     }
 
 
-@router.get("/admin/customers/{account_id}")
+@pages.get("/admin/customers/{account_id}")
 async def customer_page(
     request: Request, db: DbSession, principal: Viewer, account_id: uuid.UUID
 ) -> Response:
@@ -186,7 +177,7 @@ async def customer_page(
     return render(request, "admin/customer.html", context)
 
 
-@router.post("/admin/customers/{account_id}")
+@pages.post("/admin/customers/{account_id}")
 async def update_customer_form(
     request: Request,
     db: DbSession,
@@ -200,17 +191,17 @@ async def update_customer_form(
     check_csrf(principal, csrf_token)
     account = await customer_service.get_account(db, principal.store_id, account_id)
     try:
-        await customer_service.update_account(
-            db,
-            principal.store_id,
-            account.id,
-            name=name,
-            customer_code=customer_code,
-            seller_reference=seller_reference,
-        )
+        # A savepoint: a refused change is undone, while the signed-in admin stays loaded.
+        async with db.begin_nested():
+            await customer_service.update_account(
+                db,
+                principal.store_id,
+                account.id,
+                name=name,
+                customer_code=customer_code,
+                seller_reference=seller_reference,
+            )
     except AppError as exc:
-        # Show the stored account again, not the half-changed one.
-        await db.rollback()
         values = {
             "name": name,
             "customer_code": customer_code,
@@ -219,3 +210,71 @@ async def update_customer_form(
         context = refused(await _account_context(db, principal, account_id), values, exc)
         return render(request, "admin/customer.html", context, status_code=exc.status_code)
     return RedirectResponse(f"/admin/customers/{account.id}?done=1", status_code=303)
+
+
+@api.get("/api/v1/admin/customers")
+async def list_customers(
+    db: DbSession, principal: Viewer, q: SearchText = "", page: PageNumber = 1
+) -> dict[str, Any]:
+    """Customer accounts of this store, searched by name, code or seller reference; 50 a page."""
+    found = await customer_service.list_accounts(db, principal.store_id, search=q, page=page)
+    return page_json(found, [account_json(a) for a in found.items])
+
+
+@api.post("/api/v1/admin/customers", status_code=201)
+async def create_customer(body: AccountIn, db: DbSession, principal: ApiManager) -> dict[str, Any]:
+    """Create a customer account (needs X-CSRF-Token)."""
+    account = await customer_service.create_account(
+        db,
+        principal.store_id,
+        name=body.name,
+        customer_code=body.customer_code,
+        seller_reference=body.seller_reference,
+    )
+    return account_json(account)
+
+
+@api.get("/api/v1/admin/customers/{account_id}")
+async def get_customer(account_id: uuid.UUID, db: DbSession, principal: Viewer) -> dict[str, Any]:
+    """One customer account; 404 when it belongs to another store."""
+    account = await customer_service.get_account(db, principal.store_id, account_id)
+    return account_json(account)
+
+
+@api.put("/api/v1/admin/customers/{account_id}")
+async def update_customer(
+    account_id: uuid.UUID, body: AccountPatch, db: DbSession, principal: ApiManager
+) -> dict[str, Any]:
+    """Change a customer account's name, customer_code or seller_reference."""
+    account = await customer_service.update_account(
+        db,
+        principal.store_id,
+        account_id,
+        name=body.name,
+        customer_code=body.customer_code,
+        seller_reference=body.seller_reference,
+    )
+    return account_json(account)
+
+
+@api.post("/api/v1/admin/customers/import")
+async def import_customers(
+    request: Request, db: DbSession, principal: ApiManager, dry_run: bool = False
+) -> JsonResponse:
+    """Import a CSV body of accounts and users, all or nothing; 422 lists every bad row."""
+    data = await read_capped(request.stream(), csv_import.MAX_BYTES)
+    report = await admin_service.import_customers(
+        db,
+        principal.admin,
+        principal.store_id,
+        data,
+        source="API upload",
+        dry_run=dry_run,
+        now=get_state(request).clock.now(),
+    )
+    return JsonResponse(report_json(report), status_code=200 if report.ok else 422)
+
+
+router = APIRouter()
+router.include_router(api)
+router.include_router(pages)

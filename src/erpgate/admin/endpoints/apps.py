@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from erpgate.admin import api_keys, audit, integration_test
+from erpgate.admin import integration_test
+from erpgate.admin import service as admin_service
 from erpgate.admin.deps import AdminPrincipal, check_csrf, require
 from erpgate.admin.roles import Capability
+from erpgate.admin.service import APP_NAME
 from erpgate.customer import service as customer_service
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.options import ErpClientOptions
@@ -27,7 +29,6 @@ from erpgate.web.state import get_state
 router = APIRouter(include_in_schema=False)
 
 APP_SLUG = "generic-erp"
-APP_NAME = "Generic ERP Integration"
 SETTINGS_PATH = f"/admin/apps/{APP_SLUG}"
 
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
@@ -77,7 +78,7 @@ async def install(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(principal, csrf_token)
-    await set_installed(request, db, principal, installed=True)
+    await _set_installed(request, db, principal, installed=True)
     return RedirectResponse(f"{SETTINGS_PATH}?done=installed", status_code=303)
 
 
@@ -89,50 +90,36 @@ async def uninstall(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(principal, csrf_token)
-    await set_installed(request, db, principal, installed=False)
+    await _set_installed(request, db, principal, installed=False)
     return RedirectResponse("/admin/apps?done=uninstalled", status_code=303)
 
 
-async def set_installed(
+def _set_installed(
     request: Request, db: DbSession, principal: AdminPrincipal, *, installed: bool
-) -> None:
-    state = get_state(request)
-    await integration_service.set_installed(db, principal.store_id, installed)
-    await audit.record(
+) -> Awaitable[None]:
+    return admin_service.set_installed(
         db,
-        store_id=principal.store_id,
-        admin=principal.admin,
-        action=audit.INTEGRATION_INSTALLED if installed else audit.INTEGRATION_UNINSTALLED,
-        now=state.clock.now(),
-        subject=APP_NAME,
+        principal.admin,
+        principal.store_id,
+        installed=installed,
+        now=get_state(request).clock.now(),
     )
 
 
 async def save_settings(
     request: Request, db: DbSession, principal: AdminPrincipal, raw: Mapping[str, Any]
 ) -> Integration:
-    """Validate, store and audit new settings; ValidationFailed means nothing was stored."""
+    """The whole settings form, validated, stored and audited (the page's and the API's)."""
     state = get_state(request)
-    integration = await integration_service.get_integration(db, principal.store_id)
-    clean = await integration_settings.validate_settings(
+    return await admin_service.save_settings(
+        db,
+        principal.admin,
+        principal.store_id,
         raw,
-        current=integration,
         box=state.secret_box,
         options=ErpClientOptions.from_settings(state.settings),
-    )
-    row, changed = await integration_settings.save_settings(
-        db, principal.store_id, state.secret_box, clean
-    )
-    await audit.record(
-        db,
-        store_id=principal.store_id,
-        admin=principal.admin,
-        action=audit.INTEGRATION_SETTINGS_CHANGED,
         now=state.clock.now(),
-        subject=APP_NAME,
-        details={"changed": changed},
     )
-    return row
 
 
 async def _settings_context(
@@ -151,7 +138,7 @@ async def _settings_context(
         "errors": {},
         "endpoints": [(e, URL_FIELDS[e], integration_settings.timeout_field(e)) for e in Endpoint],
         "accounts": accounts.items,
-        "api_keys": await api_keys.list_keys(db, principal.store_id),
+        "api_keys": await admin_service.list_api_keys(db, principal.store_id),
         "new_api_key": None,
         "test_report": None,
         "test_available": integration_test.available(),
@@ -215,7 +202,9 @@ async def create_api_key(
     label: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(principal, csrf_token)
-    plaintext = await api_keys.create_key(get_state(request), db, principal, label)
+    plaintext = await admin_service.create_api_key(
+        db, principal.admin, principal.store_id, label, now=get_state(request).clock.now()
+    )
     context = await _settings_context(request, db, principal)
     # Shown once, on this response only: only its digest is stored.
     context["new_api_key"] = plaintext
@@ -231,5 +220,7 @@ async def revoke_api_key(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(principal, csrf_token)
-    await api_keys.revoke_key(get_state(request), db, principal, key_id)
+    await admin_service.revoke_api_key(
+        db, principal.admin, principal.store_id, key_id, now=get_state(request).clock.now()
+    )
     return RedirectResponse(f"{SETTINGS_PATH}?done=key-revoked", status_code=303)

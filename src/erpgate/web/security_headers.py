@@ -1,0 +1,66 @@
+"""Security headers on every answer: pages, JSON, static files, refusals of the request guard.
+
+The pages need nothing from elsewhere and nothing inline (no inline script or style: a test reads
+every template), so the policy allows only this site's own files, and no site may frame a page
+(clickjacking of the admin console). The API documentation pages (/docs, /redoc) are FastAPI's:
+they load Swagger UI and ReDoc from a CDN and start them with an inline script, so they get a
+policy of their own allowing exactly that, still unframeable.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+DOCS_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
+        "font-src 'self' https://fonts.gstatic.com",
+        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    # Full URLs (with ids and trace codes) stay on this site; other sites get nothing.
+    "Referrer-Policy": "same-origin",
+    # For browsers older than frame-ancestors.
+    "X-Frame-Options": "DENY",
+}
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = DOCS_POLICY if scope["path"] in DOCS_PATHS else POLICY
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", policy)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
