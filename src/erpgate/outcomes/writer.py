@@ -147,19 +147,27 @@ class OutcomeWriter:
                 task = asyncio.create_task(self._write([problem], [], []), name="problem-opening")
                 self._openings.add(task)
                 task.add_done_callback(self._openings.discard)
-            elif not outcome.refused:
-                self._put(_Item(outcome, problem, True, None, None))
-            return self._when_stored(outcome, problem)
+                return self._when_stored(outcome, problem, None)
+            done = self._future() if outcome.call.durable else None
+            if not outcome.refused:
+                self._put(_Item(outcome, problem, True, None, done))
+            return self._when_stored(outcome, problem, done)
         done = self._future() if outcome.call.durable else None
         if not outcome.refused:  # a refusal is only counted: nothing left the process
             self._put(_Item(outcome, problem, True, None, done))
         return done
 
-    async def _when_stored(self, outcome: Outcome[Any], problem: LiveProblem) -> None:
+    async def _when_stored(
+        self, outcome: Outcome[Any], problem: LiveProblem, written: asyncio.Future[None] | None
+    ) -> None:
+        """Wait for the problem's opening to be stored (and, for a durable call, its own event),
+        then name the reference by the problem's stored code."""
         stored = problem.stored
         if stored is not None:
             await asyncio.shield(stored)
         outcome.reference = format_reference(problem.code, outcome.started_at)
+        if written is not None:
+            await asyncio.shield(written)
 
     def _sampled(self) -> bool:
         rate = self.settings.success_sample_rate
