@@ -18,6 +18,7 @@ from erpgate.integration.service import load_live_integration
 from erpgate.models.event import Event
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
+from erpgate.web.params import PageNumber
 from erpgate.web.responses import JsonResponse
 from erpgate.web.state import get_state
 
@@ -25,7 +26,7 @@ router = APIRouter()
 PAGE_SIZE = 50
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
 Replayer = Annotated[AdminPrincipal, require(Capability.REPLAY)]
-Page = Annotated[int, Query(ge=1, le=10_000)]
+Page = Annotated[PageNumber, Query()]
 
 
 def _query(

@@ -22,6 +22,7 @@ from erpgate.problem.schemas import ProblemOut, ProblemsPage
 from erpgate.problem.service import ProblemPolicy, ProblemQuery
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
+from erpgate.web.params import FilterText, PageNumber, SearchText
 from erpgate.web.responses import model_response
 from erpgate.web.state import get_state
 
@@ -29,13 +30,13 @@ router = APIRouter()
 PAGE_SIZE = 50
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
 Handler = Annotated[AdminPrincipal, require(Capability.HANDLE_PROBLEMS)]
-Page = Annotated[int, Query(ge=1, le=10_000)]
+Page = Annotated[PageNumber, Query()]
 
 
 def _query(
-    state: Annotated[str | None, Query(max_length=16)] = None,
-    endpoint: Annotated[str | None, Query(max_length=16)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    state: Annotated[FilterText | None, Query()] = None,
+    endpoint: Annotated[FilterText | None, Query()] = None,
+    q: Annotated[SearchText | None, Query()] = None,
 ) -> ProblemQuery:
     fields = {}
     if state and state not in STATES:
