@@ -18,7 +18,7 @@ from erpgate.erp.errors import ErpBlockedError, ErpError, ErpRejectedError, ErpT
 from erpgate.erp.reading import declared_length, error_for_status, oversized, read_capped
 from erpgate.erp.ssrf import SsrfRefused
 from erpgate.kit.clock import utcnow
-from erpgate.kit.redaction import mask_headers, mask_text, mask_url
+from erpgate.kit.redaction import SecretMasker, mask_url, masker_for
 
 log = structlog.get_logger(__name__)
 
@@ -127,6 +127,7 @@ async def exchange(
         raise
     finally:
         duration_ms = (loop.time() - began) * 1000.0
+        masker = masker_for(context.secrets, context.secret_header_names)
         _emit(
             sink,
             AttemptRecord(
@@ -135,16 +136,16 @@ async def exchange(
                 store_id=context.store_id,
                 endpoint=context.endpoint,
                 method="POST",
-                url=mask_url(request.url),
+                url=masker.mask_text(mask_url(request.url)),
                 started_at=started_at,
                 duration_ms=round(duration_ms, 3),
-                request_headers=mask_headers(request.headers.items(), context.secret_header_names),
-                request_body=request.recorded_body,
+                request_headers=masker.mask_headers(request.headers.items()),
+                request_body=masker.mask_bytes(request.recorded_body),
                 status=status,
-                response_headers=mask_headers(response_headers),
-                response_body=_masked_body(body, context),
+                response_headers=masker.mask_headers(response_headers),
+                response_body=_masked_body(body, context, masker),
                 response_truncated=truncated,
-                error=error,
+                error=masker.mask_text(error) if error else error,
                 attempt=context.attempt,
             ),
         )
@@ -178,15 +179,10 @@ def connection_error(exc: aiohttp.ClientError, url: str, subject: str = "ERP") -
     return ErpTransientError(f"Could not talk to {host} ({type(exc).__name__})", kind="connect")
 
 
-def _masked_body(body: bytes, context: AttemptContext) -> bytes:
+def _masked_body(body: bytes, context: AttemptContext, masker: SecretMasker) -> bytes:
     if context.mask_body is not None:
         body = context.mask_body(body)
-    if not context.secrets or not body:
-        return body
-    # surrogateescape round-trips any bytes exactly, so a binary body is not mangled.
-    text = body.decode("utf-8", "surrogateescape")
-    masked = mask_text(text, context.secrets)
-    return body if masked == text else masked.encode("utf-8", "surrogateescape")
+    return masker.mask_bytes(body)
 
 
 def _emit(sink: AttemptSink, record: AttemptRecord) -> None:
