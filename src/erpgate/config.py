@@ -90,10 +90,31 @@ class Settings(BaseSettings):
     impersonation_minutes: int = Field(default=30, ge=1)
     cookie_secure: bool | None = None  # None: secure in production, plain http allowed in dev
 
-    @field_validator("secret_keys", "allowed_private_hosts", mode="before")
+    @field_validator("secret_keys", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return _split_commas(value)
+
+    @field_validator("allowed_private_hosts", mode="before")
+    @classmethod
+    def _private_host_entries(cls, value: object) -> object:
+        from erpgate.erp.options import ENTRY_FORMS, PrivateHost, split_private_hosts
+
+        entries = split_private_hosts(value) if isinstance(value, str) else value
+        if not isinstance(entries, list | tuple | set | frozenset):
+            return entries
+        canonical = []
+        for entry in entries:
+            if not isinstance(entry, str) or not entry.strip():
+                continue
+            try:
+                canonical.append(str(PrivateHost.parse(entry)))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"ERPGATE_ALLOWED_PRIVATE_HOSTS: entry {entry.strip()!r} is not valid: "
+                    f"{exc}; {ENTRY_FORMS}"
+                ) from None
+        return canonical
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

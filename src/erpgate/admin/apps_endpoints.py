@@ -14,7 +14,6 @@ from erpgate.admin.deps import AdminPrincipal, check_csrf, require
 from erpgate.admin.roles import Capability
 from erpgate.customer import service as customer_service
 from erpgate.erp.endpoints import Endpoint
-from erpgate.erp.options import ErpClientOptions
 from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
 from erpgate.integration import settings as integration_settings
@@ -118,7 +117,8 @@ async def save_settings(
         raw,
         current=integration,
         box=state.secret_box,
-        options=ErpClientOptions.from_settings(state.settings),
+        options=state.erp_client.options,
+        store_id=principal.store_id,
     )
     row, changed = await integration_settings.save_settings(
         db, principal.store_id, state.secret_box, clean

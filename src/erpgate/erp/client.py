@@ -158,7 +158,7 @@ class ErpClient:
         coalesce: bool = True,
     ) -> T:
         """Call one ERP endpoint and return its validated answer, or raise an ErpError."""
-        refusal = url_refusal(target.url, self.options)
+        refusal = url_refusal(target.url, self.options, target.store_id)
         if refusal is not None:
             raise ErpBlockedError(refusal, kind="ssrf")
         try:
@@ -297,7 +297,7 @@ class ErpClient:
         token_url = credentials.token_url or ""
 
         async def fetch() -> AccessToken:
-            refusal = url_refusal(token_url, self.options)
+            refusal = url_refusal(token_url, self.options, target.store_id)
             if refusal is not None:
                 raise ErpBlockedError(f"Token URL: {refusal}", kind="ssrf")
             request_id = new_request_id()
