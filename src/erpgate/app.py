@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from erpgate import __version__
-from erpgate.config import Settings, load_settings
+from erpgate.config import ConfigError, Settings, load_settings
 from erpgate.db.engine import create_engine, create_session_factory
 from erpgate.erp.attempts import NullSink
 from erpgate.erp.client import ErpClient, ErpClientOptions
@@ -110,6 +110,24 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
         erp_client=ErpClient(ErpClientOptions.from_settings(settings), NullSink()),
         clock=clock or Clock(),
     )
+
+
+async def check_ready(settings: Settings) -> None:
+    """What `erpgate serve` checks before it starts serving: the database answers and is
+    migrated, and every store the private-host allowlist names exists. A ConfigError says what
+    to do in one sentence (instead of a traceback from the first request)."""
+    from erpgate.db.migrate import schema_problem
+    from erpgate.integration.lifecycle import bind_private_host_stores
+
+    engine = create_engine(settings.database_url)
+    try:
+        problem = await schema_problem(engine)
+        if problem is not None:
+            raise ConfigError(problem)
+        options = ErpClientOptions.from_settings(settings)
+        await bind_private_host_stores(create_session_factory(engine), options)
+    finally:
+        await engine.dispose()
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:

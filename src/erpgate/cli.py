@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
 import click
 
 from erpgate import __version__
-from erpgate.config import ConfigError, load_settings
+from erpgate.config import ConfigError, Settings, load_settings
 from erpgate.kit.modules import optional_import
 
 DOMAINS_WITH_COMMANDS = (
@@ -29,7 +30,7 @@ def main() -> None:
     """erpgate connects a B2B storefront to a merchant's ERP in real time."""
 
 
-def _settings_or_exit() -> object:
+def _settings_or_exit() -> Settings:
     try:
         return load_settings()
     except ConfigError as exc:
@@ -60,7 +61,13 @@ def generate_key() -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     """Run the web app (storefront, admin, APIs)."""
-    _settings_or_exit()
+    settings = _settings_or_exit()
+    from erpgate.app import check_ready
+
+    try:
+        asyncio.run(check_ready(settings))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     import uvicorn
 
     uvicorn.run(
