@@ -101,7 +101,11 @@ async def _validation_error_handler(request: Request, exc: Exception) -> JsonRes
 
 
 def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     return AppState(
         settings=settings,
         engine=engine,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 import click
 
@@ -78,7 +79,14 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         access_log=False,
         log_level="warning",
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy-header handling from erpgate's own setting (not uvicorn's environment):
+    X-Forwarded-For and X-Forwarded-Proto count only from ERPGATE_FORWARDED_ALLOW_IPS."""
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
 
 
 @main.command()

@@ -71,7 +71,10 @@ def _json_dumps(value: Any) -> str:
 JSON_OPTIONS: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 5) -> AsyncEngine:
+    """The engine of one process. PostgreSQL: at most ``pool_size + max_overflow`` connections;
+    the web app passes ERPGATE_DB_POOL_SIZE and ERPGATE_DB_MAX_OVERFLOW, workers and commands
+    keep the small default."""
     if is_sqlite(url):
         _prepare_sqlite_file(url)
         # SQLite has one writer at a time; readers never wait in WAL mode. The default pool
@@ -81,7 +84,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **JSON_OPTIONS
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, **JSON_OPTIONS
     )
 
 
