@@ -7,8 +7,8 @@ PY=.venv/bin
 export PYTHONDONTWRITEBYTECODE=1
 
 echo "== static checks"
-$PY/ruff check src tests bench migrations
-$PY/ruff format --check src tests bench migrations
+$PY/ruff check src tests bench
+$PY/ruff format --check src tests bench
 $PY/mypy
 $PY/lint-imports
 

@@ -16,6 +16,7 @@ pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 30 \
 cleanup() { pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null || true; rm -rf "$PGDATA"; }
 trap cleanup EXIT
 pg "$PGBIN/psql" -h /tmp -U postgres -v ON_ERROR_STOP=1 -q \
-  -c "CREATE ROLE erpgate LOGIN PASSWORD 'erpgate'" -c "CREATE DATABASE erpgate_test OWNER erpgate"
+  -c "CREATE ROLE erpgate LOGIN CREATEDB PASSWORD 'erpgate'" -c "CREATE DATABASE erpgate_test OWNER erpgate"
+# CREATEDB: the installed-wheel test migrates a database of its own.
 export ERPGATE_TEST_DATABASE_URL="postgresql+asyncpg://erpgate:erpgate@127.0.0.1:$PGPORT/erpgate_test"
 "$@"

@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from erpgate import __version__
-from erpgate.config import Settings, load_settings
+from erpgate.config import ConfigError, Settings, load_settings
 from erpgate.db.engine import create_engine, create_session_factory
 from erpgate.erp.gateway import ErpClientOptions, ErpGateway
 from erpgate.erp.outcome import NullSink
@@ -147,7 +147,12 @@ async def _pool_timeout_handler(request: Request, exc: Exception) -> Response:
 
 
 def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
-    engine = create_engine(settings.database_url, pool_timeout=settings.db_pool_timeout_seconds)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     clock = clock or Clock()
     return AppState(
         settings=settings,
@@ -157,6 +162,24 @@ def build_state(settings: Settings, clock: Clock | None = None) -> AppState:
         gateway=ErpGateway(ErpClientOptions.from_settings(settings), NullSink(), now=clock.now),
         clock=clock,
     )
+
+
+async def check_ready(settings: Settings) -> None:
+    """What `erpgate serve` checks before it starts serving: the database answers and is
+    migrated, and every store the private-host allowlist names exists. A ConfigError says what
+    to do in one sentence (instead of a traceback from the first request)."""
+    from erpgate.db.migrate import schema_problem
+    from erpgate.integration.lifecycle import bind_private_host_stores
+
+    engine = create_engine(settings.database_url)
+    try:
+        problem = await schema_problem(engine)
+        if problem is not None:
+            raise ConfigError(problem)
+        options = ErpClientOptions.from_settings(settings)
+        await bind_private_host_stores(create_session_factory(engine), options)
+    finally:
+        await engine.dispose()
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from typing import Any
 
 import click
 
 from erpgate import __version__
-from erpgate.config import ConfigError, load_settings
+from erpgate.config import ConfigError, Settings, load_settings
 from erpgate.kit.modules import optional_import
 
 DOMAINS_WITH_COMMANDS = (
@@ -29,7 +31,7 @@ def main() -> None:
     """erpgate connects a B2B storefront to a merchant's ERP in real time."""
 
 
-def _settings_or_exit() -> object:
+def _settings_or_exit() -> Settings:
     try:
         return load_settings()
     except ConfigError as exc:
@@ -60,7 +62,13 @@ def generate_key() -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     """Run the web app (storefront, admin, APIs)."""
-    _settings_or_exit()
+    settings = _settings_or_exit()
+    from erpgate.app import check_ready
+
+    try:
+        asyncio.run(check_ready(settings))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     import uvicorn
 
     uvicorn.run(
@@ -71,7 +79,14 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         access_log=False,
         log_level="warning",
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy-header handling from erpgate's own setting (not uvicorn's environment):
+    X-Forwarded-For and X-Forwarded-Proto count only from ERPGATE_FORWARDED_ALLOW_IPS."""
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -114,10 +115,62 @@ class Settings(BaseSettings):
     impersonation_minutes: int = Field(default=30, ge=1)
     cookie_secure: bool | None = None  # None: secure in production, plain http allowed in dev
 
-    @field_validator("secret_keys", "allowed_private_hosts", mode="before")
+    # Deployment. The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
+    # (IP addresses, networks or *; `erpgate serve` hands them to uvicorn): the client address
+    # the sign-in limits count, and https behind a proxy, come from there. And the database pool
+    # of each web process: at most db_pool_size + db_max_overflow connections.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"]
+    )
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+
+    @field_validator("secret_keys", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return _split_commas(value)
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _trusted_proxies(cls, value: object) -> object:
+        entries = _split_commas(value)
+        if not isinstance(entries, list):
+            return entries
+        canonical = []
+        for entry in (str(item).strip() for item in entries):
+            if entry == "*":
+                return ["*"]
+            try:
+                network = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"ERPGATE_FORWARDED_ALLOW_IPS: {entry!r} is not an IP address, a network"
+                    " (10.0.0.0/8) or * (a host name is not resolved: give the proxy's address)"
+                ) from None
+            single = network.num_addresses == 1 and "/" not in entry
+            canonical.append(str(network.network_address if single else network))
+        return canonical
+
+    @field_validator("allowed_private_hosts", mode="before")
+    @classmethod
+    def _private_host_entries(cls, value: object) -> object:
+        from erpgate.erp.options import ENTRY_FORMS, PrivateHost, split_private_hosts
+
+        entries = split_private_hosts(value) if isinstance(value, str) else value
+        if not isinstance(entries, list | tuple | set | frozenset):
+            return entries
+        canonical = []
+        for entry in entries:
+            if not isinstance(entry, str) or not entry.strip():
+                continue
+            try:
+                canonical.append(str(PrivateHost.parse(entry)))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"ERPGATE_ALLOWED_PRIVATE_HOSTS: entry {entry.strip()!r} is not valid: "
+                    f"{exc}; {ENTRY_FORMS}"
+                ) from None
+        return canonical
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -129,7 +129,8 @@ def _wait_for(url: str, seconds: float = 15.0) -> None:
 
 
 def run_demo(*, port: int, erp_port: int) -> None:
-    os.environ.setdefault("ERPGATE_ALLOWED_PRIVATE_HOSTS", "127.0.0.1,localhost")
+    # Only the demo store, only the mock ERP's port (the store is seeded before the app starts).
+    os.environ.setdefault("ERPGATE_ALLOWED_PRIVATE_HOSTS", f"127.0.0.1:{erp_port}@{DEMO_STORE}")
     os.environ.setdefault("ERPGATE_MAIL_BACKEND", "file")
     os.environ.setdefault("ERPGATE_PUBLIC_URL", f"http://127.0.0.1:{port}")
     settings = load_settings()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from erpgate.db.engine import create_session_factory, transaction
+from erpgate.db.engine import create_engine, create_session_factory, transaction
 
 
 @pytest.fixture
@@ -91,3 +91,14 @@ async def test_a_transaction_opened_inside_another_does_not_wait_for_itself(
         async with asyncio.timeout(5), transaction(factory) as inner:
             await inner.execute(INSERT, {"x": 6})
     assert await _rows(probe) == [5, 6]
+
+
+def test_the_web_pool_comes_from_settings_and_other_processes_keep_a_small_one() -> None:
+    from erpgate.app import build_state
+    from erpgate.config import Settings
+
+    url = "postgresql+asyncpg://erpgate:pw@127.0.0.1:1/erpgate"  # nothing connects here
+    web = build_state(Settings(database_url=url, db_pool_size=8, db_max_overflow=4)).engine
+    assert (web.pool.size(), web.pool._max_overflow) == (8, 4)  # type: ignore[attr-defined]
+    worker = create_engine(url)
+    assert (worker.pool.size(), worker.pool._max_overflow) == (5, 5)  # type: ignore[attr-defined]

@@ -44,6 +44,9 @@ async def make_shop(
     slug: str = "acme",
     erp_urls: dict[str, str] | None = None,
     token: str = "mock-token",  # noqa: S107 (the mock ERP's test credential)
+    key: str = "",
+    auth_style: str = "bearer",
+    token_url: str | None = None,
     sender: str | None = "alerts@acme.example.com",
     receivers: list[str] | None = None,
 ) -> Shop:
@@ -52,7 +55,10 @@ async def make_shop(
         db,
         store.id,
         SecretBox(settings.encryption_keys),
+        key=key,
         token=token,
+        auth_style=auth_style,
+        oauth_token_url=token_url,
         urls={Endpoint(name): url for name, url in (erp_urls or {}).items()},
         notify_sender=sender,
         notify_receivers=["it@acme.example.com"] if receivers is None else receivers,

@@ -192,6 +192,29 @@ async def test_redirect(mock_erp: MockErpHandle, http: aiohttp.ClientSession) ->
         assert r.headers["Location"] == "http://10.0.0.1/x"
 
 
+async def test_echo_credentials_repeats_them_in_a_header_and_the_body(
+    mock_erp_factory: MockErpFactory,
+) -> None:
+    erp = await mock_erp_factory(
+        auth_style="oauth2", key="client-1", token="s3cret+/&", faults=["*=echo_credentials"]
+    )
+    erp.set_fault("token", "echo_credentials")
+    async with aiohttp.ClientSession() as http:
+        form = {"grant_type": "client_credentials", "client_id": "client-1"}
+        async with http.post(erp.token_url, data={**form, "client_secret": "s3cret+/&"}) as r:
+            assert r.status == 200
+            assert "client_secret=s3cret%2B%2F%26" in r.headers["X-Debug-Echo"]
+            answer = await r.json()
+        token = answer["access_token"]
+        assert "client_secret=s3cret%2B%2F%26" in answer["_echo"]["body"]
+        headers = {"Authorization": f"Bearer {token}"}
+        async with http.post(erp.urls["orders"], json=BODIES["orders"], headers=headers) as r:
+            assert r.headers["X-Debug-Echo"] == f"got Bearer {token}"
+            echoed = await r.json()
+    assert echoed["_echo"]["headers"] == {"Authorization": f"Bearer {token}"}
+    OrdersListResponse.model_validate(echoed)  # still a contract answer
+
+
 async def test_control_routes_set_list_and_clear_faults(
     mock_erp: MockErpHandle, http: aiohttp.ClientSession
 ) -> None:

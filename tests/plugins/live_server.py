@@ -129,7 +129,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     env = {
         **os.environ,
         "ERPGATE_DATABASE_URL": database_url,
-        "ERPGATE_ALLOWED_PRIVATE_HOSTS": "127.0.0.1,localhost",
+        # Seeded before the app starts: the entry may name the demo store.
+        "ERPGATE_ALLOWED_PRIVATE_HOSTS": f"127.0.0.1:{erp_port}@demo",
         "ERPGATE_MAIL_DIR": str(workdir / "mail"),
         "ERPGATE_PUBLIC_URL": f"http://127.0.0.1:{app_port}",
         # Problems resolve after a few quiet seconds here, so a browser test can watch it.

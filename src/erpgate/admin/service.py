@@ -265,7 +265,7 @@ async def save_settings(
     switches its feature off); ValidationFailed means nothing was stored."""
     integration = await integration_service.get_integration(db, store_id)
     clean = await integration_settings.validate_settings(
-        raw, current=integration, box=box, options=options
+        raw, current=integration, box=box, options=options, store_id=store_id
     )
     row, changed = await integration_settings.save_settings(db, store_id, box, clean)
     await audit.record(

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from erpgate.conformance.payloads import DEFAULT_PAGE_SIZE, CheckPlan
 from erpgate.erp.credentials import AUTH_STYLES, AuthStyle, Credentials
 from erpgate.erp.endpoints import Endpoint
-from erpgate.erp.options import ErpClientOptions
+from erpgate.erp.options import ErpClientOptions, PrivateHost, normalize_host
 from erpgate.erp.ssrf import url_refusal
 from erpgate.erp.targets import ErpTarget, build_target
 
@@ -109,10 +109,15 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 def _host(url: str) -> str | None:
+    """The URL's host and port as an allowlist entry: --allow-private opens exactly those."""
     try:
-        return urlsplit(url.strip()).hostname
+        parts = urlsplit(url.strip())
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
     except ValueError:
         return None
+    if not parts.hostname or port is None:
+        return None
+    return str(PrivateHost(normalize_host(parts.hostname), port))
 
 
 def _text(values: Mapping[str, Any], name: str) -> str | None:

@@ -72,9 +72,13 @@ def _json_dumps(value: Any) -> str:
 JSON_OPTIONS: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def create_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
-    """``pool_timeout``: how long a caller waits for a free connection before SQLAlchemy's
-    pool ``TimeoutError`` (the web app answers that 503 and sets it short)."""
+def create_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 5, pool_timeout: float = 30.0
+) -> AsyncEngine:
+    """The engine of one process. PostgreSQL: at most ``pool_size + max_overflow`` connections;
+    the web app passes ERPGATE_DB_POOL_SIZE and ERPGATE_DB_MAX_OVERFLOW, workers and commands
+    keep the small default. ``pool_timeout``: how long a caller waits for a free connection
+    before SQLAlchemy's pool ``TimeoutError`` (the web app answers that 503 and sets it short)."""
     if is_sqlite(url):
         _prepare_sqlite_file(url)
         # SQLite has one writer at a time; readers never wait in WAL mode. The default pool
@@ -88,7 +92,7 @@ def create_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) 
     return create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         pool_pre_ping=True,
         **JSON_OPTIONS,

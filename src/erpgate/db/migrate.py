@@ -1,4 +1,5 @@
-"""Running Alembic migrations from code (used by `erpgate migrate`, the demo and the tests)."""
+"""Running Alembic migrations from code (used by `erpgate migrate`, `erpgate serve`, the demo and
+the tests). The migrations ship inside the package, so an installed wheel migrates too."""
 
 from __future__ import annotations
 
@@ -6,17 +7,48 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-ROOT = Path(__file__).resolve().parents[3]
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
-    ini = ROOT / "alembic.ini"
-    config = Config(str(ini))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
     config.attributes["database_url"] = database_url
     return config
 
 
 def upgrade_to_head(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
+
+
+async def schema_problem(engine: AsyncEngine) -> str | None:
+    """What keeps this version from serving on the database, as a sentence that says what to do;
+    None when it is at this version's newest migration or at a newer one (migrations keep the
+    previous version working)."""
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(
+                lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+            )
+    except (OSError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return f"cannot use the database at ERPGATE_DATABASE_URL: {reason}"
+    script = ScriptDirectory.from_config(alembic_config("unused"))
+    heads = set(script.get_heads())
+    known = {revision.revision for revision in script.walk_revisions()}
+    if not current:
+        problem = "the database has no erpgate tables yet"
+    elif current == heads or current - known:
+        return None
+    else:
+        problem = (
+            f"the database schema is older than this version (at {', '.join(sorted(current))},"
+            f" needs {', '.join(sorted(heads))})"
+        )
+    return f"{problem}: run `erpgate migrate` first"

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import orjson
 
-from erpgate.kit.redaction import MASK, mask_headers, mask_text, mask_url
+from erpgate.kit.redaction import MASK, mask_url, masker_for
 
 TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
 
@@ -45,37 +45,22 @@ class AttemptRecord:
 
 def masked(record: AttemptRecord) -> AttemptRecord:
     """A copy fit to store or show: URL userinfo and secret parameters, credential headers, and
-    every known secret inside headers and bodies replaced by the mask."""
+    every known secret, in every form an ERP may echo it (``kit.redaction.SecretMasker``),
+    replaced by the mask in headers, bodies, the URL and the error."""
+    masker = masker_for(record.secrets, record.secret_header_names)
+    response_body = record.response_body
+    if record.token_answer:
+        response_body = _mask_token_fields(response_body)
     return replace(
         record,
-        url=mask_url(record.url),
-        request_headers=_headers(record.request_headers, record),
-        request_body=_body(record.request_body, record.secrets),
-        response_headers=_headers(record.response_headers, record),
-        response_body=_body(
-            _mask_token_fields(record.response_body)
-            if record.token_answer
-            else record.response_body,
-            record.secrets,
-        ),
+        url=masker.mask_text(mask_url(record.url)),
+        request_headers=masker.mask_headers(record.request_headers),
+        request_body=masker.mask_bytes(record.request_body),
+        response_headers=masker.mask_headers(record.response_headers),
+        response_body=masker.mask_bytes(response_body),
+        error=masker.mask_text(record.error) if record.error else record.error,
         secrets=(),
     )
-
-
-def _headers(headers: list[tuple[str, str]], record: AttemptRecord) -> list[tuple[str, str]]:
-    by_name = mask_headers(headers, record.secret_header_names)
-    if not record.secrets:
-        return by_name
-    return [(name, mask_text(value, record.secrets)) for name, value in by_name]
-
-
-def _body(body: bytes, secrets: tuple[str, ...]) -> bytes:
-    if not secrets or not body:
-        return body
-    # surrogateescape round-trips any bytes exactly, so a binary body is not mangled.
-    text = body.decode("utf-8", "surrogateescape")
-    masked_text = mask_text(text, secrets)
-    return body if masked_text == text else masked_text.encode("utf-8", "surrogateescape")
 
 
 def _mask_token_fields(body: bytes) -> bytes:

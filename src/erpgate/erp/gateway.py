@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote_plus
 from uuid import UUID
 
 import aiohttp
@@ -304,7 +303,7 @@ class ErpGateway:
         token_url = credentials.token_url or ""
 
         async def fetch() -> AccessToken:
-            refusal = url_refusal(token_url, self.options)
+            refusal = url_refusal(token_url, self.options, target.store_id)
             if refusal is not None:
                 raise ErpSsrfError(f"Token URL: {refusal}")
             request_id = new_request_id()
@@ -317,8 +316,7 @@ class ErpGateway:
                 attempt=len(attempts) + 1,
                 deadline=deadline,
                 timeout_seconds=target.timeout_seconds,
-                # The client secret travels form-encoded: mask that spelling of it too.
-                secrets=(*target.secrets, quote_plus(credentials.token)),
+                secrets=target.secrets,
                 subject="Token URL",
                 token_answer=True,
             )

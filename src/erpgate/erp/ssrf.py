@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 import socket
 from typing import Any
+from uuid import UUID
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
@@ -65,8 +66,9 @@ def forbidden_reason(address: str | IPAddress) -> str | None:
     return None
 
 
-def url_refusal(url: str, options: ErpClientOptions) -> str | None:
-    """A human sentence when the URL must not be called, judged without any I/O; else None."""
+def url_refusal(url: str, options: ErpClientOptions, store_id: UUID | None = None) -> str | None:
+    """A human sentence when the URL must not be called by ``store_id`` (None: no store, so
+    only allowlist entries naming no store apply), judged without any I/O; else None."""
     text = url.strip()
     if not text:
         return "The address is empty"
@@ -88,7 +90,7 @@ def url_refusal(url: str, options: ErpClientOptions) -> str | None:
         return "The address has no host name"
     if port is None or not 0 < port < 65536:
         return f"Port {port} is not a valid port"
-    allowlisted = options.is_allowlisted(host)
+    allowlisted = options.is_allowlisted(host, port, store_id)
     if options.require_https and scheme != "https" and not allowlisted:
         return "Only https addresses can be called in production"
     if allowlisted:
@@ -98,12 +100,19 @@ def url_refusal(url: str, options: ErpClientOptions) -> str | None:
         reason = forbidden_reason(literal)
         if reason is not None:
             return f"Refused to call {host}: {reason}"
+    elif options.is_listed(host, port):
+        # Listed for other stores only. Refused here, before any I/O: the resolver lets a listed
+        # name through for every store (it cannot tell them apart, and its answers and the
+        # connections they open are shared between stores).
+        return f"Refused to call {host}: it is a private host this store may not call"
     return None
 
 
-async def check_url(url: str, options: ErpClientOptions) -> str | None:
+async def check_url(
+    url: str, options: ErpClientOptions, store_id: UUID | None = None
+) -> str | None:
     """Validate a URL for the settings form: the URL rules plus a DNS look-up; None when fine."""
-    refusal = url_refusal(url, options)
+    refusal = url_refusal(url, options, store_id)
     if refusal is not None:
         return refusal
     parsed = URL(url.strip())
@@ -123,7 +132,7 @@ async def check_url(url: str, options: ErpClientOptions) -> str | None:
     addresses = [str(info[4][0]) for info in infos]
     if not addresses:
         return f"Host {host} could not be resolved"
-    if options.is_allowlisted(host):
+    if options.is_allowlisted(host, parsed.port, store_id):
         return None
     for address in addresses:
         reason = forbidden_reason(address)
@@ -143,7 +152,7 @@ class GuardedResolver(AbstractResolver):
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         answers = await self._inner.resolve(host, port, family)
-        if self._options.is_allowlisted(host):
+        if self._options.is_listed(host, port):
             return answers
         allowed: list[ResolveResult] = []
         refused: list[tuple[str, str]] = []

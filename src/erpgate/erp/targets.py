@@ -51,7 +51,7 @@ def build_target(
 ) -> ErpTarget:
     """A target with its refusal (if any) and its auth headers worked out."""
     refusal: ErpBlockedError | None = None
-    reason = url_refusal(url, options)
+    reason = url_refusal(url, options, store_id)
     if reason is not None:
         refusal = ErpSsrfError(reason)
     else:

@@ -75,7 +75,11 @@ def _address(value: str) -> str:
 
 
 async def _check_url_field(
-    raw_value: str, name: str, options: ErpClientOptions, errors: dict[str, str]
+    raw_value: str,
+    name: str,
+    options: ErpClientOptions,
+    errors: dict[str, str],
+    store_id: uuid.UUID | None,
 ) -> str | None:
     value = raw_value.strip()
     if not value:
@@ -83,7 +87,7 @@ async def _check_url_field(
     if len(value) > URL_LENGTH:
         errors[name] = f"The address is longer than {URL_LENGTH} characters."
         return None
-    problem = await check_url(value, options)
+    problem = await check_url(value, options, store_id)
     if problem is not None:
         errors[name] = problem + "."
         return None
@@ -153,8 +157,10 @@ async def validate_settings(
     current: Integration | None,
     box: SecretBox,
     options: ErpClientOptions,
+    store_id: uuid.UUID | None = None,
 ) -> CleanSettings:
-    """Check every field; raise ValidationFailed with one message per bad field."""
+    """Check every field; raise ValidationFailed with one message per bad field. ``store_id``
+    is the store the settings are for (allowlist entries may name stores)."""
     errors: dict[str, str] = {}
     auth_style = _text(raw, "auth_style").strip().lower() or "bearer"
     if auth_style not in AUTH_STYLES:
@@ -170,7 +176,7 @@ async def validate_settings(
     oauth_token_url = None
     if auth_style == "oauth2":
         oauth_token_url = await _check_url_field(
-            _text(raw, "oauth_token_url"), "oauth_token_url", options, errors
+            _text(raw, "oauth_token_url"), "oauth_token_url", options, errors, store_id
         )
         if oauth_token_url is None and "oauth_token_url" not in errors:
             errors["oauth_token_url"] = "OAuth2 needs a token URL."  # noqa: S105
@@ -179,7 +185,7 @@ async def validate_settings(
     timeouts: dict[str, float] = {}
     for endpoint in Endpoint:
         name = URL_FIELDS[endpoint]
-        urls[endpoint] = await _check_url_field(_text(raw, name), name, options, errors)
+        urls[endpoint] = await _check_url_field(_text(raw, name), name, options, errors, store_id)
         timeouts[endpoint.value] = _check_timeout(
             _text(raw, timeout_field(endpoint)), endpoint, errors
         )

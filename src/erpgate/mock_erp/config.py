@@ -27,6 +27,7 @@ FAULT_KINDS: dict[str, str | None] = {
     "reset": None,
     "oversized": "bytes",
     "redirect": "location",
+    "echo_credentials": None,
 }
 
 DEFAULT_OVERSIZED_BYTES = 6 * 1024 * 1024

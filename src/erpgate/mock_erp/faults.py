@@ -81,6 +81,42 @@ async def _slow_drip(
     return response
 
 
+# Headers every request carries that hold no credential; everything else is echoed.
+_PLAIN_HEADERS = frozenset(
+    {
+        "host",
+        "accept",
+        "accept-encoding",
+        "content-type",
+        "content-length",
+        "user-agent",
+        "traceparent",
+        "x-request-id",
+        "connection",
+    }
+)
+
+
+async def _echo_credentials(request: web.Request, answer: web.Response) -> web.Response:
+    """The normal answer, echoing the request's credentials the way careless debug code does:
+    every credential header in an ``X-Debug-Echo`` header and, with the raw request body (the
+    token URL's form-encoded client secret), inside the JSON body (JSON-escaped there)."""
+    echoed = {str(k): v for k, v in request.headers.items() if k.lower() not in _PLAIN_HEADERS}
+    raw = (await request.read()).decode("utf-8", "replace")
+    shown = "; ".join(
+        [*echoed.values(), *([raw] if request.content_type != "application/json" else [])]
+    )
+    body = answer.body if isinstance(answer.body, bytes) else b"{}"
+    parsed = orjson.loads(body)
+    if isinstance(parsed, dict):
+        parsed["_echo"] = {"headers": echoed, "body": raw}
+        body = orjson.dumps(parsed)
+    headers = {"X-Debug-Echo": f"got {shown}"}
+    return web.Response(
+        body=body, status=answer.status, content_type="application/json", headers=headers
+    )
+
+
 def _oversized(answer: web.Response, size: int) -> web.Response:
     body = answer.body if isinstance(answer.body, bytes) else b"{}"
     # Pad inside the top-level object so the body stays valid, contract-shaped JSON of `size` bytes.
@@ -126,4 +162,6 @@ async def apply_fault(
         return _oversized(await answer(), fault.bytes)
     if kind == "redirect":
         return web.Response(status=302, headers={"Location": fault.location})
+    if kind == "echo_credentials":
+        return await _echo_credentials(request, await answer())
     raise AssertionError(f"unhandled fault {kind}")

@@ -16,7 +16,6 @@ from erpgate.admin.roles import Capability
 from erpgate.admin.service import APP_NAME
 from erpgate.customer import service as customer_service
 from erpgate.erp.endpoints import Endpoint
-from erpgate.erp.options import ErpClientOptions
 from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
 from erpgate.integration import settings as integration_settings
@@ -117,7 +116,7 @@ async def save_settings(
         principal.store_id,
         raw,
         box=state.secret_box,
-        options=ErpClientOptions.from_settings(state.settings),
+        options=state.gateway.options,
         now=state.clock.now(),
     )
 
