@@ -162,7 +162,7 @@ async def test_the_client_calls_a_listed_port_for_its_store_only() -> None:
             for store_id in (DEMO, ACME, None):
                 try:
                     await client.call(
-                        target(url, store_id=store_id),
+                        target(url, store_id=store_id, opts=options),
                         PAYLOAD,
                         ListAnswer,
                         trace_id=TRACE_ID,

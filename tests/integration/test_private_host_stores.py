@@ -8,15 +8,15 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from erpgate.event.gateway import ErpCallFailed
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.app import create_app
 from erpgate.config import ConfigError, Settings
+from erpgate.erp.errors import ErpSsrfError
 from erpgate.mock_erp.server import MockErpHandle
 from tests.event.helpers import make_shop, sign_in_admin
-from tests.event.test_recorder import call_orders
+from tests.outcomes.helpers import live_of, read_orders
 
 
 @asynccontextmanager
@@ -35,24 +35,27 @@ async def test_only_the_named_store_may_call_the_listed_port(
     port = mock_erp.base_url.rsplit(":", 1)[1]
 
     async with _app(settings, f"127.0.0.1:{port}@acme") as app:
-        await call_orders(app, db, acme)
-        with pytest.raises(ErpCallFailed) as caught:
-            await call_orders(app, db, other)
-        assert caught.value.error.human == "Refused to call 127.0.0.1: loopback address"
+        allowed = await read_orders(app, await live_of(app, db, acme), acme)
+        refused = await read_orders(app, await live_of(app, db, other), other)
+        assert allowed.ok
+        assert isinstance(refused.error, ErpSsrfError)
+        assert refused.error.human == "Refused to call 127.0.0.1: loopback address"
 
         transport = httpx.ASGITransport(app=app)
         for shop, status in ((acme, 200), (other, 422)):
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
                 csrf = await sign_in_admin(c, db, shop.store.id, role="owner")
-                answer = await c.put(
+                answer = await c.patch(
                     "/api/v1/admin/integration",
                     json={"token": "tok-1234567", "urls": {"orders": mock_erp.urls["orders"]}},
                     headers={"x-csrf-token": csrf},
                 )
             assert answer.status_code == status, answer.text
-        assert answer.json()["fields"] == {
-            "urls.orders": "Refused to call 127.0.0.1: loopback address."
-        }
+        # PATCH checks the whole resulting configuration: every stored URL of the other store
+        # points at the listed port, and each is refused for it.
+        fields = answer.json()["fields"]
+        assert fields["urls.orders"] == "Refused to call 127.0.0.1: loopback address."
+        assert set(fields.values()) == {"Refused to call 127.0.0.1: loopback address."}
     assert mock_erp.calls("orders") == 1
 
 
