@@ -188,7 +188,9 @@ async def test_a_full_queue_drops_and_counts_but_the_problem_still_opens(
     assert problem.state == "open"
     assert outcome.reference is not None and repeat.reference is not None
     dropped = REGISTRY.get_sample_value("erpgate_records_dropped_total", {"kind": "outcome"})
-    assert dropped == dropped_before + 1  # the repeat's event; the first was written at once
+    # The opening's related requests and the repeat's event; the opening's event was written
+    # at once, with the problem.
+    assert dropped == dropped_before + 2
     await writer.flush()
     assert (await rows(db, Problem))[0].occurrences == 2  # counted in memory all the same
 

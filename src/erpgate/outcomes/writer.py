@@ -58,7 +58,8 @@ WRITE_FAILED = Counter(
 )
 QUEUE_DEPTH = Gauge("erpgate_writer_queue_depth", "ERP outcomes waiting for the writer")
 
-MAX_BATCH = 500
+# Rows per transaction: on SQLite a new problem's opening waits for the batch being written.
+MAX_BATCH = 200
 SYNC_SECONDS = 5.0
 HOUSEKEEPING_SECONDS = 30.0
 
@@ -77,9 +78,10 @@ class WriterSettings:
 class _Item:
     outcome: Outcome[Any]
     problem: LiveProblem | None
-    keep_event: bool
+    keep_event: bool  # its event and related requests
     answer: AnswerKey | None
     done: asyncio.Future[None] | None
+    requests_only: bool = False  # the related requests of an opening (its event is written)
 
 
 class OutcomeWriter:
@@ -145,6 +147,9 @@ class OutcomeWriter:
                 problem.stored = asyncio.get_running_loop().create_future()
                 problem.opening = outcome
                 task = asyncio.create_task(self._write([problem], [], []), name="problem-opening")
+                # Its related requests follow with the next batch: the buyer waits only for
+                # what the reference resolves to.
+                self._put(_Item(outcome, problem, False, None, None, requests_only=True))
                 self._openings.add(task)
                 task.add_done_callback(self._openings.discard)
                 return self._when_stored(outcome, problem, None)
@@ -314,13 +319,16 @@ class OutcomeWriter:
                     stored = await problem_service.store_opening(db, problem, opening, now=now)
                     self.board.stored(problem, *stored, refused=outcome.refused)
                     if event_id is not None:
-                        self._rows(outcome, event_id, problem, events, requests)
+                        events.append(self._event(outcome, event_id, problem))
+                cap = self.settings.body_cap
                 for item in batch:
                     if item.keep_event:
                         event_id = uuid.uuid4()
                         if item.problem is not None:
                             self.board.note_sample(item.problem, event_id)
-                        self._rows(item.outcome, event_id, item.problem, events, requests)
+                        events.append(self._event(item.outcome, event_id, item.problem))
+                    if item.keep_event or item.requests_only:
+                        requests.extend(request_row(a, cap) for a in item.outcome.attempts)
                     if item.answer is not None:
                         body = item.outcome.answer_body or b""
                         saved[item.answer] = SavedAnswer(body, item.outcome.started_at)
@@ -356,27 +364,18 @@ class OutcomeWriter:
             for key, answer in saved.items():
                 self.answers.written(key, answer.fetched_at)
 
-    def _rows(
-        self,
-        outcome: Outcome[Any],
-        event_id: uuid.UUID,
-        problem: LiveProblem | None,
-        events: list[dict[str, Any]],
-        requests: list[dict[str, Any]],
-    ) -> None:
+    def _event(
+        self, outcome: Outcome[Any], event_id: uuid.UUID, problem: LiveProblem | None
+    ) -> dict[str, Any]:
         reference = None
         if problem is not None:
             reference = format_reference(problem.code, outcome.started_at)
-        events.append(
-            event_row(
-                outcome,
-                event_id,
-                problem_id=problem.id if problem is not None else None,
-                reference=reference,
-            )
+        return event_row(
+            outcome,
+            event_id,
+            problem_id=problem.id if problem is not None else None,
+            reference=reference,
         )
-        cap = self.settings.body_cap
-        requests.extend(request_row(attempt, cap) for attempt in outcome.attempts)
 
 
 def _opening_pending(item: _Item) -> bool:

@@ -70,8 +70,13 @@ class LiveProblem:
     resolve: bool = False  # the streak is long enough: the writer resolves it
 
     @property
+    def has_counts(self) -> bool:
+        """Anything to write: failures, refusals, or customers not recorded yet."""
+        return bool(self.occurrences or self.refusals or self.customers)
+
+    @property
     def pending(self) -> bool:
-        return bool(self.occurrences or self.refusals or self.resolve)
+        return self.has_counts or self.resolve
 
 
 class ProblemBoard:
@@ -127,15 +132,13 @@ class ProblemBoard:
             problem.sample_event_ids.append(event_id)
 
     def has_counts(self) -> bool:
-        return any(
-            p.id is not None and (p.occurrences or p.refusals) for p in self._problems.values()
-        )
+        return any(p.id is not None and p.has_counts for p in self._problems.values())
 
     def take_counts(self) -> list[Counts]:
         """The counts of every stored problem since the last call, reset to zero."""
         taken: list[Counts] = []
         for problem in self._problems.values():
-            if problem.id is None or not (problem.occurrences or problem.refusals):
+            if problem.id is None or not problem.has_counts:
                 continue
             assert problem.last_seen is not None
             taken.append(

@@ -97,7 +97,7 @@ async def store_opening(
             },
         )
         if inserted:
-            await repository.insert_customers(db, problem_id, customers, now)
+            # The customer row itself follows with the next counts (the board keeps it).
             return problem_id, live.code, "open"
         row = await repository.by_key(db, store_id, endpoint, kind, customer_key)
         if row is not None:
