@@ -7,13 +7,13 @@ The record keeps the exchange as it went over the wire; masking happens only for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 import aiohttp
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict
 from yarl import URL
 
 from erpgate.erp.attempts import AttemptRecord
@@ -36,7 +36,7 @@ R = TypeVar("R")
 @dataclass(slots=True)
 class Answer:
     status: int
-    headers: CIMultiDictProxy[str]
+    headers: Mapping[str, str]
     body: bytes
 
 
@@ -65,8 +65,67 @@ class Outbound:
     body: bytes
 
 
+@dataclass(slots=True)
+class RawAnswer:
+    """What came back, before any judgement, filled in as it arrives (the head, then at most
+    ``cap`` bytes of body): a call cut off by its deadline keeps what it got."""
+
+    status: int | None = None
+    reason: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    truncated: bool = False  # the answer was longer than the cap (or declared so and not read)
+
+
+class Transport(Protocol):
+    """Sends one POST and reads its answer into ``answer``; the only seam between the gateway
+    and the network.
+
+    A failure to talk to the server raises the ErpError it stands for. A 2xx answer that
+    declares more than ``cap`` bytes is left unread with ``truncated``; any other answer is read
+    up to ``cap`` bytes. Tests inject a scripted one (tests/erp/scripted.py)."""
+
+    async def post(
+        self, request: Outbound, answer: RawAnswer, *, cap: int, subject: str
+    ) -> None: ...
+
+
+class AiohttpTransport:
+    """The production transport: the process's one aiohttp session, its pool and resolver."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def post(self, request: Outbound, answer: RawAnswer, *, cap: int, subject: str) -> None:
+        try:
+            response = await self.session.post(
+                request.url, data=request.body, headers=request.headers, allow_redirects=False
+            )
+        except aiohttp.ClientError as exc:
+            raise connection_error(exc, request.url, subject) from None
+        try:
+            answer.status, answer.reason = response.status, response.reason
+            answer.headers = response.headers
+            length = declared_length(response)
+            if 200 <= response.status < 300 and length is not None and length > cap:
+                answer.truncated = True
+                response.close()  # refused before reading a byte of it
+                return
+            answer.body, answer.truncated = await read_capped(response, cap)
+        except aiohttp.ClientError as exc:
+            response.close()
+            raise connection_error(exc, request.url, subject) from None
+        except BaseException:
+            response.close()  # never hand a half-read connection back to the pool
+            raise
+        if answer.truncated:
+            response.close()  # unread bytes remain: the connection cannot be reused
+        else:
+            response.release()
+
+
 async def exchange(
-    session: aiohttp.ClientSession,
+    transport: Transport,
     request: Outbound,
     context: AttemptContext,
     *,
@@ -79,48 +138,18 @@ async def exchange(
     loop = asyncio.get_running_loop()
     started_at = utcnow()
     began = loop.time()
-    status: int | None = None
-    response_headers: list[tuple[str, str]] = []
-    body = b""
-    truncated = False
+    raw = RawAnswer()
     error: str | None = None
     try:
-        try:
-            response = await session.post(
-                request.url, data=request.body, headers=request.headers, allow_redirects=False
-            )
-        except aiohttp.ClientError as exc:
-            raise connection_error(exc, request.url, context.subject) from None
-        try:
-            status = response.status
-            response_headers = list(response.headers.items())
-            success = 200 <= status < 300
-            length = declared_length(response)
-            if success and length is not None and length > cap:
-                truncated = True
-                raise oversized(cap)  # refused before reading a byte of it
-            body, truncated = await read_capped(response, cap)
-            if success and truncated:
-                raise oversized(cap)
-        except aiohttp.ClientError as exc:
-            response.close()
-            raise connection_error(exc, request.url, context.subject) from None
-        except BaseException:
-            response.close()  # never hand a half-read connection back to the pool
-            raise
-        if truncated:
-            response.close()  # unread bytes remain: the connection cannot be reused
-        else:
-            response.release()
-        if not success:
+        await transport.post(request, raw, cap=cap, subject=context.subject)
+        status = raw.status or 0
+        if not 200 <= status < 300:
             raise error_for_status(
-                status,
-                response.reason,
-                response.headers,
-                by_id=context.by_id,
-                subject=context.subject,
+                status, raw.reason, raw.headers, by_id=context.by_id, subject=context.subject
             )
-        return interpret(Answer(status, response.headers, body))
+        if raw.truncated:
+            raise oversized(cap)
+        return interpret(Answer(status, raw.headers, raw.body))
     except ErpError as exc:
         error = exc.human
         raise
@@ -146,10 +175,10 @@ async def exchange(
                 duration_ms=round((loop.time() - began) * 1000.0, 3),
                 request_headers=list(request.headers.items()),
                 request_body=request.body,
-                status=status,
-                response_headers=response_headers,
-                response_body=body,
-                response_truncated=truncated,
+                status=raw.status,
+                response_headers=list(raw.headers.items()),
+                response_body=raw.body,
+                response_truncated=raw.truncated,
                 error=error,
                 attempt=context.attempt,
                 secrets=context.secrets,

@@ -52,7 +52,14 @@ from erpgate.erp.errors import (
     ErpUnauthorizedError,
     ErpUnreachableError,
 )
-from erpgate.erp.exchange import Answer, AttemptContext, Outbound, exchange
+from erpgate.erp.exchange import (
+    AiohttpTransport,
+    Answer,
+    AttemptContext,
+    Outbound,
+    Transport,
+    exchange,
+)
 from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.outcome import ErpCall, Outcome, OutcomeSink
 from erpgate.erp.reading import parse_json, validate_answer
@@ -81,12 +88,14 @@ class ErpGateway:
         *,
         now: Callable[[], datetime] = utcnow,
         dns_resolver: AbstractResolver | None = None,
+        transport: Transport | None = None,
     ) -> None:
-        """``now`` stamps outcomes (the app's clock); ``dns_resolver`` replaces the system
-        resolver under the SSRF filter (tests only)."""
+        """``now`` stamps outcomes (the app's clock). Tests only: ``dns_resolver`` replaces the
+        system resolver under the SSRF filter; ``transport`` replaces the network altogether."""
         self.options = options
         self.sink = sink
         self._now = now
+        self._transport: Transport | None = transport
         self._dns_resolver = dns_resolver
         self._session: aiohttp.ClientSession | None = None
         self._resolver: GuardedResolver | None = None
@@ -107,8 +116,8 @@ class ErpGateway:
         self._calls_made = 0
 
     async def start(self) -> None:
-        """Create the one ClientSession of the process."""
-        if self._session is not None:
+        """Create the one ClientSession of the process (unless a transport was given)."""
+        if self._session is not None or self._transport is not None:
             return
         self._resolver = GuardedResolver(self.options, self._dns_resolver)
         connector = aiohttp.TCPConnector(
@@ -127,11 +136,13 @@ class ErpGateway:
             trust_env=False,  # no proxy from the environment: the SSRF guard sees the real peer
             auto_decompress=True,
         )
+        self._transport = AiohttpTransport(self._session)
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+            self._transport = None
         if self._resolver is not None:
             await self._resolver.close()
             self._resolver = None
@@ -337,11 +348,11 @@ class ErpGateway:
         attempts: list[AttemptRecord],
         interpret: Callable[[Answer], R],
     ) -> R:
-        if self._session is None:
+        if self._transport is None:
             raise RuntimeError("ErpGateway.start() was not awaited")
         self._calls_made += 1
         return await exchange(
-            self._session,
+            self._transport,
             outbound,
             context,
             cap=self.options.response_cap_bytes,
