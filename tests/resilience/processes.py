@@ -108,10 +108,25 @@ def start_mock_erp(
     return process, port
 
 
+def app_log_path(env: dict[str, str], port: int) -> Path:
+    return Path(env["ERPGATE_MAIL_DIR"]).parent / f"app-{port}.log"
+
+
 def start_app(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """An ``erpgate serve`` process; its output goes to ``app-<port>.log`` beside the mail
+    folder, which ``reference_of`` quotes when an answer is not the calm 503."""
     port = free_port()
     app_env = {**env, "ERPGATE_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-    process = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=app_env)
+    log = app_log_path(env, port)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [*CLI, "serve", "--port", str(port)],
+            env=app_env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    _logs[f"127.0.0.1:{port}"] = log
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base_url}/healthz", process)
@@ -158,9 +173,16 @@ def signed_in_buyer(base_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
+_logs: dict[str, Path] = {}  # host:port of an app started here -> its log file
+
+
 def reference_of(response: httpx.Response) -> str:
-    """The reference of a calm 503; anything else is a failure of the test."""
-    assert response.status_code == 503, (response.status_code, response.text)
+    """The reference of a calm 503; anything else is a failure of the test (with the app's
+    log, which says why)."""
+    if response.status_code != 503:
+        log = _logs.get(f"{response.url.host}:{response.url.port}")
+        tail = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
+        raise AssertionError((response.status_code, response.text, tail))
     body: dict[str, Any] = response.json()
     assert set(body) == {"error", "reference"} and body["error"] == "erp_unavailable", body
     reference: str = body["reference"]
