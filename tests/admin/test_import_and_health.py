@@ -93,7 +93,6 @@ def _event(store_id: object, endpoint: str, outcome: str, at: object, ms: float,
         endpoint=endpoint,
         error="The ERP did not answer in time" if outcome == "error" else "",
         duration_ms=ms,
-        data={},
     )
 
 

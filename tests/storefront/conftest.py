@@ -21,6 +21,7 @@ from erpgate.erp.outcome import Actor, Outcome
 from erpgate.integration import service as integration_service
 from erpgate.kit.crypto import SecretBox
 from erpgate.mock_erp.server import MockErpHandle
+from erpgate.models.event import Event
 from erpgate.models.store import Store
 from erpgate.outcomes.rows import event_row, event_type
 from erpgate.store import service as store_service
@@ -74,7 +75,7 @@ class SpySink:
                 trace_id=o.trace_id,
                 reference=o.reference,
                 event_type=event_type(o),
-                data=event_row(o, uuid.uuid4(), problem_id=None, reference=o.reference)["data"],
+                data=Event(**event_row(o, uuid.uuid4(), problem_id=None, reference=None)).data,
             )
             for o in self.outcomes
         ]

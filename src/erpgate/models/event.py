@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import Float, ForeignKey, Index, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erpgate.db.base import Base
-from erpgate.db.types import JSONType, UTCDateTime
+from erpgate.db.types import UTCDateTime
 from erpgate.models._columns import uuid_pk
 
 
@@ -19,8 +19,21 @@ class Event(Base):
     # The list page reads one store's events newest first.
     __table_args__ = (
         Index("ix_event_store_id_occurred_at", "store_id", "occurred_at"),
-        Index("ix_event_store_id_reference", "store_id", "reference"),
-        Index("ix_event_problem_id_occurred_at", "problem_id", "occurred_at"),
+        # Only failures have a reference and a problem: successes (most rows) skip both indexes.
+        Index(
+            "ix_event_store_id_reference",
+            "store_id",
+            "reference",
+            sqlite_where=text("reference IS NOT NULL"),
+            postgresql_where=text("reference IS NOT NULL"),
+        ),
+        Index(
+            "ix_event_problem_id_occurred_at",
+            "problem_id",
+            "occurred_at",
+            sqlite_where=text("problem_id IS NOT NULL"),
+            postgresql_where=text("problem_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -44,4 +57,19 @@ class Event(Base):
     error: Mapped[str] = mapped_column(Text, default="", nullable=False)
     error_kind: Mapped[str | None] = mapped_column(String(32))
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
-    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The event data exactly as the product documents it, from the columns above."""
+        related: dict[str, str | None] = {
+            "customer": str(self.customer_account_id) if self.customer_account_id else None,
+            "user": str(self.user_id) if self.user_id else None,
+        }
+        if self.impersonator_admin_id:
+            related["impersonator"] = str(self.impersonator_admin_id)
+        return {
+            "external_customer_id": self.customer_code,
+            "related_to": related,
+            "trace_id": self.trace_id,
+            "error": self.error,
+        }

@@ -34,3 +34,5 @@ class SavedAnswer(Base):
     # The ERP's answer as it came (already validated once); validated again when served.
     answer: Mapped[str] = mapped_column(Text, nullable=False)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The process that saved it: each instance learns only the others' saves (it knows its own).
+    saved_by: Mapped[str] = mapped_column(String(16), nullable=False, default="")

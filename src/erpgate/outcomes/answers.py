@@ -19,6 +19,7 @@ more calm 503 instead of a stale answer for a request not repeated within the in
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,6 +66,7 @@ class SavedAnswers:
         self.session_factory = session_factory
         self.save_interval = timedelta(seconds=save_interval_seconds)
         self.index_limit = index_limit
+        self.instance = secrets.token_hex(8)  # marks this process's saves
         # slot -> POSIX time of the newest save; insertion-ordered: the oldest leave first.
         self._index: dict[int, float] = {}
         self._pending: dict[AnswerKey, SavedAnswer] = {}
@@ -137,7 +139,10 @@ class SavedAnswers:
                         SavedAnswerRow.request_digest,
                         SavedAnswerRow.fetched_at,
                     )
-                    .where(SavedAnswerRow.fetched_at > since)
+                    .where(
+                        SavedAnswerRow.fetched_at > since,
+                        SavedAnswerRow.saved_by != self.instance,
+                    )
                     .order_by(SavedAnswerRow.fetched_at.desc())
                     .limit(self.index_limit)
                 )
@@ -149,8 +154,10 @@ class SavedAnswers:
         self._synced_until = now
 
 
-async def save_answers(db: Any, answers: dict[AnswerKey, SavedAnswer]) -> None:
-    """Upsert one row per key (the writer's flush)."""
+async def save_answers(
+    db: Any, answers: dict[AnswerKey, SavedAnswer], *, saved_by: str = ""
+) -> None:
+    """Upsert one row per key (the writer's flush); ``saved_by`` names the saving process."""
     rows = [
         {
             "id": uuid.uuid4(),
@@ -160,6 +167,7 @@ async def save_answers(db: Any, answers: dict[AnswerKey, SavedAnswer]) -> None:
             "request_digest": digest,
             "answer": saved.body.decode("utf-8", "replace"),
             "fetched_at": saved.fetched_at,
+            "saved_by": saved_by,
         }
         for (store_id, customer_code, endpoint, digest), saved in answers.items()
     ]
@@ -168,5 +176,5 @@ async def save_answers(db: Any, answers: dict[AnswerKey, SavedAnswer]) -> None:
         SavedAnswerRow.__table__,  # type: ignore[arg-type]
         rows,
         key=("store_id", "customer_code", "endpoint", "request_digest"),
-        update=("answer", "fetched_at"),
+        update=("answer", "fetched_at", "saved_by"),
     )

@@ -31,13 +31,8 @@ def event_row(
 ) -> dict[str, Any]:
     actor = outcome.call.actor
     error = outcome.error
-    human = error.human if error is not None and outcome.failed else ""
-    related: dict[str, str | None] = {
-        "customer": str(actor.customer_account_id) if actor.customer_account_id else None,
-        "user": str(actor.user_id) if actor.user_id else None,
-    }
-    if actor.impersonator_admin_id:
-        related["impersonator"] = str(actor.impersonator_admin_id)
+    failed = error is not None and outcome.failed
+    # The event data the product documents is derived from these columns (Event.data).
     return {
         "id": event_id,
         "store_id": outcome.target.store_id,
@@ -53,16 +48,9 @@ def event_row(
         "user_id": actor.user_id,
         "customer_account_id": actor.customer_account_id,
         "impersonator_admin_id": actor.impersonator_admin_id,
-        "error": human,
-        "error_kind": error.kind if error is not None and outcome.failed else None,
+        "error": error.human if failed and error is not None else "",
+        "error_kind": error.kind if failed and error is not None else None,
         "duration_ms": round(outcome.duration_ms, 3),
-        # The event data exactly as the product documents it.
-        "data": {
-            "external_customer_id": actor.customer_code,
-            "related_to": related,
-            "trace_id": outcome.trace_id,
-            "error": human,
-        },
     }
 
 

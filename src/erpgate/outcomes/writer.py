@@ -336,7 +336,7 @@ class OutcomeWriter:
                     await event_repository.insert_events(db, events)
                 if requests:
                     await event_repository.insert_requests(db, requests)
-                await save_answers(db, saved)
+                await save_answers(db, saved, saved_by=self.answers.instance)
                 if openings:
                     self._announce = True
                 else:

@@ -96,6 +96,7 @@ def upgrade() -> None:
         sa.Column("request_digest", sa.String(length=64), nullable=False),
         sa.Column("answer", sa.Text(), nullable=False),
         sa.Column("fetched_at", _utc(), nullable=False),
+        sa.Column("saved_by", sa.String(length=16), nullable=False),
         _store_fk("saved_answer"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_saved_answer")),
         sa.UniqueConstraint(
@@ -108,15 +109,30 @@ def upgrade() -> None:
     with op.batch_alter_table("alert_state", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alert_state_store_id"))
     op.drop_table("alert_state")
+    # The event data is derived from the columns now (Event.data); only failures are indexed by
+    # reference and problem; related requests are found by id or trace id, never by store alone.
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reference", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("problem_id", sa.Uuid(), nullable=True))
-        batch_op.create_index(
-            "ix_event_problem_id_occurred_at", ["problem_id", "occurred_at"], unique=False
-        )
-        batch_op.create_index(
-            "ix_event_store_id_reference", ["store_id", "reference"], unique=False
-        )
+        batch_op.drop_column("data")
+    op.create_index(
+        "ix_event_problem_id_occurred_at",
+        "event",
+        ["problem_id", "occurred_at"],
+        unique=False,
+        sqlite_where=sa.text("problem_id IS NOT NULL"),
+        postgresql_where=sa.text("problem_id IS NOT NULL"),
+    )
+    op.create_index(
+        "ix_event_store_id_reference",
+        "event",
+        ["store_id", "reference"],
+        unique=False,
+        sqlite_where=sa.text("reference IS NOT NULL"),
+        postgresql_where=sa.text("reference IS NOT NULL"),
+    )
+    with op.batch_alter_table("related_request", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_related_request_store_id"))
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.add_column(sa.Column("problem_id", sa.Uuid(), nullable=True))
         batch_op.create_index(
@@ -128,9 +144,12 @@ def downgrade() -> None:
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notification_problem_id"))
         batch_op.drop_column("problem_id")
+    with op.batch_alter_table("related_request", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_related_request_store_id"), ["store_id"], unique=False)
+    op.drop_index("ix_event_store_id_reference", table_name="event")
+    op.drop_index("ix_event_problem_id_occurred_at", table_name="event")
     with op.batch_alter_table("event", schema=None) as batch_op:
-        batch_op.drop_index("ix_event_store_id_reference")
-        batch_op.drop_index("ix_event_problem_id_occurred_at")
+        batch_op.add_column(sa.Column("data", _json(), nullable=False, server_default="{}"))
         batch_op.drop_column("problem_id")
         batch_op.drop_column("reference")
     op.create_table(
