@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,3 +102,25 @@ async def test_reads_after_a_failed_read_still_know_the_buyer(
     assert me.status_code == 200
     assert me.json()["email"] == "buyer@example.com"
     assert (await buyer_client.get("/api/v1/storefront/orders?page=3")).status_code == 200
+
+
+async def test_sixty_concurrent_reads_of_a_failing_endpoint_are_all_calm(
+    app: FastAPI, buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle, shop: Shop
+) -> None:
+    # Found by an outside review: 60 concurrent buyer reads while the orders endpoint failed got
+    # 45 × 500 (the pool ran dry: each read held its connection while writing its error event
+    # on a second one). Nothing cached here, so every read resolves its buyer in the database.
+    state = app.state.erpgate
+    state.settings = state.settings.model_copy(
+        update={"buyer_cache_seconds": 0, "integration_cache_seconds": 0}
+    )
+    mock_erp.set_fault("orders", "status", status=500)
+
+    answers = await asyncio.gather(
+        *(buyer_client.get(f"/api/v1/storefront/orders?page={page}") for page in range(1, 61))
+    )
+
+    assert [a.status_code for a in answers] == [503] * 60
+    assert {a.json()["error"] for a in answers} == {"erp_unavailable"}
+    codes = {a.json()["reference"].split("-")[0] for a in answers}
+    assert len(codes) == 1  # one problem (one customer's 500s), one code in every reference
