@@ -282,14 +282,12 @@ class ErpGateway:
             headers.extend(target.auth_headers)
             secrets = target.secrets
         by_id = target.endpoint in BY_ID_ENDPOINTS
-        context = AttemptContext(
-            trace_id=call.trace_id,
-            store_id=target.store_id,
-            endpoint=target.endpoint.value,
-            request_id=request_id,
-            attempt=len(attempts) + 1,
-            deadline=deadline,
-            timeout_seconds=target.timeout_seconds,
+        context = _context(
+            target,
+            call,
+            request_id,
+            attempts,
+            deadline,
             secrets=secrets,
             secret_header_names=target.secret_header_names,
             by_id=by_id,
@@ -319,14 +317,12 @@ class ErpGateway:
                 raise ErpSsrfError(f"Token URL: {refusal}")
             request_id = new_request_id()
             headers = self._headers(call.trace_id, request_id, "application/x-www-form-urlencoded")
-            context = AttemptContext(
-                trace_id=call.trace_id,
-                store_id=target.store_id,
-                endpoint=target.endpoint.value,
-                request_id=request_id,
-                attempt=len(attempts) + 1,
-                deadline=deadline,
-                timeout_seconds=target.timeout_seconds,
+            context = _context(
+                target,
+                call,
+                request_id,
+                attempts,
+                deadline,
                 secrets=target.secrets,
                 subject="Token URL",
                 token_answer=True,
@@ -359,6 +355,27 @@ class ErpGateway:
             attempts=attempts,
             interpret=interpret,
         )
+
+
+def _context(
+    target: ErpTarget,
+    call: ErpCall[Any],
+    request_id: str,
+    attempts: list[AttemptRecord],
+    deadline: float,
+    **details: Any,
+) -> AttemptContext:
+    """The attempt's record header: which call, which attempt of it, and its masking needs."""
+    return AttemptContext(
+        trace_id=call.trace_id,
+        store_id=target.store_id,
+        endpoint=target.endpoint.value,
+        request_id=request_id,
+        attempt=len(attempts) + 1,
+        deadline=deadline,
+        timeout_seconds=target.timeout_seconds,
+        **details,
+    )
 
 
 def _retry_pause(exc: ErpUnreachableError, remaining: float) -> float | None:

@@ -20,15 +20,7 @@ def writer_settings(settings: Settings) -> WriterSettings:
         success_sample_rate=settings.event_success_sample_rate,
         flush_seconds=settings.writer_flush_seconds,
         stale_horizon_seconds=settings.stale_index_hours * 3600,
-        policy=problem_policy(settings),
-    )
-
-
-def problem_policy(settings: Settings) -> ProblemPolicy:
-    return ProblemPolicy(
-        throttle_minutes=settings.notify_throttle_minutes,
-        quiet_seconds=settings.problem_quiet_seconds,
-        public_url=settings.public_url,
+        policy=ProblemPolicy.from_settings(settings),
     )
 
 

@@ -52,12 +52,7 @@ Filters = Annotated[ProblemQuery, Depends(_query)]
 
 
 def _policy(request: Request) -> ProblemPolicy:
-    settings = get_state(request).settings
-    return ProblemPolicy(
-        throttle_minutes=settings.notify_throttle_minutes,
-        quiet_seconds=settings.problem_quiet_seconds,
-        public_url=settings.public_url,
-    )
+    return ProblemPolicy.from_settings(get_state(request).settings)
 
 
 def _now(request: Request) -> datetime:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.config import Settings
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import Scope
 from erpgate.errors import Conflict, NotFound
@@ -44,6 +45,14 @@ class ProblemPolicy:
     throttle_minutes: int = 15
     quiet_seconds: int = 1800
     public_url: str = "http://127.0.0.1:8000"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ProblemPolicy:
+        return cls(
+            throttle_minutes=settings.notify_throttle_minutes,
+            quiet_seconds=settings.problem_quiet_seconds,
+            public_url=settings.public_url,
+        )
 
 
 # -- the writer's side -----------------------------------------------------------------------
