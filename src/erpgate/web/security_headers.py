@@ -9,7 +9,6 @@ policy of their own allowing exactly that, still unframeable.
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 POLICY = "; ".join(
@@ -45,6 +44,16 @@ HEADERS = {
 }
 
 
+def _raw(policy: str) -> tuple[tuple[bytes, bytes], ...]:
+    pairs = {"Content-Security-Policy": policy, **HEADERS}
+    return tuple((name.lower().encode(), value.encode()) for name, value in pairs.items())
+
+
+# Encoded once: this runs on every answer, the storefront's hot reads included.
+RAW_HEADERS = _raw(POLICY)
+RAW_DOCS_HEADERS = _raw(DOCS_POLICY)
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -53,14 +62,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_POLICY if scope["path"] in DOCS_PATHS else POLICY
+        extra = RAW_DOCS_HEADERS if scope["path"] in DOCS_PATHS else RAW_HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", policy)
-                for name, value in HEADERS.items():
-                    headers.setdefault(name, value)
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _value in headers}
+                headers.extend(pair for pair in extra if pair[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
