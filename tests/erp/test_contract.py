@@ -87,7 +87,19 @@ def test_money_as_number_or_string_is_the_same_decimal() -> None:
 # -- dates ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", ["32/13/2026", "2026-13-01", "yesterday", 20261002, ""])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "32/13/2026",
+        "2026-13-01",
+        "yesterday",
+        20261002,
+        "20261002",
+        "2026-W40-5",
+        "2026-10-02T9",
+        "",
+    ],
+)
 def test_dates_refuse_non_iso(bad: object) -> None:
     with pytest.raises(ValidationError) as exc:
         OrderSummary.model_validate({**ORDER_ROW, "date": bad})
@@ -99,6 +111,13 @@ def test_date_time_with_offset_keeps_its_own_date() -> None:
     utc = OrderSummary.model_validate({**ORDER_ROW, "date": "2026-10-02T01:00:00Z"})
     assert late_evening.date == dt.date(2026, 10, 2)
     assert utc.date == dt.date(2026, 10, 2)
+
+
+def test_date_time_without_offset_is_read_as_its_date() -> None:
+    # The contract accepts it: only the date as written is used, so an offset changes nothing.
+    for written in ("2026-10-02T23:30:00", "2026-10-02 23:30", "2026-10-02T23:30:00.125"):
+        row = OrderSummary.model_validate({**ORDER_ROW, "date": written})
+        assert row.date == dt.date(2026, 10, 2), written
 
 
 # -- shapes ---------------------------------------------------------------------------------

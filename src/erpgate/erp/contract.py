@@ -7,123 +7,22 @@ number); writing is exact (``to_wire`` produces the contract's JSON, money as de
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from erpgate.erp.contract_base import Address as Address
+from erpgate.erp.contract_base import ContractModel as ContractModel
+from erpgate.erp.contract_base import ErpDate as ErpDate
+from erpgate.erp.contract_base import Money as Money
+from erpgate.erp.contract_base import WireRequest as WireRequest
+from erpgate.erp.contract_base import decimal_text as decimal_text
+from erpgate.erp.contract_base import none_as_empty_list
+from erpgate.erp.contract_base import parse_erp_date as parse_erp_date
 from erpgate.erp.endpoints import Endpoint
-from erpgate.kit.money import MoneyError, parse_money
-
-
-def _parse_money(value: object) -> Decimal:
-    try:
-        return parse_money(value)
-    except MoneyError as exc:
-        # A custom error keeps the message exactly "is not a number" (no "Value error, " prefix).
-        raise PydanticCustomError("money", str(exc)) from exc
-
-
-def decimal_text(value: Decimal) -> str:
-    """A decimal as the contract writes it: plain notation, never an exponent ("1E+2")."""
-    return format(value, "f")
-
-
-def _parse_date(value: object) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if len(text) == 10:
-                return dt.date.fromisoformat(text)
-            # A date-time keeps the calendar date it names in its own offset, not the UTC one.
-            return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-        except ValueError:
-            pass
-    raise PydanticCustomError("erp_date", "is not a date")
-
-
-def _none_as_empty_list(value: object) -> object:
-    return [] if value is None else value
-
-
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_parse_money),
-    PlainSerializer(decimal_text, return_type=str, when_used="json"),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}, {"type": "number"}],
-            "description": "A decimal as a JSON string (preferred) or number; no thousands "
-            "separators.",
-            "examples": ["1523.40"],
-        }
-    ),
-]
-"""A decimal amount or quantity: JSON string or number in, exact ``Decimal`` inside."""
-
-ErpDate = Annotated[
-    dt.date,
-    BeforeValidator(_parse_date),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "format": "date"},
-                {"type": "string", "format": "date-time"},
-            ],
-            "description": "ISO 8601 date, or date-time with offset (its date is used).",
-            "examples": ["2026-10-02"],
-        }
-    ),
-]
-"""An ISO 8601 date, or a date-time with offset of which only the date is kept."""
-
-
-class ContractModel(BaseModel):
-    """Base of every contract shape: tolerant of unknown fields and of numbers where text is due."""
-
-    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
-
-
-class WireRequest(ContractModel):
-    """A request we send; ``to_wire`` is its exact JSON body."""
-
-    # Taxes requests leave unset extras out, as the contract's example does; the others keep nulls.
-    _wire_exclude_none: ClassVar[bool] = False
-
-    def to_wire(self) -> dict[str, Any]:
-        """The JSON body exactly as the contract shows it."""
-        return self.model_dump(mode="json", exclude_none=self._wire_exclude_none)
-
-    def wire_json(self) -> bytes:
-        """``to_wire`` encoded: the bytes that go on the wire, produced in one step."""
-        return self.__pydantic_serializer__.to_json(self, exclude_none=self._wire_exclude_none)
-
 
 # -- shared shapes ---------------------------------------------------------------------------
-
-
-class Address(ContractModel):
-    name: str | None = None
-    address1: str | None = None
-    address2: str | None = None
-    address3: str | None = None
-    city: str | None = None
-    state: str | None = None
-    zip: str | None = None
-    country: str | None = None
 
 
 class Line(ContractModel):
@@ -138,11 +37,18 @@ class Line(ContractModel):
     line_total: Money | None = None
 
 
+MAX_PAGE_SIZE = 100  # the storefront offers 10, 20, 50 and 100 rows per page
+
+
 class PageMeta(ContractModel):
     page: int | None = None
     page_size: int | None = None
-    total: int | None = None
-    has_more: bool | None = None
+    total: int | None = Field(
+        default=None,
+        description="Every row matching the request's filters, on all pages (the same number on "
+        "every page), not the rows of this page.",
+    )
+    has_more: bool | None = Field(default=None, description="Whether a next page has rows.")
 
 
 class _CustomerScoped(WireRequest):
@@ -152,11 +58,29 @@ class _CustomerScoped(WireRequest):
 
 class _ListRequest(_CustomerScoped):
     page: int = Field(default=1, ge=1)
-    page_size: int = Field(default=20, ge=1)
-    search: str | None = None
-    status: str | None = None
-    date_from: ErpDate | None = None
-    date_to: ErpDate | None = None
+    page_size: int = Field(
+        default=20,
+        ge=1,
+        le=MAX_PAGE_SIZE,
+        description="Rows per page, at most 100. Answer exactly this many rows on every page "
+        "but the last; never fewer (a capped page loses the rows after it).",
+    )
+    search: str | None = Field(
+        default=None,
+        description="Return only rows whose number or PO number (invoices: also the order id) "
+        "contains this text, compared case-insensitively.",
+    )
+    status: str | None = Field(
+        default=None,
+        description="Orders: one of your statuses, compared case-insensitively with the whole "
+        "status. Invoices: open (balance above zero) or paid (balance zero).",
+    )
+    date_from: dt.date | None = Field(
+        default=None, description="Only rows dated on or after this day (inclusive)."
+    )
+    date_to: dt.date | None = Field(
+        default=None, description="Only rows dated on or before this day (inclusive)."
+    )
 
 
 # -- 1. orders list and 2. order by id -------------------------------------------------------
@@ -170,13 +94,19 @@ class OrderSummary(ContractModel):
     order_id: str
     order_number: str | None = None
     date: ErpDate
-    status: str | None = None
+    status: str | None = Field(
+        default=None, description="Your status, shown to the buyer as written (any case)."
+    )
     po_number: str | None = None
     currency: str | None = None
     total: Money
     ship_to_name: str | None = None
     # Not required by the contract; when present the cross-customer guard checks it.
-    customer_code: str | None = None
+    customer_code: str | None = Field(
+        default=None,
+        description="Recommended: when given it must be the code asked for, or the whole answer "
+        "is refused (a leak becomes an error).",
+    )
 
     @model_validator(mode="after")
     def _default_order_number(self) -> OrderSummary:
@@ -186,8 +116,16 @@ class OrderSummary(ContractModel):
 
 
 class OrdersListResponse(ContractModel):
-    data: list[OrderSummary]
+    data: list[OrderSummary] = Field(
+        description="Newest first: date descending, then a unique key (e.g. the id) "
+        "descending, so that paging never repeats or skips a row."
+    )
     meta: PageMeta | None = None
+    statuses: list[str] | None = Field(
+        default=None,
+        description="Optional: every order status your ERP uses, as shown in rows. With it the "
+        "storefront offers a status select instead of a text field.",
+    )
 
 
 class OrderRequest(_CustomerScoped):
@@ -210,7 +148,7 @@ class OrderDetail(OrderSummary):
     tax_total: Money | None = None
     shipping_total: Money | None = None
     notes: str | None = None
-    shipments: Annotated[list[Shipment], BeforeValidator(_none_as_empty_list)] = Field(
+    shipments: Annotated[list[Shipment], BeforeValidator(none_as_empty_list)] = Field(
         default_factory=list
     )
 
@@ -231,13 +169,21 @@ class InvoiceSummary(ContractModel):
     invoice_number: str | None = None
     date: ErpDate
     due_date: ErpDate | None = None
-    status: str | None = None
+    status: str | None = Field(
+        default=None,
+        description="Your status, shown as written. The open/paid filter follows balance, not "
+        "this text.",
+    )
     order_id: str | None = None
     po_number: str | None = None
     currency: str | None = None
     total: Money
-    balance: Money
-    customer_code: str | None = None
+    balance: Money = Field(description="Unpaid amount: above zero is open, zero is paid.")
+    customer_code: str | None = Field(
+        default=None,
+        description="Recommended: when given it must be the code asked for, or the whole answer "
+        "is refused (a leak becomes an error).",
+    )
 
     @model_validator(mode="after")
     def _default_invoice_number(self) -> InvoiceSummary:
@@ -253,7 +199,10 @@ class InvoiceSummary(ContractModel):
 
 
 class InvoicesListResponse(ContractModel):
-    data: list[InvoiceSummary]
+    data: list[InvoiceSummary] = Field(
+        description="Newest first: date descending, then a unique key (e.g. the id) "
+        "descending, so that paging never repeats or skips a row."
+    )
     meta: PageMeta | None = None
 
 
@@ -271,12 +220,12 @@ class Payment(ContractModel):
 class InvoiceDetail(InvoiceSummary):
     bill_to: Address | None = None
     ship_to: Address | None = None
-    lines: Annotated[list[Line], BeforeValidator(_none_as_empty_list)] = Field(default_factory=list)
+    lines: Annotated[list[Line], BeforeValidator(none_as_empty_list)] = Field(default_factory=list)
     subtotal: Money | None = None
     tax_total: Money | None = None
     shipping_total: Money | None = None
     terms: str | None = None
-    payments: Annotated[list[Payment], BeforeValidator(_none_as_empty_list)] = Field(
+    payments: Annotated[list[Payment], BeforeValidator(none_as_empty_list)] = Field(
         default_factory=list
     )
 
@@ -309,7 +258,7 @@ class Balance(ContractModel):
     available_credit: Money | None = None
     past_due: Money | None = None
     terms: str | None = None
-    aging: Annotated[list[AgingBucket], BeforeValidator(_none_as_empty_list)] = Field(
+    aging: Annotated[list[AgingBucket], BeforeValidator(none_as_empty_list)] = Field(
         default_factory=list
     )
     last_payment: LastPayment | None = None
@@ -329,6 +278,11 @@ class TaxHeader(ContractModel):
     seller_reference: str | None = None
     currency: str | None = None
     ship_to: Address | None = None
+    shipping_amount: Money | None = Field(
+        default=None,
+        description="What the buyer pays for the chosen shipping method, before tax. Tax it "
+        "where freight is taxable and include that tax in salestax_amount.",
+    )
 
 
 class TaxLine(ContractModel):
