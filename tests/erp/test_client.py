@@ -113,10 +113,18 @@ async def test_json_list_where_an_object_is_expected_breaks_the_contract() -> No
 @pytest.mark.parametrize(
     ("field", "value", "sentence"),
     [
-        ("total", "1,234.50", "Answer broke the contract: data[3].total is not a number"),
-        ("total", "abc", "Answer broke the contract: data[3].total is not a number"),
-        ("date", "32/13/2026", "Answer broke the contract: data[3].date is not a date"),
-        ("order_id", None, "Answer broke the contract: data[3].order_id is not text"),
+        (
+            "total",
+            "1,234.50",
+            'Answer broke the contract: data[3].total is not a number: "1,234.50"',
+        ),
+        ("total", "abc", 'Answer broke the contract: data[3].total is not a number: "abc"'),
+        (
+            "date",
+            "32/13/2026",
+            'Answer broke the contract: data[3].date is not a date: "32/13/2026"',
+        ),
+        ("order_id", None, "Answer broke the contract: data[3].order_id is not text: null"),
     ],
 )
 async def test_bad_field_names_its_path(field: str, value: object, sentence: str) -> None:

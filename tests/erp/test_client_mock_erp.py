@@ -244,7 +244,7 @@ async def test_fault_slow_drip(mock_erp: MockErpHandle) -> None:
             "contract_break",
             {},
             ErpContractError,
-            "Answer broke the contract: data[0].total is not a number",
+            'Answer broke the contract: data[0].total is not a number: "abc"',
             "contract",
             1,
         ),
@@ -307,10 +307,13 @@ async def test_fault_on_orders(
 @pytest.mark.parametrize(
     ("endpoint", "sentence"),
     [
-        (Endpoint.ORDER, "Answer broke the contract: data.total is not a number"),
-        (Endpoint.INVOICE, "Answer broke the contract: data.date is not a date"),
+        (Endpoint.ORDER, 'Answer broke the contract: data.total is not a number: "abc"'),
+        (Endpoint.INVOICE, 'Answer broke the contract: data.date is not a date: "32/13/2026"'),
         (Endpoint.BALANCE, "Answer broke the contract: data.balance is missing"),
-        (Endpoint.TAXES, "Answer broke the contract: data.salestax_amount is not a number"),
+        (
+            Endpoint.TAXES,
+            'Answer broke the contract: data.salestax_amount is not a number: "1,234.50"',
+        ),
         (Endpoint.SHIPPING, "Answer broke the contract: shipping_methods is not a list"),
     ],
 )

@@ -8,8 +8,15 @@ import pytest
 from pydantic import BaseModel, ValidationError, field_validator
 
 from erpgate.config import Settings
+from erpgate.erp.contract import OrderResponse
+from erpgate.erp.errors import ErpContractError
 from erpgate.erp.options import ErpClientOptions
-from erpgate.erp.reading import describe_validation_error, retry_after_seconds, size_text
+from erpgate.erp.reading import (
+    describe_validation_error,
+    retry_after_seconds,
+    size_text,
+    validate_answer,
+)
 from erpgate.erp.ssrf import check_url
 from erpgate.kit.clock import utcnow
 
@@ -42,7 +49,7 @@ def test_value_errors_keep_their_own_words() -> None:
     with pytest.raises(ValidationError) as caught:
         Holder.model_validate({"shipments": [{"code": "A"}, {"code": "b"}]})
 
-    assert describe_validation_error(caught.value) == "shipments[1].code must be upper case"
+    assert describe_validation_error(caught.value) == 'shipments[1].code must be upper case: "b"'
 
 
 def test_sizes_read_like_a_person_wrote_them() -> None:
@@ -77,3 +84,15 @@ def test_options_from_settings() -> None:
     assert (options.breaker_min_customers, options.breaker_failure_rate) == (2, 0.5)
     assert ErpClientOptions.from_settings(production).require_https is True
     assert options.user_agent == "erpgate/0.1.0"
+
+
+def test_a_200_carrying_an_error_says_so() -> None:
+    body = b'{"error": "not_found", "message": "No such order"}'
+
+    with pytest.raises(ErpContractError) as caught:
+        validate_answer(body, OrderResponse, by_id=True, expected_customer_code="C1")
+
+    assert caught.value.human == (
+        'Answer broke the contract: status 200 with an error instead of data ("error": '
+        '"not_found"); an error needs a 4xx or 5xx status'
+    )

@@ -135,6 +135,12 @@ class ErpCrossCustomerError(ErpContractError):
     kind = "cross_customer"
 
 
+class ErpErrorAnswerError(ErpContractError):
+    """A 2xx whose body is an error object (``{"error": ...}``) instead of the contract's data."""
+
+    kind = "error_answer"
+
+
 class ErpOversizedError(ErpContractError):
     """Over the size cap: the ERP answered, but beyond the contract's limits; not retried."""
 

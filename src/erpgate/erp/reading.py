@@ -21,6 +21,7 @@ from erpgate.erp.errors import (
     ErpContractError,
     ErpCrossCustomerError,
     ErpError,
+    ErpErrorAnswerError,
     ErpNotFoundError,
     ErpNotJsonError,
     ErpOversizedError,
@@ -223,7 +224,20 @@ def _unusable(body: bytes, exc: ValidationError, *, by_id: bool, expected: str |
         check_customer(parsed, expected)
     except ErpCrossCustomerError as cross:
         return cross
+    if parsed.get("error") is not None:
+        # An ERP reporting a failure inside a 200: say so rather than "data is missing".
+        shown = quoted(parsed["error"], 80)
+        return ErpErrorAnswerError(
+            f"Answer broke the contract: status 200 with an error instead of data "
+            f'("error": {shown}); an error needs a 4xx or 5xx status'
+        )
     return ErpContractError(f"Answer broke the contract: {describe_validation_error(exc)}")
+
+
+def quoted(value: Any, limit: int = 40) -> str:
+    """A value as JSON, cut to ``limit`` characters: how sentences quote what an ERP sent."""
+    text = orjson.dumps(value, default=str).decode()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _MESSAGES = {
@@ -254,7 +268,7 @@ _MESSAGES = {
 
 
 def describe_validation_error(exc: ValidationError) -> str:
-    """The first error as "data[3].total is not a number"."""
+    """The first error as 'data[3].total is not a number: "1,234.50"' (the value when it is one)."""
     error = exc.errors(include_url=False)[0]
     path = _join_loc(error["loc"])
     message = _MESSAGES.get(error["type"])
@@ -266,6 +280,9 @@ def describe_validation_error(exc: ValidationError) -> str:
             message = message[len("Assertion failed, ") :]
         if not message.startswith(("is ", "must ", "should ")):
             message = "is invalid: " + message[:1].lower() + message[1:]
+    value = error.get("input")
+    if error["type"] != "missing" and (value is None or isinstance(value, str | int | float)):
+        message += f": {quoted(value)}"
     return f"{path} {message}" if path else message
 
 
