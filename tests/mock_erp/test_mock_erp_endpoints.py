@@ -112,18 +112,23 @@ async def test_orders_pages_differ_and_meta_counts_all(
     assert dates == sorted(dates, reverse=True)
 
 
-async def test_page_size_is_capped_at_100_and_past_the_end_is_empty(
+async def test_page_size_up_to_100_past_the_end_is_empty_and_over_100_is_refused(
     mock_erp: MockErpHandle, http: aiohttp.ClientSession
 ) -> None:
-    _, capped = await _post(
-        http, mock_erp.urls["orders"], {"customer_code": MAIN, "page": 1, "page_size": 500}
+    _, largest = await _post(
+        http, mock_erp.urls["orders"], {"customer_code": MAIN, "page": 1, "page_size": 100}
     )
     _, beyond = await _post(
         http, mock_erp.urls["orders"], {"customer_code": MAIN, "page": 99, "page_size": 20}
     )
-    assert len(capped["data"]) == 100
-    assert capped["meta"] == {"page": 1, "page_size": 100, "total": 160}
-    assert beyond == {"data": [], "meta": {"page": 99, "page_size": 20, "total": 160}}
+    async with http.post(
+        mock_erp.urls["orders"], json={"customer_code": MAIN, "page": 1, "page_size": 500}
+    ) as too_large:
+        assert too_large.status == 400
+    assert len(largest["data"]) == 100
+    assert largest["meta"] == {"page": 1, "page_size": 100, "total": 160}
+    assert beyond["data"] == []
+    assert beyond["meta"] == {"page": 99, "page_size": 20, "total": 160}
 
 
 async def test_paging_styles_switch_meta(
@@ -183,7 +188,20 @@ async def test_unknown_customer_lists_are_empty(
     mock_erp: MockErpHandle, http: aiohttp.ClientSession
 ) -> None:
     status, body = await _post(http, mock_erp.urls["orders"], {"customer_code": "NOPE"})
-    assert (status, body) == (200, {"data": [], "meta": {"page": 1, "page_size": 20, "total": 0}})
+    assert (status, body["data"], body["meta"]) == (
+        200,
+        [],
+        {"page": 1, "page_size": 20, "total": 0},
+    )
+    # Every orders page publishes the statuses the storefront offers in its filter.
+    assert body["statuses"] == [
+        "Open",
+        "Processing",
+        "Partially Shipped",
+        "Shipped",
+        "Delivered",
+        "Cancelled",
+    ]
     _, invoices = await _post(http, mock_erp.urls["invoices"], {"customer_code": "NOPE"})
     assert invoices["data"] == []
 

@@ -28,7 +28,32 @@ FAULT_KINDS: dict[str, str | None] = {
     "oversized": "bytes",
     "redirect": "location",
     "echo_credentials": None,
+    # Mistakes of the lists a first-time ERP developer makes; the lists answer, but wrongly.
+    "ignore_search": None,
+    "ignore_status": None,
+    "ignore_customer": None,
+    "date_to_exclusive": None,
+    "total_on_page": None,
+    "unstable_sort": None,
+    "page_size_cap": "rows",
+    # By id: another customer's id answered 403, or not found answered 200 {"error": ...},
+    # where the contract asks for 404 or {"data": null}.
+    "forbid_other_customer": None,
+    "not_found_as_200": None,
 }
+# Faults the handlers commit themselves, instead of replacing the answer.
+LIST_MISTAKES = frozenset(
+    {
+        "ignore_search",
+        "ignore_status",
+        "ignore_customer",
+        "date_to_exclusive",
+        "total_on_page",
+        "unstable_sort",
+        "page_size_cap",
+    }
+)
+HANDLER_MISTAKES = LIST_MISTAKES | {"forbid_other_customer", "not_found_as_200"}
 
 DEFAULT_OVERSIZED_BYTES = 6 * 1024 * 1024
 DEFAULT_REDIRECT = "http://169.254.169.254/latest/meta-data/"
@@ -52,6 +77,7 @@ class Fault:
     bytes: int = DEFAULT_OVERSIZED_BYTES
     location: str = DEFAULT_REDIRECT
     interval_ms: float = 200.0
+    rows: int = 50  # page_size_cap: the most rows a page carries
 
     @classmethod
     def build(cls, kind: str, **params: Any) -> Fault:
@@ -63,7 +89,7 @@ class Fault:
             for name, raw in params.items():
                 if raw is None:
                     continue
-                if name == "status" or name == "bytes":
+                if name in ("status", "bytes", "rows"):
                     values[name] = int(raw)
                 elif name in ("seconds", "rate", "interval_ms"):
                     values[name] = float(raw)
@@ -89,6 +115,7 @@ class Fault:
             "bytes": self.bytes,
             "location": self.location,
             "interval_ms": self.interval_ms,
+            "rows": self.rows,
         }
 
 

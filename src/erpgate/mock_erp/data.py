@@ -62,6 +62,10 @@ def _money(value: Decimal) -> str:
     return money_text(value)
 
 
+# Every order status the mock uses, published on each orders page (the contract's `statuses`).
+ORDER_STATUSES = ["Open", "Processing", "Partially Shipped", "Shipped", "Delivered", "Cancelled"]
+
+
 def _order_status(rng: random.Random, age_days: int) -> str:
     if age_days < 7:
         return rng.choice(["Open", "Processing"])

@@ -24,10 +24,11 @@ from erpgate.erp.contract import (
 )
 from erpgate.erp.endpoints import Endpoint
 from erpgate.mock_erp.auth import authorized, read_token_request, token_answer, unauthorized
-from erpgate.mock_erp.config import PAGING_STYLES, MockErpConfig
+from erpgate.mock_erp.config import HANDLER_MISTAKES, PAGING_STYLES, MockErpConfig
 from erpgate.mock_erp.control import add_control_routes
+from erpgate.mock_erp.data import ORDER_STATUSES, ListRow
 from erpgate.mock_erp.faults import apply_fault, error_response, json_response
-from erpgate.mock_erp.listing import list_body
+from erpgate.mock_erp.listing import everyones_rows, list_body
 from erpgate.mock_erp.pricing import shipping_answer, taxes_answer
 from erpgate.mock_erp.state import STATE_KEY, MockErpState, new_state, record_call
 
@@ -50,12 +51,20 @@ def _not_found(what: str) -> web.Response:
 
 
 def _owned_body(
-    bodies: dict[str, tuple[str, bytes]], key: str, customer_code: str, what: str
+    bodies: dict[str, tuple[str, bytes]],
+    key: str,
+    customer_code: str,
+    what: str,
+    mistake: str | None = None,
 ) -> web.Response:
     """The stored detail body of ``key`` if it belongs to ``customer_code``, else a 404."""
     found = bodies.get(key)
+    if found is not None and found[0] != customer_code and mistake == "forbid_other_customer":
+        return error_response(403, "forbidden", f"{what} belongs to another customer")
     # Another customer's id is answered exactly like an unknown one.
     if found is None or found[0] != customer_code:
+        if mistake == "not_found_as_200":
+            return json_response({"error": "not_found", "message": f"No {what}"})
         return _not_found(what)
     return web.Response(body=found[1], content_type="application/json")
 
@@ -67,19 +76,32 @@ class _Handlers:
         self.state = state
 
     async def orders(self, req: BaseModel) -> web.Response:
-        return self._list(self.state.data.orders, req)
+        return self._list("orders", self.state.data.orders, req)
 
     async def invoices(self, req: BaseModel) -> web.Response:
-        return self._list(self.state.data.invoices, req)
+        return self._list("invoices", self.state.data.invoices, req)
 
-    def _list(self, rows: dict[str, Any], req: Any) -> web.Response:
-        body = list_body(rows.get(req.customer_code, []), req, self.state.paging_style)
+    def _list(self, name: str, lists: dict[str, list[ListRow]], req: Any) -> web.Response:
+        fault = self.state.mistake(name)
+        rows = lists.get(req.customer_code, [])
+        if fault is not None and fault.kind == "ignore_customer":
+            rows = everyones_rows(lists)
+        statuses = ORDER_STATUSES if name == "orders" else None
+        body = list_body(rows, req, self.state.paging_style, fault, statuses)
         return web.Response(body=body, content_type="application/json")
+
+    def _mistake_kind(self, name: str) -> str | None:
+        fault = self.state.mistake(name)
+        return fault.kind if fault is not None else None
 
     async def order(self, req: BaseModel) -> web.Response:
         assert isinstance(req, OrderRequest)
         return _owned_body(
-            self.state.data.order_bodies, req.order_id, req.customer_code, f"order {req.order_id}"
+            self.state.data.order_bodies,
+            req.order_id,
+            req.customer_code,
+            f"order {req.order_id}",
+            self._mistake_kind("order"),
         )
 
     async def invoice(self, req: BaseModel) -> web.Response:
@@ -89,6 +111,7 @@ class _Handlers:
             req.invoice_id,
             req.customer_code,
             f"invoice {req.invoice_id}",
+            self._mistake_kind("invoice"),
         )
 
     async def balance(self, req: BaseModel) -> web.Response:
@@ -144,8 +167,8 @@ def _endpoint_route(state: MockErpState, name: str, handler: Handler, cross: _Ha
             details = exc.errors(include_url=False, include_context=False, include_input=False)
             return json_response({"error": "bad_request", "details": details}, status=400)
         fault = state.fault_for(name)
-        if fault is None:
-            return await handler(req)
+        if fault is None or fault.kind in HANDLER_MISTAKES:
+            return await handler(req)  # the handler commits the mistake itself
         return await apply_fault(
             request,
             name,

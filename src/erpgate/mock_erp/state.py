@@ -13,6 +13,7 @@ from aiohttp import web
 from erpgate.mock_erp.auth import TokenIssuer
 from erpgate.mock_erp.config import (
     FAULT_TARGETS,
+    HANDLER_MISTAKES,
     Fault,
     FaultSpecError,
     MockErpConfig,
@@ -56,6 +57,11 @@ class MockErpState:
         if fault is None and endpoint != "token":
             fault = self.faults.get("*")
         return fault
+
+    def mistake(self, endpoint: str) -> Fault | None:
+        """The fault in force when it is one the handlers commit (a list ignoring search...)."""
+        fault = self.fault_for(endpoint)
+        return fault if fault is not None and fault.kind in HANDLER_MISTAKES else None
 
     def calls_json(self) -> dict[str, Any]:
         return {"counts": dict(self.counts), "recent": list(self.recent)}
