@@ -19,6 +19,15 @@ async def test_orders_list_asks_with_the_buyers_own_codes_and_pages_by_total(
     assert [row["order_id"] for row in body["data"]] == expected
     assert body["page"] == {"page": 2, "page_size": 5, "total": 160, "has_next": True}
     assert body["source"] == "erp"
+    # The ERP publishes its statuses: a headless storefront can offer them as a select.
+    assert body["statuses"] == [
+        "Open",
+        "Processing",
+        "Partially Shipped",
+        "Shipped",
+        "Delivered",
+        "Cancelled",
+    ]
     assert erp_bodies(mock_erp, "orders") == [
         {
             "customer_code": "C0004935",

@@ -12,6 +12,8 @@ from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE
 from erpgate.kit.clock import Clock
 from erpgate.mock_erp.server import MockErpHandle
+from erpgate.storefront.schemas import PageOut
+from erpgate.storefront.service import Listing
 from tests.storefront.conftest import Shop
 
 
@@ -25,6 +27,31 @@ async def test_orders_page_lists_orders_with_labels_and_a_next_page(
     assert 'data-label="Total"' in page.text
     assert "Page 1 of 16 (160 in all)" in page.text
     assert 'rel="next"' in page.text and "page=2" in page.text
+
+
+async def test_published_statuses_become_a_select_and_a_typed_one_stays_chosen(
+    buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle
+) -> None:
+    page = await buyer_client.get("/store/demo/orders?status=Shipped")
+    assert page.status_code == 200
+    assert '<select name="status">' in page.text
+    assert '<option value="Shipped" selected>Shipped</option>' in page.text
+    assert '<option value="Cancelled" >Cancelled</option>' in page.text
+    typed = await buyer_client.get("/store/demo/orders?status=on+hold")
+    assert '<option value="on hold" selected>on hold</option>' in typed.text
+    lower = await buyer_client.get("/store/demo/orders?status=shipped")  # matched in any case
+    assert '<option value="Shipped" selected>Shipped</option>' in lower.text
+
+
+def test_without_published_statuses_the_status_filter_is_a_text_field() -> None:
+    page = PageOut(page=1, page_size=20, total=None, has_next=False)
+    assert Listing(rows=[], page=page).status_options("Shipped") is None
+    published = Listing(rows=[], page=page, statuses=["Open", "Shipped"])
+    assert published.status_options("shipped") == [
+        ("", "All"),
+        ("Open", "Open"),
+        ("Shipped", "Shipped"),
+    ]
 
 
 async def test_bad_dates_show_a_form_error_and_ask_nothing(

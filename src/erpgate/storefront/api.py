@@ -53,8 +53,9 @@ async def list_orders(request: Request, buyer: ApiBuyer) -> Response:
         page=listing.page,
         source=listing.source,
         stale_as_of=listing.stale_as_of,
+        statuses=listing.statuses,
     )
-    return model_response(page, omit_none=STALE)
+    return model_response(page, omit_none=(*STALE, "statuses"))
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses=ERRORS)

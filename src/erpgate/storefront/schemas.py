@@ -64,6 +64,9 @@ class OrdersPage(BaseModel):
     page: PageOut
     source: Literal["erp", "local"] = Field(description="local: orders placed in this store")
     stale_as_of: dt.datetime | None = None
+    statuses: list[str] | None = Field(
+        default=None, description="The ERP's order statuses, when it publishes them: a select"
+    )
 
 
 class OrderOut(BaseModel):

@@ -147,6 +147,16 @@ class Listing(Generic[RowT]):
     stale_as_of: datetime | None = None
     reference: str | None = None
     detail_links: bool = True
+    statuses: list[str] | None = None  # the ERP's order statuses, when it publishes them
+
+    def status_options(self, current: str | None) -> list[tuple[str, str]] | None:
+        """The status select's choices, or None for a text field (no statuses published)."""
+        if not self.statuses:
+            return None
+        values = list(self.statuses)
+        if current and current.casefold() not in {value.casefold() for value in values}:
+            values.append(current)  # a status typed into the URL stays visible and selected
+        return [("", "All"), *((value, value) for value in values)]
 
 
 async def _erp_listing(
@@ -182,6 +192,7 @@ async def _erp_listing(
         stale_as_of=answer.stale_as_of,
         reference=answer.reference,
         detail_links=buyer.integration.is_enabled(detail_endpoint),
+        statuses=getattr(answer.value, "statuses", None),
     )
 
 
