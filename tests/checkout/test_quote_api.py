@@ -51,6 +51,8 @@ async def test_quote_uses_live_shipping_and_tax(
     [taxes] = erp_bodies(mock_erp, "taxes")
     assert taxes["request"]["header"]["customer_code"] == "C0004935"
     assert taxes["request"]["header"]["shiptopostcode"] == "43605"
+    # Shipping is asked first: the tax request carries the chosen method's freight.
+    assert taxes["request"]["header"]["shipping_amount"] == quote["shipping_total"]
     assert [(t["item_sku"], t["line_amount"]) for t in taxes["request"]["lines"]] == [
         ("5620", "33.60"),
         ("TST03", "0.60"),

@@ -1,13 +1,12 @@
 """Checkout rules: price lines from the catalog, ask the ERP for shipping and tax, place orders.
 
-The ERP is asked for taxes and shipping at the same time (they do not depend on each other).
-When it fails, shipping falls back to the store's built-in methods and tax follows the store's
+The ERP is asked for shipping first, then for taxes with the chosen method's amount
+(``shipping_amount``: freight is taxable in many places). When it fails, shipping falls back to the store's built-in methods and tax follows the store's
 policy: ``estimate`` (fallback rate, order flagged) or ``block`` (no order until tax is known).
 """
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -222,6 +221,7 @@ async def _erp_tax(
     lines: list[PricedLine],
     ship_to: dict[str, Any],
     subtotal: Decimal,
+    shipping_amount: Decimal | None,
 ) -> tuple[Decimal | None, str, bool, str | None]:
     """(tax, source, estimated, reference of a failed call); tax None means blocked."""
     fallback = quantize(subtotal * buyer.store.fallback_tax_rate)
@@ -236,6 +236,7 @@ async def _erp_tax(
                 seller_reference=buyer.account.seller_reference,
                 currency=buyer.store.currency,
                 ship_to=Address(**{k: v for k, v in ship_to.items() if v}),
+                shipping_amount=shipping_amount,
             ),
             lines=[
                 TaxLine(
@@ -280,13 +281,16 @@ async def quote(
     # The catalog is read: the pooled connection goes back before the ERP calls, so a slow ERP
     # can never hold the pool (this ends the request's transaction; what it wrote is committed).
     await release_connection(db)
-    (methods, ship_source, ship_ref), (tax, tax_source, estimated, tax_ref) = await asyncio.gather(
-        _erp_shipping(gateway, integration, buyer, lines, ship_to),
-        _erp_tax(gateway, integration, buyer, lines, ship_to, subtotal),
+    methods, ship_source, ship_ref = await _erp_shipping(
+        gateway, integration, buyer, lines, ship_to
     )
     chosen = next((m for m in methods if m.code == shipping_code), None)
     if chosen is None and shipping_code is None and methods:
         chosen = methods[0]
+    freight = quantize(chosen.total) if chosen else None
+    tax, tax_source, estimated, tax_ref = await _erp_tax(
+        gateway, integration, buyer, lines, ship_to, subtotal, freight
+    )
     references = {
         name: ref for name, ref in (("shipping", ship_ref), ("taxes", tax_ref)) if ref is not None
     }
@@ -297,7 +301,7 @@ async def quote(
         shipping_methods=methods,
         shipping_source=ship_source,
         shipping_code=chosen.code if chosen else None,
-        shipping_total=quantize(chosen.total) if chosen else None,
+        shipping_total=freight,
         tax_total=tax,
         tax_source=tax_source,
         tax_estimated=estimated,
