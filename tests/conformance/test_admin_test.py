@@ -9,6 +9,7 @@ import pytest
 
 from erpgate.config import Settings
 from erpgate.conformance import run_admin_test
+from erpgate.conformance.payloads import CheckPlan
 from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.gateway import ErpClientOptions, ErpGateway
@@ -18,7 +19,7 @@ from erpgate.integration.service import LiveIntegration
 from erpgate.mock_erp.server import MockErpHandle
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.outcomes.rows import event_type, outcome_name
-from tests.conformance.helpers import CUSTOMER, failed, only
+from tests.conformance.helpers import CUSTOMER, OTHER_CUSTOMER, failed, only
 
 
 @pytest.fixture
@@ -81,19 +82,26 @@ async def test_a_conforming_erp_passes_and_every_call_is_an_admin_test_event(
     gateway: ErpGateway, mock_erp: MockErpHandle
 ) -> None:
     buyer_company = account()
+    plan = CheckPlan(customer_code=CUSTOMER, other_customer_code=OTHER_CUSTOMER)
 
-    report = await run_admin_test(gateway, live(gateway, mock_erp), buyer_company)
+    report = await run_admin_test(gateway, live(gateway, mock_erp), plan, buyer_company)
     calls = outcomes(gateway)
 
     assert report.failures == []
-    assert report.summary.startswith("All rules passed")
-    # Raw formats are check-erp's job: the gateway hands back validated models only.
-    assert report.find("format.money") == []
+    assert [r for r in report.results if r.status == "skip"] == []
+    # The same rules as the CLI, the raw-JSON formats included.
+    assert only(report, "format.money", "orders").status == "pass"
     assert calls, "no event recorded"
     assert {o.call.actor.source for o in calls} == {"admin test"}
-    assert {o.call.actor.customer_code for o in calls} == {CUSTOMER}
-    assert {o.call.actor.customer_account_id for o in calls} == {buyer_company.id}
-    assert {event_type(o) for o in calls} == {"integration.test"}
+    ours = [o for o in calls if o.call.actor.customer_code == CUSTOMER]
+    theirs = [o for o in calls if o.call.actor.customer_code == OTHER_CUSTOMER]
+    assert len(ours) + len(theirs) == len(calls) and len(theirs) == 2  # their orders, invoices
+    assert {o.call.actor.customer_account_id for o in ours} == {buyer_company.id}
+    assert {o.call.actor.customer_account_id for o in theirs} == {None}
+    # Each event names the endpoint it hit.
+    assert {event_type(o) for o in calls} == {
+        f"integration.test.{endpoint.value}" for endpoint in Endpoint
+    }
     assert all(o.call.durable for o in calls)  # stored before the report links them
     event_traces = {o.trace_id for o in calls}
     shape = only(report, "shape.orders", "orders")
@@ -104,28 +112,76 @@ async def test_a_conforming_erp_passes_and_every_call_is_an_admin_test_event(
     assert [request.status for request in auth.requests] == [401]
 
 
-async def test_a_failing_endpoint_names_the_rule_and_the_event(
+async def test_a_customer_code_without_an_account_is_tested_as_typed(
+    gateway: ErpGateway, mock_erp: MockErpHandle
+) -> None:
+    report = await run_admin_test(
+        gateway, live(gateway, mock_erp), CheckPlan(customer_code="C010268"), None
+    )
+
+    assert report.passed
+    assert {o.call.actor.customer_code for o in outcomes(gateway)} == {"C010268"}
+    assert {o.call.actor.customer_account_id for o in outcomes(gateway)} == {None}
+    # Its messages name the admin's fields, never a CLI flag.
+    assert only(report, "by_id.other_customer", "order").message == (
+        "No other customer's order id: give the \"Another customer's code\" field or the "
+        '"Another customer\'s order id" field'
+    )
+    assert all("--" not in result.message for result in report.results)
+
+
+async def test_a_failing_endpoint_names_the_rule_the_event_and_the_answer(
     gateway: ErpGateway, mock_erp: MockErpHandle
 ) -> None:
     mock_erp.set_fault("invoices", "status", status=500)
 
-    report = await run_admin_test(gateway, live(gateway, mock_erp), account())
+    report = await run_admin_test(
+        gateway, live(gateway, mock_erp), CheckPlan(customer_code=CUSTOMER), account()
+    )
 
     assert failed(report) == {("shape.invoices", "invoices")}
     shape = only(report, "shape.invoices", "invoices")
     assert shape.message == "ERP answered 500 Internal Server Error"
+    assert shape.answer is not None
+    assert (shape.answer.status, shape.answer.body) == (
+        500,
+        '{"error":"injected","message":"Injected status 500"}',
+    )
     assert not shape.passed
     event = next(o for o in outcomes(gateway) if o.trace_id == shape.trace_id)
     assert outcome_name(event) == "error"
+    assert event_type(event) == "integration.test.invoices"
     assert event.error is not None
     assert event.error.human == "ERP answered 500 Internal Server Error"
+    # The by-id rule points at the list it would take its id from, not at a setting.
+    assert only(report, "by_id.found", "invoice").message == (
+        "No invoice id to ask for: the invoices list failed shape.invoices; fix it first"
+    )
+
+
+async def test_a_404_names_the_setting_to_check(
+    gateway: ErpGateway, mock_erp: MockErpHandle
+) -> None:
+    mock_erp.set_fault("balance", "status", status=404)
+
+    report = await run_admin_test(
+        gateway, live(gateway, mock_erp), CheckPlan(customer_code=CUSTOMER), account()
+    )
+
+    assert only(report, "shape.balance", "balance").message == (
+        "ERP answered 404 Not Found: a wrong URL is the usual cause; check the Customer A/R "
+        "Balance URL in the settings"
+    )
 
 
 async def test_only_configured_endpoints_are_tested(
     gateway: ErpGateway, mock_erp: MockErpHandle
 ) -> None:
     report = await run_admin_test(
-        gateway, live(gateway, mock_erp, [Endpoint.BALANCE, Endpoint.TAXES]), account()
+        gateway,
+        live(gateway, mock_erp, [Endpoint.BALANCE, Endpoint.TAXES]),
+        CheckPlan(customer_code=CUSTOMER),
+        account(),
     )
 
     assert {result.endpoint for result in report.results} == {"balance", "taxes"}

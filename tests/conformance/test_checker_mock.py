@@ -10,20 +10,20 @@ from tests.plugins.mock_erp import MockErpFactory
 LIST_DEPENDENTS = (
     "paging.distinct",
     "paging.consistent",
+    "paging.stable",
     "filters.status",
     "filters.search",
     "filters.dates",
+    "filters.customer",
 )
 
 
 async def test_a_conforming_erp_passes_every_rule(mock_erp: MockErpHandle) -> None:
-    report = await check(mock_erp)
+    report = await check(mock_erp, other_customer_code=OTHER_CUSTOMER)
 
     assert report.failures == []
     assert report.passed
-    # Only the other-customer rules skip: no such ids were given.
-    skipped = {(r.rule, r.endpoint) for r in report.results if r.status == "skip"}
-    assert skipped == {("by_id.other_customer", "order"), ("by_id.other_customer", "invoice")}
+    assert [r for r in report.results if r.status == "skip"] == []
     for endpoint in Endpoint:
         assert only(report, "auth.required", endpoint.value).status == "pass"
         assert only(report, f"shape.{endpoint.value}", endpoint.value).status == "pass"
@@ -35,10 +35,44 @@ async def test_a_conforming_erp_passes_every_rule(mock_erp: MockErpHandle) -> No
             assert only(report, rule, endpoint).status == "pass"
     assert only(report, "by_id.found", "order").status == "pass"
     assert only(report, "by_id.unknown", "invoice").message == (
-        "Answered not found for an unknown invoice id"
+        "Answered not found (404) for an unknown invoice id"
     )
     assert only(report, "taxes.amount", "taxes").status == "pass"
     assert only(report, "shipping.methods", "shipping").status == "pass"
+    assert (
+        only(report, "paging.stable", "orders").message
+        == "Walked all 16 pages: 160 rows, each once"
+    )
+    assert only(report, "filters.search", "orders").message == (
+        "search='SO-100110' returned SO-100110 and only matching rows (1)"
+    )
+    assert only(report, "by_id.other_customer", "order").message == (
+        "Answered not found (404) for another customer's order SO-100260 "
+        "(the first row of C010268's orders list)"
+    )
+
+
+async def test_without_another_customer_only_its_rules_skip_and_say_what_to_give(
+    mock_erp: MockErpHandle,
+) -> None:
+    report = await check(mock_erp)
+
+    assert report.passed
+    skipped = {(r.rule, r.endpoint): r.message for r in report.results if r.status == "skip"}
+    assert skipped == {
+        ("filters.customer", "orders"): (
+            "No other customer to compare with: give --other-customer-code (or --other-order-id)"
+        ),
+        ("filters.customer", "invoices"): (
+            "No other customer to compare with: give --other-customer-code (or --other-invoice-id)"
+        ),
+        ("by_id.other_customer", "order"): (
+            "No other customer's order id: give --other-customer-code or --other-order-id"
+        ),
+        ("by_id.other_customer", "invoice"): (
+            "No other customer's invoice id: give --other-customer-code or --other-invoice-id"
+        ),
+    }
 
 
 async def test_results_link_the_requests_behind_them(mock_erp: MockErpHandle) -> None:
@@ -67,7 +101,7 @@ async def test_known_and_other_customer_ids_are_used(mock_erp: MockErpHandle) ->
     assert report.failures == []
     assert only(report, "by_id.found", "order").message == f"Asked for {order_id}, got it"
     assert only(report, "by_id.other_customer", "order").message == (
-        f"Answered not found for another customer's order {other_order}"
+        f"Answered not found (404) for another customer's order {other_order}"
     )
     assert only(report, "by_id.other_customer", "invoice").status == "pass"
 
@@ -76,8 +110,16 @@ async def test_an_unknown_known_id_fails_by_id_found(mock_erp: MockErpHandle) ->
     report = await check(mock_erp, invoice_id="INV-DOES-NOT-EXIST")
 
     assert failed(report) == {("by_id.found", "invoice")}
-    assert only(report, "by_id.found", "invoice").message == (
-        "Known invoice INV-DOES-NOT-EXIST was answered as not found"
+    found = only(report, "by_id.found", "invoice")
+    assert found.message == (
+        "Known invoice INV-DOES-NOT-EXIST was answered as not found (404); if every id is "
+        "answered 404, a wrong URL is the usual cause; --base-url assumes the mock ERP's layout "
+        "(<base>/erp/invoices/get); give --invoice-url when your ERP uses another path"
+    )
+    assert found.answer is not None
+    assert (found.answer.status, found.answer.body) == (
+        404,
+        '{"error":"not_found","message":"No invoice INV-DOES-NOT-EXIST for this customer"}',
     )
 
 
@@ -123,7 +165,7 @@ async def test_a_contract_break_names_the_field(mock_erp: MockErpHandle) -> None
 
     assert failed(report) == {("shape.orders", "orders"), ("format.money", "orders")}
     assert only(report, "shape.orders", "orders").message == (
-        "Answer broke the contract: data[0].total is not a number"
+        'Answer broke the contract: data[0].total is not a number: "abc"'
     )
     assert only(report, "format.money", "orders").message == 'data[0].total is "abc"'
 
@@ -140,7 +182,7 @@ async def test_a_thousands_separator_fails_taxes_shape_amount_and_money_format(
         ("taxes.amount", "taxes"),
         ("format.money", "taxes"),
     }
-    expected = "Answer broke the contract: data.salestax_amount is not a number"
+    expected = 'Answer broke the contract: data.salestax_amount is not a number: "1,234.50"'
     assert only(report, "shape.taxes", "taxes").message == expected
     assert only(report, "format.money", "taxes").message == 'data.salestax_amount is "1,234.50"'
 
@@ -154,7 +196,7 @@ async def test_a_bad_date_fails_the_invoice_shape_and_date_format(
 
     assert ("shape.invoice", "invoice") in failed(report)
     assert only(report, "shape.invoice", "invoice").message == (
-        "Answer broke the contract: data.date is not a date"
+        'Answer broke the contract: data.date is not a date: "32/13/2026"'
     )
     assert only(report, "format.dates", "invoice").message.startswith(
         'data.date "32/13/2026" is not an ISO 8601 date'
@@ -162,7 +204,7 @@ async def test_a_bad_date_fails_the_invoice_shape_and_date_format(
     # The same broken body comes back for an unknown id, so that rule fails too, saying why.
     assert only(report, "by_id.unknown", "invoice").message == (
         "Expected not found for an unknown invoice id, got: "
-        "Answer broke the contract: data.date is not a date"
+        'Answer broke the contract: data.date is not a date: "32/13/2026"'
     )
 
 
@@ -250,7 +292,8 @@ async def test_a_wrong_token_fails_every_shape_with_the_credentials_sentence(
         shape = only(report, f"shape.{endpoint.value}", endpoint.value)
         assert (shape.status, shape.message) == (
             "fail",
-            "ERP refused the credentials (401 Unauthorized)",
+            "ERP refused the credentials (401 Unauthorized): check --token (or "
+            "ERPGATE_CHECK_TOKEN), --key and --auth-style",
         )
 
 
@@ -269,7 +312,8 @@ async def test_an_endpoint_open_without_credentials_fails_auth_required(
 
     assert {rule for rule, _ in failed(report)} == {"auth.required"}
     assert only(report, "auth.required", "orders").message == (
-        "Answered 200 without credentials: anyone can read this endpoint"
+        "Answered 200 without credentials: anyone can read this endpoint; answer 401 when the "
+        "credentials are missing or wrong"
     )
 
 

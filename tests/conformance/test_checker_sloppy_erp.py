@@ -59,19 +59,29 @@ async def test_ignored_page_and_filters_fail_their_rules(sloppy_orders_url: str)
         ("paging.distinct", "orders"),
         ("paging.consistent", "orders"),
         ("filters.status", "orders"),
+        ("filters.search", "orders"),
         ("filters.dates", "orders"),
     }
     assert only(report, "paging.distinct", "orders").message == (
-        "Page 2 repeats page 1 (10 identical rows): the page field is ignored"
+        "Page 2 repeats page 1 (10 identical rows): the page field is ignored: answer rows "
+        "(page - 1) × page_size onwards"
     )
     assert only(report, "paging.consistent", "orders").message == (
-        "meta.page is 1 on page 2; meta.page is 1 on page 3"
+        "meta.page is 1 on page 2; meta.page is 1 on page 3; page_size 100 returned 10 rows of "
+        "30, not 30: answer up to 100 rows per page (a smaller page loses the rows after it)"
     )
+    # Walking the pages would only repeat what paging.distinct found.
+    assert only(report, "paging.stable", "orders").status == "skip"
     assert only(report, "filters.status", "orders").message == (
-        "status='Open' returned SO-19 with status 'Shipped'"
+        "status='open' returned 5 row(s) of another status: SO-19 ('Shipped'), SO-17 "
+        "('Shipped'), SO-15 ('Shipped') (and 2 more); return only rows of the status asked for"
     )
-    assert only(report, "filters.dates", "orders").message == (
-        "date_from=2026-10-20 returned SO-19 dated 2026-10-19"
+    assert only(report, "filters.search", "orders").message == (
+        "search='SO-20' returned 9 row(s) whose number or PO number does not contain it: SO-19, "
+        "SO-18, SO-17 (and 6 more); return only the rows whose number or PO number contains the "
+        "search text (case-insensitively)"
     )
-    # Searching for the first row's number does return it, so that rule passes.
-    assert only(report, "filters.search", "orders").status == "pass"
+    assert only(report, "filters.dates", "orders").message.startswith(
+        "date_from=2026-10-20 returned SO-19 dated 2026-10-19, SO-18 dated 2026-10-18, SO-17 "
+        "dated 2026-10-17 (and 6 more); "
+    )

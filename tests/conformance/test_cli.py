@@ -6,15 +6,20 @@ import asyncio
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
+import pytest
+from aiohttp import web
 from click.testing import CliRunner, Result
 
 from erpgate.cli import main
+from erpgate.mock_erp import faults
 from erpgate.mock_erp.server import MockErpHandle
 from tests.conformance.helpers import CUSTOMER
 from tests.plugins.mock_erp import MockErpFactory
 
 SECRET = "tok-Zq81-very-secret"
+HTTPS = ["--base-url", "https://erp.example.com"]
 
 
 async def invoke(args: list[str], env: dict[str, str] | None = None) -> Result:
@@ -37,7 +42,7 @@ async def test_all_green_exits_0_and_never_prints_the_token(
     result = await invoke(base_args(handle), env={"ERPGATE_CHECK_TOKEN": SECRET})
 
     assert result.exit_code == 0, result.output
-    assert "All rules passed: 51 passed, 0 failed, 2 skipped" in result.stdout
+    assert "All rules passed: 53 passed, 0 failed, 4 skipped" in result.stdout
     assert "shape.orders" in result.stdout
     assert SECRET not in result.output
 
@@ -70,6 +75,15 @@ async def test_json_format_parses(mock_erp: MockErpHandle) -> None:
     shape = next(r for r in report["results"] if r["rule"] == "shape.taxes")
     assert shape["requests"][0]["status"] == 200
     assert shape["requests"][0]["request_id"].startswith("req_")
+    # The answer itself, so the ERP developer sees what was wrong with it.
+    assert shape["answer"] == {
+        "request_id": shape["requests"][0]["request_id"],
+        "status": 200,
+        "body": '{"data": [{"order_id": "SO-100231", "total": "1523.40", ',
+        "size": 56,
+        "error": None,
+    }
+    assert next(r for r in report["results"] if r["rule"] == "shape.orders")["answer"] is None
 
 
 async def test_junit_format_is_valid_xml_with_the_failures(
@@ -93,6 +107,14 @@ async def test_junit_format_is_valid_xml_with_the_failures(
         if case.find("failure") is not None
     ]
     assert failing == [("erp.orders", "shape.orders", "ERP answered 500 Internal Server Error")]
+    failure = next(
+        case.find("failure") for case in suite.iter("testcase") if case.find("failure") is not None
+    )
+    assert failure is not None and failure.text is not None
+    assert failure.text.splitlines()[1].startswith("ERP answer: HTTP 500, request req_")
+    assert failure.text.splitlines()[1].endswith(
+        ': {"error":"injected","message":"Injected status 500"}'
+    )
     assert int(suite.get("tests") or 0) == len(list(suite.iter("testcase")))
     # With --output the coloured summary still goes to the terminal.
     assert "1 rule(s) failed" in result.stdout
@@ -149,6 +171,14 @@ async def test_bad_settings_exit_2_with_a_clear_message(tmp_path: Path) -> None:
         ),
         (["--base-url", "https://erp.example.com", "--token", "t"], "Give --customer-code"),
         (["--customer-code", "C1", "--token", "t"], "Give --base-url or at least one endpoint URL"),
+        (
+            [*HTTPS, "--customer-code", "C1", "--token", "t", "--page-size", "500"],
+            "page_size must be at most 100, the contract's largest",
+        ),
+        (
+            [*HTTPS, "--customer-code", "C1", "--other-customer-code", "C1", "--token", "t"],
+            "--other-customer-code must name another customer than --customer-code",
+        ),
     ]
     for args, message in cases:
         result = await invoke(args)
@@ -173,3 +203,29 @@ async def test_a_token_in_a_bad_settings_message_is_not_echoed() -> None:
 
     assert result.exit_code == 2
     assert SECRET not in result.output
+
+
+async def test_an_answer_echoing_the_token_is_shown_masked(
+    mock_erp_factory: MockErpFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handle = await mock_erp_factory(token=SECRET)
+    handle.set_fault("balance", "status", status=500)
+    original = faults.error_response
+
+    def echoing(status: int, error: str, message: str, headers: Any = None) -> web.Response:
+        # An ERP that puts what it was sent into its error: our token among it.
+        return original(status, error, f"{message}; got Bearer {SECRET}", headers)
+
+    monkeypatch.setattr(faults, "error_response", echoing)
+
+    result = await invoke(
+        [*base_args(handle), "--format", "json"], env={"ERPGATE_CHECK_TOKEN": SECRET}
+    )
+
+    assert result.exit_code == 1
+    assert SECRET not in result.output
+    report = json.loads(result.stdout)
+    shape = next(r for r in report["results"] if r["rule"] == "shape.balance")
+    assert shape["answer"]["body"] == (
+        '{"error":"injected","message":"Injected status 500; got Bearer ••••"}'
+    )

@@ -20,6 +20,7 @@ from erpgate.conformance.caller import (
 from erpgate.conformance.checker import run_checks
 from erpgate.conformance.payloads import CheckPlan
 from erpgate.conformance.results import ConformanceReport
+from erpgate.conformance.wording import ADMIN_WORDING
 from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import ErpNotConfiguredError
@@ -35,25 +36,21 @@ ADMIN_TEST_SOURCE: Source = "admin test"
 
 
 class AdminCaller:
-    """Calls through the app's gateway as the chosen customer account."""
+    """Calls through the app's gateway on behalf of the customer code being tested (and of the
+    other customer the cross-customer rules compare with)."""
 
-    # The gateway hands back validated models, not bodies: shape.* covers formats here.
-    sees_raw_answers = False
+    wording = ADMIN_WORDING
 
     def __init__(
         self,
         gateway: ErpGateway,
         integration: LiveIntegration,
-        account: CustomerAccount,
+        actor: Actor,
         probe: ErpGateway,
     ) -> None:
         self.gateway = gateway
         self.integration = integration
-        self.actor = Actor(
-            source=ADMIN_TEST_SOURCE,
-            customer_account_id=account.id,
-            customer_code=account.customer_code,
-        )
+        self.actor = actor
         self.probe = probe
 
     @property
@@ -64,19 +61,16 @@ class AdminCaller:
         return self.integration.timeouts.get(endpoint, endpoint.default_timeout_seconds)
 
     async def call(
-        self, endpoint: Endpoint, payload: dict[str, Any], model: type[T]
+        self, endpoint: Endpoint, payload: dict[str, Any], model: type[T], customer_code: str
     ) -> Exchange[T]:
         target = self.integration.target(endpoint)
         if target is None:
             return _not_configured(endpoint)
+        actor = self.actor
+        if customer_code != actor.customer_code:
+            actor = Actor(source=ADMIN_TEST_SOURCE, customer_code=customer_code)
         return await call_gateway(
-            self.gateway,
-            target,
-            payload,
-            model,
-            self.actor.customer_code,
-            self.actor,
-            durable=True,
+            self.gateway, target, payload, model, customer_code, actor, durable=True
         )
 
     async def call_without_credentials(
@@ -96,15 +90,23 @@ def _not_configured(endpoint: Endpoint) -> Exchange[Any]:
 
 
 async def run_admin_test(
-    gateway: ErpGateway, integration: LiveIntegration, account: CustomerAccount
+    gateway: ErpGateway,
+    integration: LiveIntegration,
+    plan: CheckPlan,
+    account: CustomerAccount | None = None,
 ) -> ConformanceReport:
-    """Run every rule against the store's configured endpoints for one customer account."""
-    plan = CheckPlan(customer_code=account.customer_code, seller_reference=account.seller_reference)
+    """Run every rule against the store's configured endpoints for ``plan.customer_code``;
+    ``account`` is the store's account of that code, when there is one (events link it)."""
+    actor = Actor(
+        source=ADMIN_TEST_SOURCE,
+        customer_account_id=account.id if account is not None else None,
+        customer_code=plan.customer_code,
+    )
     # Same SSRF and size rules as the app's gateway; its own breakers and no records.
     probe = ErpGateway(gateway.options, NullSink())
     await probe.start()
     try:
-        caller = AdminCaller(gateway, integration, account, probe)
+        caller = AdminCaller(gateway, integration, actor, probe)
         return await run_checks(caller, plan)
     finally:
         await probe.close()

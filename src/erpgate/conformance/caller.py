@@ -13,6 +13,8 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel
 
 from erpgate.conformance.results import RequestRef
+from erpgate.conformance.wording import Wording
+from erpgate.erp.attempts import AttemptRecord
 from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
@@ -42,7 +44,9 @@ class Exchange(Generic[T]):
     duration_ms: float
     trace_id: str
     requests: list[RequestRef] = field(default_factory=list)
-    bodies: list[bytes] = field(default_factory=list)  # 2xx bodies, when the caller can see them
+    bodies: list[bytes] = field(default_factory=list)  # complete 2xx bodies, for format.*
+    attempts: list[AttemptRecord] = field(default_factory=list)  # unmasked: mask to show
+    customer_code: str | None = None  # on whose behalf it was asked (None: no credentials)
 
     @property
     def ok(self) -> bool:
@@ -68,13 +72,19 @@ class Caller(Protocol):
     def endpoints(self) -> frozenset[Endpoint]: ...
 
     @property
-    def sees_raw_answers(self) -> bool: ...
+    def wording(self) -> Wording: ...
 
     def timeout_seconds(self, endpoint: Endpoint) -> float: ...
 
     async def call(
-        self, endpoint: Endpoint, payload: dict[str, Any], model: type[T]
-    ) -> Exchange[T]: ...
+        self,
+        endpoint: Endpoint,
+        payload: dict[str, Any],
+        model: type[T],
+        customer_code: str,
+    ) -> Exchange[T]:
+        """One credentialed call on behalf of ``customer_code`` (the guard expects it)."""
+        ...
 
     async def call_without_credentials(
         self, endpoint: Endpoint, payload: dict[str, Any]
@@ -84,7 +94,7 @@ class Caller(Protocol):
 CHECKER = Actor(source="checker")
 
 
-def exchange_of(outcome: Outcome[T]) -> Exchange[T]:
+def exchange_of(outcome: Outcome[T], customer_code: str | None = None) -> Exchange[T]:
     """The rule engine's view of an outcome: answer or error, and every attempt behind it."""
     attempts = outcome.attempts
     return Exchange(
@@ -101,6 +111,8 @@ def exchange_of(outcome: Outcome[T]) -> Exchange[T]:
             and 200 <= record.status < 300
             and not record.response_truncated
         ],
+        attempts=list(attempts),
+        customer_code=customer_code,
     )
 
 
@@ -120,20 +132,19 @@ async def call_gateway(
         target.endpoint, payload, model, actor, expected_customer_code=expected_customer_code
     )
     call.durable = durable
-    return exchange_of(await gateway.read(target, call, coalesce=False))
+    outcome = await gateway.read(target, call, coalesce=False)
+    return exchange_of(outcome, expected_customer_code)
 
 
 class DirectCaller:
     """Calls the ERP through a gateway of its own (the CLI: no database, no events)."""
 
-    sees_raw_answers = True
-
     def __init__(
-        self, gateway: ErpGateway, targets: dict[Endpoint, ErpTarget], customer_code: str
+        self, gateway: ErpGateway, targets: dict[Endpoint, ErpTarget], wording: Wording
     ) -> None:
         self.gateway = gateway
         self.targets = targets
-        self.customer_code = customer_code
+        self.wording = wording
 
     @property
     def endpoints(self) -> frozenset[Endpoint]:
@@ -143,10 +154,10 @@ class DirectCaller:
         return self.targets[endpoint].timeout_seconds
 
     async def call(
-        self, endpoint: Endpoint, payload: dict[str, Any], model: type[T]
+        self, endpoint: Endpoint, payload: dict[str, Any], model: type[T], customer_code: str
     ) -> Exchange[T]:
         return await call_gateway(
-            self.gateway, self.targets[endpoint], payload, model, self.customer_code
+            self.gateway, self.targets[endpoint], payload, model, customer_code
         )
 
     async def call_without_credentials(

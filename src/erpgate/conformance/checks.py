@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
 
-from erpgate.erp.contract import InvoiceSummary, OrderSummary, PageMeta
+from erpgate.erp.contract import InvoiceSummary, OrderSummary, PageMeta, parse_erp_date
 
 Row = OrderSummary | InvoiceSummary
 
@@ -49,6 +48,31 @@ def row_id(row: Row) -> str:
 def row_number(row: Row) -> str:
     number = row.order_number if isinstance(row, OrderSummary) else row.invoice_number
     return number or row_id(row)
+
+
+def search_keys(row: Row) -> list[str]:
+    """What the contract's search matches: the number and PO number (invoices: the order id too)."""
+    keys = [row_id(row), row_number(row), row.po_number or ""]
+    if isinstance(row, InvoiceSummary):
+        keys.append(row.order_id or "")
+    return keys
+
+
+def matches_search(row: Row, text: str) -> bool:
+    wanted = text.casefold()
+    return any(wanted in key.casefold() for key in search_keys(row))
+
+
+def fingerprint(row: Row) -> tuple[str, str, str, str]:
+    """A row by content (number, date, total, PO), to know it again under another id."""
+    return (row_number(row), row.date.isoformat(), str(row.total), row.po_number or "")
+
+
+def listed(values: Sequence[str], separator: str = ", ") -> str:
+    """The first few values, and how many more there are: "a, b, c (and 4 more)"."""
+    shown = separator.join(values[:MAX_FINDINGS])
+    more = len(values) - MAX_FINDINGS
+    return shown + (f" (and {more} more)" if more > 0 else "")
 
 
 def more_pages(rows: int, meta: PageMeta | None, page_size: int) -> bool:
@@ -100,8 +124,7 @@ def overlap_problem(first: Sequence[Row], second: Sequence[Row]) -> str | None:
         return f"page 2 repeats page 1 ({len(ids2)} identical rows): the page field is ignored"
     repeated = [value for value in ids2 if value in set(ids1)]
     if repeated:
-        shown = ", ".join(repeated[:MAX_FINDINGS])
-        return f"page 2 repeats {len(repeated)} row(s) of page 1 ({shown})"
+        return f"page 2 repeats {len(repeated)} row(s) of page 1 ({listed(repeated)})"
     return None
 
 
@@ -137,22 +160,15 @@ def _money_ok(value: Any) -> bool:
 
 
 def _date_problem(value: Any) -> str | None:
+    """The contract's own date reading (erp.contract.parse_erp_date): shape and format agree."""
     if value is None:
         return None
     if not isinstance(value, str):
         return "is not a date string"
-    if len(value) == 10:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            return "is not an ISO 8601 date"
-        return None
     try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parse_erp_date(value)
     except ValueError:
-        return "is not an ISO 8601 date"
-    if moment.tzinfo is None:
-        return "is a date-time without a UTC offset"
+        return "is not an ISO 8601 date (YYYY-MM-DD, or a date-time starting with one)"
     return None
 
 
@@ -179,6 +195,4 @@ def date_findings(bodies: Sequence[bytes]) -> list[str]:
 
 
 def summarize(findings: Sequence[str]) -> str:
-    shown = "; ".join(findings[:MAX_FINDINGS])
-    more = len(findings) - MAX_FINDINGS
-    return shown + (f" (and {more} more)" if more > 0 else "")
+    return listed(findings, "; ")

@@ -70,11 +70,16 @@ def _url_options(command: Any) -> Any:
 @click.option("--seller-reference", help="Optional second id of the test customer.")
 @click.option("--order-id", help="A known order of the test customer [first of the list].")
 @click.option("--invoice-id", help="A known invoice of the test customer [first of the list].")
+@click.option(
+    "--other-customer-code",
+    help="ANOTHER customer's account number: none of its rows may show in the lists, and its "
+    "first order and invoice must be answered not found.",
+)
 @click.option("--other-order-id", help="An order of ANOTHER customer (must be answered not found).")
 @click.option(
     "--other-invoice-id", help="An invoice of ANOTHER customer (must be answered not found)."
 )
-@click.option("--page-size", type=int, help="Page size for the paging rules [10].")
+@click.option("--page-size", type=int, help="Page size for the paging rules, at most 100 [10].")
 @click.option(
     "--timeout", type=float, help="Timeout per call in seconds [5, 3 for taxes and shipping]."
 )
@@ -94,7 +99,15 @@ def _url_options(command: Any) -> Any:
 )
 @click.option("--output", type=click.Path(dir_okay=False), help="Write the report to this file.")
 def check_erp(config_file: str | None, **flags: Any) -> None:
-    """Check an ERP API against the ERP contract; exit 1 when a rule fails, 2 on bad settings."""
+    """Check an ERP API against the ERP contract; exit 1 when a rule fails, 2 on bad settings.
+
+    \b
+    Start from the config template, not from flags:
+      cp docs/examples/erp-check.toml .   # fill in your seven URLs and customer codes
+      ERPGATE_CHECK_TOKEN=... erpgate check-erp --config erp-check.toml
+    A runnable skeleton ERP to start from: docs/examples/skeleton_erp.py.
+    Flags override the file; docs/check-erp.md explains every rule.
+    """
     values: dict[str, Any] = read_or_exit(config_file)
     flags["format"] = flags.pop("output_format")
     values.update({name: value for name, value in flags.items() if value is not None})

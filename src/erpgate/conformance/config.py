@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from erpgate.conformance.payloads import DEFAULT_PAGE_SIZE, CheckPlan
+from erpgate.erp.contract import MAX_PAGE_SIZE
 from erpgate.erp.credentials import AUTH_STYLES, AuthStyle, Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.options import ErpClientOptions, PrivateHost, normalize_host
@@ -38,6 +39,7 @@ TEXT_KEYS = (
     "seller_reference",
     "order_id",
     "invoice_id",
+    "other_customer_code",
     "other_order_id",
     "other_invoice_id",
     "format",
@@ -65,6 +67,8 @@ class CheckConfig:
     timeouts: dict[Endpoint, float] = field(default_factory=dict)
     format: str = "text"
     output: str | None = None
+    # Endpoints whose URL --base-url made, with the path it assumed (a 404's hint names it).
+    base_paths: dict[Endpoint, str] = field(default_factory=dict)
 
     def client_options(self) -> ErpClientOptions:
         hosts: set[str] = set()
@@ -159,19 +163,23 @@ def _per_endpoint(value: Any, name: str, *, minimum: float) -> dict[Endpoint, fl
     return result
 
 
-def _urls(values: Mapping[str, Any]) -> dict[Endpoint, str]:
+def _urls(values: Mapping[str, Any]) -> tuple[dict[Endpoint, str], dict[Endpoint, str]]:
+    """The URL of every endpoint to check, and those made from --base-url (with their path)."""
     urls: dict[Endpoint, str] = {}
+    from_base: dict[Endpoint, str] = {}
     base = _text(values, "base_url")
     if base:
         urls = {endpoint: base.rstrip("/") + path for endpoint, path in BASE_PATHS.items()}
+        from_base = dict(BASE_PATHS)
     for key, endpoint in URL_KEYS.items():
         # Not stripped: a URL with spaces inside must be refused, not repaired.
         raw = values.get(key)
         if isinstance(raw, str) and raw.strip():
             urls[endpoint] = raw
+            from_base.pop(endpoint, None)
     if not urls:
         raise ConfigProblem("Give --base-url or at least one endpoint URL (e.g. --orders-url)")
-    return urls
+    return urls, from_base
 
 
 def _check_urls(urls: Mapping[str, str], allow_private: bool) -> None:
@@ -194,7 +202,7 @@ def build_config(values: Mapping[str, Any]) -> CheckConfig:
     if not customer_code:
         raise ConfigProblem("Give --customer-code: the ERP account number to test with")
     allow_private = bool(values.get("allow_private"))
-    urls = _urls(values)
+    urls, from_base = _urls(values)
     style = _text(values, "auth_style") or "bearer"
     if style not in AUTH_STYLES:
         raise ConfigProblem(f"--auth-style must be one of {', '.join(AUTH_STYLES)}, not {style!r}")
@@ -226,6 +234,11 @@ def build_config(values: Mapping[str, Any]) -> CheckConfig:
         budgets = dict.fromkeys(Endpoint, budget)
     budgets.update(_per_endpoint(values.get("budgets_ms"), "budgets_ms", minimum=1))
     page_size = int(_number(values.get("page_size", DEFAULT_PAGE_SIZE), "page_size", minimum=1))
+    if page_size > MAX_PAGE_SIZE:
+        raise ConfigProblem(f"page_size must be at most {MAX_PAGE_SIZE}, the contract's largest")
+    other_code = _text(values, "other_customer_code")
+    if other_code is not None and other_code == customer_code:
+        raise ConfigProblem("--other-customer-code must name another customer than --customer-code")
     output_format = _text(values, "format") or "text"
     if output_format not in FORMATS:
         raise ConfigProblem(f"--format must be one of {', '.join(FORMATS)}")
@@ -234,6 +247,7 @@ def build_config(values: Mapping[str, Any]) -> CheckConfig:
         seller_reference=_text(values, "seller_reference"),
         order_id=_text(values, "order_id"),
         invoice_id=_text(values, "invoice_id"),
+        other_customer_code=other_code,
         other_order_id=_text(values, "other_order_id"),
         other_invoice_id=_text(values, "other_invoice_id"),
         page_size=page_size,
@@ -247,6 +261,7 @@ def build_config(values: Mapping[str, Any]) -> CheckConfig:
         timeouts={endpoint: timeouts[endpoint] for endpoint in urls},
         format=output_format,
         output=_text(values, "output"),
+        base_paths={endpoint: path for endpoint, path in from_base.items() if endpoint in urls},
     )
 
 

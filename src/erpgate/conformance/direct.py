@@ -6,6 +6,7 @@ from erpgate.conformance.caller import DirectCaller
 from erpgate.conformance.checker import ProgressHook, run_checks
 from erpgate.conformance.config import CheckConfig
 from erpgate.conformance.results import ConformanceReport
+from erpgate.conformance.wording import cli_wording
 from erpgate.erp.gateway import ErpGateway
 from erpgate.erp.outcome import NullSink
 
@@ -18,7 +19,7 @@ async def run_direct(
     gateway = ErpGateway(options, NullSink())
     await gateway.start()
     try:
-        caller = DirectCaller(gateway, config.targets(options), config.plan.customer_code)
+        caller = DirectCaller(gateway, config.targets(options), cli_wording(config.base_paths))
         return await run_checks(caller, config.plan, progress=progress)
     finally:
         await gateway.close()

@@ -34,6 +34,7 @@ class CheckPlan:
     seller_reference: str | None = None
     order_id: str | None = None
     invoice_id: str | None = None
+    other_customer_code: str | None = None
     other_order_id: str | None = None
     other_invoice_id: str | None = None
     page_size: int = DEFAULT_PAGE_SIZE
@@ -54,18 +55,22 @@ class CheckPlan:
 def list_payload(
     plan: CheckPlan,
     *,
+    customer_code: str | None = None,
     page: int = 1,
+    page_size: int | None = None,
     search: str | None = None,
     status: str | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Orders and invoices lists share one request shape."""
+    """Orders and invoices lists share one request shape; ``customer_code`` asks for another
+    customer (without the plan's seller reference, which is this customer's)."""
+    other = customer_code is not None and customer_code != plan.customer_code
     return OrdersListRequest(
-        customer_code=plan.customer_code,
-        seller_reference=plan.seller_reference,
+        customer_code=customer_code or plan.customer_code,
+        seller_reference=None if other else plan.seller_reference,
         page=page,
-        page_size=plan.page_size,
+        page_size=page_size or plan.page_size,
         search=search,
         status=status,
         date_from=date_from,

@@ -53,9 +53,13 @@ def print_text(report: ConformanceReport, console: Console) -> None:
         line = Text()
         line.append("FAIL ", style=STYLES["fail"])
         line.append(f"{result.rule} [{result.endpoint}]: {result.message}")
-        if result.requests:
+        if result.requests and result.answer is None:
             line.append(f" (request {result.requests[-1].request_id})", style="dim")
         console.print(line, soft_wrap=True)
+        if result.answer is not None:
+            console.print(
+                Text(f"  ERP answer: {result.answer.as_text()}", style="dim"), soft_wrap=True
+            )
     style = "bold green" if report.passed else "bold red"
     console.print(Text(report.summary, style=style))
 
@@ -91,7 +95,10 @@ def as_junit(report: ConformanceReport) -> str:
         )
         if result.status == "fail":
             failure = ET.SubElement(case, "failure", message=result.message, type=result.rule)
-            lines = [result.message] + [
+            lines = [result.message]
+            if result.answer is not None:
+                lines.append(f"ERP answer: {result.answer.as_text()}")
+            lines += [
                 f"{request.request_id} {request.status or '-'} {request.url}"
                 for request in result.requests
             ]

@@ -19,10 +19,12 @@ RULES: dict[str, str] = {
     "by_id.unknown": "An unknown id is answered as not found",
     "by_id.other_customer": "Another customer's id is answered as not found",
     "paging.distinct": "Page 2 differs from page 1",
-    "paging.consistent": "total, has_more and page_size agree with the rows returned",
-    "filters.status": "Every row returned matches the status filter",
-    "filters.search": "Searching for a known number returns that row",
-    "filters.dates": "date_from and date_to bound the row dates",
+    "paging.consistent": "total, has_more and page_size agree with the rows every page returns",
+    "paging.stable": "Walking every page returns each row once: none twice, none lost",
+    "filters.status": "A status filter returns only rows of that status",
+    "filters.search": "A search returns the row searched for and no row that does not match",
+    "filters.dates": "date_from and date_to bound the rows, both inclusive",
+    "filters.customer": "No row of another customer appears in this customer's list",
     "taxes.amount": "salestax_amount is a non-negative number",
     "shipping.methods": "Every shipping method has a label and a non-negative total",
     "latency.budget": "Every answer arrives within the endpoint's budget",
@@ -69,6 +71,35 @@ class RequestRef:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ShownAnswer:
+    """What the ERP answered behind a failure: its status and body, masked and capped."""
+
+    request_id: str
+    status: int | None
+    body: str  # the excerpt shown; "" for no body
+    size: int  # bytes of the whole body as received
+    error: str | None = None  # for no answer at all: why
+
+    def as_text(self) -> str:
+        got = f"HTTP {self.status}" if self.status is not None else "no answer"
+        if self.status is None and self.error:
+            got += f" ({self.error})"
+        body = self.body or "(empty body)"
+        if self.status is None and not self.size:
+            body = ""
+        return f"{got}, request {self.request_id}" + (f": {body}" if body else "")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "request_id": self.request_id,
+            "status": self.status,
+            "body": self.body,
+            "size": self.size,
+            "error": self.error,
+        }
+
+
 @dataclass(slots=True)
 class RuleResult:
     rule: str
@@ -77,6 +108,7 @@ class RuleResult:
     message: str
     trace_ids: list[str] = field(default_factory=list)
     requests: list[RequestRef] = field(default_factory=list)
+    answer: ShownAnswer | None = None  # a failure's evidence: what the ERP sent back
 
     @property
     def passed(self) -> bool:
@@ -96,6 +128,7 @@ class RuleResult:
             "message": self.message,
             "trace_ids": list(self.trace_ids),
             "requests": [request.as_json() for request in self.requests],
+            "answer": self.answer.as_json() if self.answer is not None else None,
         }
 
 

@@ -13,6 +13,7 @@ from erpgate.conformance.payloads import (
     shipping_payload,
     taxes_payload,
 )
+from erpgate.conformance.run import LIST_OF, KnownId
 from erpgate.erp.contract import (
     BalanceResponse,
     InvoiceResponse,
@@ -21,11 +22,13 @@ from erpgate.erp.contract import (
     TaxesResponse,
 )
 from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.errors import ErpErrorAnswerError, ErpUnauthorizedError
 
 if TYPE_CHECKING:
-    from erpgate.conformance.checker import RuleRun
+    from erpgate.conformance.run import RuleRun
 
 NOUN = {Endpoint.ORDER: "order", Endpoint.INVOICE: "invoice"}
+NOT_FOUND = 'answer 404 or {"data": null}'
 
 
 async def check_by_id(run: RuleRun, endpoint: Endpoint) -> None:
@@ -34,69 +37,117 @@ async def check_by_id(run: RuleRun, endpoint: Endpoint) -> None:
         OrderResponse if endpoint is Endpoint.ORDER else InvoiceResponse
     )
     known = run.known_ids.get(endpoint)
-    if known is None:
-        reason = f"No {noun} id to ask for: pass --{noun}-id (the {noun}s list gave none)"
-        run.skip_all(endpoint, [f"shape.{endpoint.value}", "by_id.found"], reason)
+    trouble = _list_trouble(run, endpoint, known)
+    if trouble is not None:
+        run.skip_all(endpoint, [f"shape.{endpoint.value}", "by_id.found"], trouble)
     else:
-        found = await run.call(endpoint, by_id_payload(run.plan, endpoint, known), model)
-        if found.not_found:
-            run.add(
-                f"shape.{endpoint.value}", endpoint, "skip", "No answer to check: see by_id.found"
-            )
-            run.add(
-                "by_id.found",
-                endpoint,
-                "fail",
-                f"Known {noun} {known} was answered as not found",
-                [found],
-            )
-        elif run.shape(endpoint, found, f"{noun.capitalize()} {known} matches the contract"):
-            data = found.value.data if found.value is not None else None
-            got = None if data is None else getattr(data, f"{noun}_id")
-            if got == known:
-                run.add("by_id.found", endpoint, "pass", f"Asked for {known}, got it", [found])
-            else:
-                run.add(
-                    "by_id.found", endpoint, "fail", f"Asked for {noun} {known}, got {got}", [found]
-                )
-        else:
-            run.add(
-                "by_id.found", endpoint, "skip", f"No usable answer: see shape.{endpoint.value}"
-            )
+        assert known is not None
+        found = await run.call(endpoint, by_id_payload(run.plan, endpoint, known.value), model)
+        _check_found(run, endpoint, known, found)
     unknown = await run.call(endpoint, by_id_payload(run.plan, endpoint, UNKNOWN_ID), model)
     _expect_not_found(run, "by_id.unknown", endpoint, unknown, f"an unknown {noun} id")
-    other = run.plan.other_order_id if endpoint is Endpoint.ORDER else run.plan.other_invoice_id
-    if not other:
-        run.add(
-            "by_id.other_customer",
-            endpoint,
-            "skip",
-            f"No other customer's {noun} id given (--other-{noun}-id)",
-        )
+    await _check_other_customer(run, endpoint, model)
+
+
+def _list_trouble(run: RuleRun, endpoint: Endpoint, known: KnownId | None) -> str | None:
+    """Why there is no id to ask for, pointing at the list it would come from; None: ask."""
+    noun, listing = NOUN[endpoint], LIST_OF[endpoint]
+    give = run.wording.setting(f"{noun}_id")
+    failed = run.list_trouble.get(listing)
+    if known is not None and not (known.from_list and failed):
+        return None
+    if failed is not None:
+        return f"No {noun} id to ask for: the {listing.value} list failed {failed}; fix it first"
+    if listing in run.caller.endpoints:
+        return f"No {noun} id to ask for: the {listing.value} list is empty; give one ({give})"
+    return f"No {noun} id to ask for: give a known {noun} id ({give})"
+
+
+def _check_found(run: RuleRun, endpoint: Endpoint, known: KnownId, found: Exchange[Any]) -> None:
+    noun = NOUN[endpoint]
+    where = "" if known.origin == "given" else f" ({known.origin})"
+    if found.not_found:
+        run.add(f"shape.{endpoint.value}", endpoint, "skip", "No answer to check: see by_id.found")
+        message = f"Known {noun} {known.value}{where} was answered as not found ({_how(found)})"
+        if known.from_list:
+            message += f": the {LIST_OF[endpoint].value} list and this endpoint disagree"
+        if found.error is not None and found.error.status == 404:
+            message += f"; if every id is answered 404, {run.url_hint(endpoint)}"
+        run.add("by_id.found", endpoint, "fail", message, [found], focus=known.value)
+    elif run.shape(endpoint, found, f"{noun.capitalize()} {known.value} matches the contract"):
+        data = found.value.data if found.value is not None else None
+        got = None if data is None else getattr(data, f"{noun}_id")
+        if got == known.value:
+            run.add("by_id.found", endpoint, "pass", f"Asked for {known.value}, got it", [found])
+        else:
+            message = f"Asked for {noun} {known.value}, got {got}: answer the {noun} asked for"
+            run.add("by_id.found", endpoint, "fail", message, [found], focus=str(got))
+    else:
+        skip = f"No usable answer: see shape.{endpoint.value}"
+        run.add("by_id.found", endpoint, "skip", skip)
+
+
+async def _check_other_customer(
+    run: RuleRun, endpoint: Endpoint, model: type[OrderResponse] | type[InvoiceResponse]
+) -> None:
+    noun = NOUN[endpoint]
+    other = run.other_ids.get(endpoint)
+    if other is None:
+        run.add("by_id.other_customer", endpoint, "skip", _no_other_id(run, endpoint))
         return
-    answer = await run.call(endpoint, by_id_payload(run.plan, endpoint, other), model)
-    _expect_not_found(
-        run, "by_id.other_customer", endpoint, answer, f"another customer's {noun} {other}"
-    )
+    where = "" if other.origin == "given" else f" ({other.origin})"
+    answer = await run.call(endpoint, by_id_payload(run.plan, endpoint, other.value), model)
+    what = f"another customer's {noun} {other.value}{where}"
+    _expect_not_found(run, "by_id.other_customer", endpoint, answer, what)
+
+
+def _no_other_id(run: RuleRun, endpoint: Endpoint) -> str:
+    noun, listing = NOUN[endpoint], LIST_OF[endpoint]
+    failed = run.list_trouble.get(listing)
+    if failed == "filters.customer":
+        return f"The {listing.value} list shows other customers' rows: see filters.customer"
+    other = run.plan.other_customer_code
+    if other is not None and failed is not None:
+        return f"No {noun} id of {other} to ask for: the {listing.value} list failed {failed}"
+    give = run.wording.setting(f"other_{noun}_id")
+    if other is not None:
+        return f"No {noun} of {other} found in their {listing.value} list: give one ({give})"
+    return f"No other customer's {noun} id: give {run.wording.setting('other_customer_code')} or {give}"
+
+
+def _how(exchange: Exchange[Any]) -> str:
+    status = exchange.error.status if exchange.error is not None else None
+    return str(status) if status else '{"data": null}'
 
 
 def _expect_not_found(
     run: RuleRun, rule: str, endpoint: Endpoint, exchange: Exchange[Any], what: str
 ) -> None:
+    error = exchange.error
     if exchange.not_found:
-        run.add(rule, endpoint, "pass", f"Answered not found for {what}", [exchange])
+        run.add(
+            rule, endpoint, "pass", f"Answered not found ({_how(exchange)}) for {what}", [exchange]
+        )
     elif exchange.ok:
-        run.add(
-            rule, endpoint, "fail", f"Answered a record for {what}; expected not found", [exchange]
+        message = f"Answered a record for {what}; {NOT_FOUND}"
+        if rule == "by_id.other_customer":
+            message += ": look the id up within customer_code, never across customers"
+        run.add(rule, endpoint, "fail", message, [exchange])
+    elif isinstance(error, ErpUnauthorizedError) and error.status == 403:
+        message = (
+            f"Answered 403 for {what}; {NOT_FOUND} instead: to the storefront a 403 means "
+            "refused credentials, an integration error"
         )
+        run.add(rule, endpoint, "fail", message, [exchange])
+    elif isinstance(error, ErpErrorAnswerError):
+        message = (
+            f"Answered status 200 with an error object for {what}; {NOT_FOUND} instead "
+            "(an error needs a 4xx or 5xx status)"
+        )
+        run.add(rule, endpoint, "fail", message, [exchange])
     else:
-        run.add(
-            rule,
-            endpoint,
-            "fail",
-            f"Expected not found for {what}, got: {run.hint(exchange)}",
-            [exchange],
-        )
+        message = f"Expected not found for {what}, got: {run.hint(exchange)}"
+        run.add(rule, endpoint, "fail", message, [exchange])
 
 
 async def check_balance(run: RuleRun) -> None:
