@@ -39,6 +39,9 @@ def _form(csrf: str, **changes: str) -> dict[str, str]:
     return data
 
 
+ENDPOINT_NAMES = ("orders", "order", "invoices", "invoice", "balance", "taxes", "shipping")
+
+
 async def test_install_configure_and_uninstall_through_the_pages(
     world: World, client: httpx.AsyncClient, app: FastAPI, db: AsyncSession
 ) -> None:
@@ -297,13 +300,6 @@ async def test_api_keys_are_shown_once_and_revoked_only_in_the_own_store(
 async def test_the_test_button_runs_the_conformance_checker_against_the_mock_erp(
     world: World, client: httpx.AsyncClient, mock_erp: Any, db: AsyncSession
 ) -> None:
-    csrf = await sign_in(client, "developer@alpha.example")
-    from erpgate.customer import service as customer_service
-
-    account = await customer_service.create_account(
-        db, world.a.store.id, name="Acme", customer_code="C0004935"
-    )
-    await db.commit()
     owner = await sign_in(client, "owner@alpha.example")
     body = {"token": "mock-token", "urls": dict(mock_erp.urls), "installed": True}
     put = await client.patch(
@@ -311,10 +307,77 @@ async def test_the_test_button_runs_the_conformance_checker_against_the_mock_erp
     )
     assert put.status_code == 200, put.text
     csrf = await sign_in(client, "developer@alpha.example")
+
+    # A typed customer code needs no customer account; another customer's code arms the
+    # cross-customer rules, as the CLI's flags do.
     page = await client.post(
         "/admin/apps/generic-erp/test",
-        data={"csrf_token": csrf, "customer_account_id": str(account.id)},
+        data={
+            "csrf_token": csrf,
+            "customer_code": " C0004935 ",
+            "other_customer_code": "C010268",
+        },
     )
+
     assert page.status_code == 200
     assert 'id="test-results"' in page.text
     assert "All checks passed" in page.text, page.text[page.text.find("test-integration") :][:3000]
+    assert "All rules passed: 57 passed, 0 failed, 0 skipped" in page.text
+    assert 'name="customer_code" value="C0004935"' in page.text
+    events = await client.get("/api/v1/admin/events?type=integration.test&page_size=200")
+    types = {item["type"] for item in events.json()["items"]}
+    assert types == {f"integration.test.{e}" for e in ENDPOINT_NAMES}
+    one = await client.get("/api/v1/admin/events?type=integration.test.taxes")
+    assert {item["type"] for item in one.json()["items"]} == {"integration.test.taxes"}
+
+
+async def test_the_test_button_shows_the_erps_answer_of_a_failure(
+    world: World, client: httpx.AsyncClient, mock_erp: Any, db: AsyncSession
+) -> None:
+    owner = await sign_in(client, "owner@alpha.example")
+    body = {"token": "mock-token", "urls": {"balance": mock_erp.urls["balance"]}, "installed": True}
+    put = await client.patch(
+        "/api/v1/admin/integration", json=body, headers={"x-csrf-token": owner}
+    )
+    assert put.status_code == 200, put.text
+    mock_erp.set_fault("balance", "html_error", status=500)
+
+    page = await client.post(
+        "/admin/apps/generic-erp/test", data={"csrf_token": owner, "customer_code": "C0004935"}
+    )
+
+    assert page.status_code == 200
+    assert "Some checks failed" in page.text
+    assert "ERP answered 500 Internal Server Error" in page.text
+    # The answer is shown escaped, as text: the ERP's markup never runs in the admin.
+    assert "&lt;h1&gt;Internal Server Error&lt;/h1&gt;" in page.text
+    assert "<h1>Internal Server Error</h1>" not in page.text
+
+
+async def test_the_test_button_refuses_bad_codes_and_keeps_what_was_typed(
+    world: World, client: httpx.AsyncClient, mock_erp: Any
+) -> None:
+    csrf = await sign_in(client, "developer@alpha.example")
+    calls_before = sum(mock_erp.state.counts.values())
+
+    page = await client.post(
+        "/admin/apps/generic-erp/test",
+        data={
+            "csrf_token": csrf,
+            "customer_code": "C 0004935",
+            "other_customer_code": "C010268",
+            "other_order_id": "SO-100260",
+        },
+    )
+
+    assert page.status_code == 422
+    assert "1-64 characters, no spaces." in page.text
+    assert 'name="other_order_id" value="SO-100260"' in page.text
+    assert 'name="customer_code" value="C 0004935"' in page.text
+    assert sum(mock_erp.state.counts.values()) == calls_before  # the ERP was not asked
+    same = await client.post(
+        "/admin/apps/generic-erp/test",
+        data={"csrf_token": csrf, "customer_code": "C1", "other_customer_code": "C1"},
+    )
+    assert same.status_code == 422
+    assert "Must be another customer than the one tested." in same.text

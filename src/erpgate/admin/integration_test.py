@@ -1,26 +1,49 @@
-"""The "Test integration" button: runs the conformance checker for one customer account.
+"""The "Test integration" button: the conformance checker for a customer code, from the admin.
 
-The checker lives in ``erpgate.conformance`` (its own package, also behind `erpgate check-erp`).
-This module loads the store's live integration, calls ``run_admin_test`` and turns its report into
-rows the page can show, whatever the report's exact class.
+It takes what `erpgate check-erp` takes for a run (the customer code, typed or chosen, known ids,
+and another customer's code and ids for the cross-customer rules) and turns the report into rows
+the page shows, each failure with the ERP's answer. The code needs no customer account: when
+the store has one for it, its events link to it and its seller reference is sent.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-from typing import Any
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.conformance import run_admin_test
+from erpgate.conformance.payloads import CheckPlan
+from erpgate.conformance.results import ConformanceReport
+from erpgate.customer import service as customer_service
 from erpgate.db.engine import release_connection
 from erpgate.erp.gateway import ErpGateway
+from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
 from erpgate.kit.crypto import SecretBox
-from erpgate.models.customer_account import CustomerAccount
 
-CHECKER_MODULE = "erpgate.conformance"
-CHECKER_FUNCTION = "run_admin_test"
+ID_LIMIT = 200  # an ERP id longer than this is a paste gone wrong
+
+
+@dataclass(frozen=True, slots=True)
+class TestInputs:
+    """The form's fields as typed (kept on the page when one is wrong)."""
+
+    customer_code: str = ""
+    order_id: str = ""
+    invoice_id: str = ""
+    other_customer_code: str = ""
+    other_order_id: str = ""
+    other_invoice_id: str = ""
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, object]) -> TestInputs:
+        return cls(**{f.name: str(form.get(f.name) or "").strip() for f in fields(cls)})
+
+    def as_dict(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,79 +54,74 @@ class TestRow:
     message: str
     trace_id: str | None
     status: str = ""
+    answer: str = ""  # a failure's evidence: the ERP's status and answer body, masked
 
 
 @dataclass(frozen=True, slots=True)
 class TestReport:
-    available: bool
     rows: list[TestRow]
     message: str = ""
 
     @property
     def passed(self) -> bool:
-        return self.available and all(row.passed for row in self.rows)
+        return all(row.passed for row in self.rows)
 
 
-def _checker() -> Any:
-    try:
-        module = importlib.import_module(CHECKER_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name == CHECKER_MODULE:
-            return None
-        raise
-    return getattr(module, CHECKER_FUNCTION, None)
+def check_inputs(inputs: TestInputs) -> CheckPlan:
+    """The plan of a run, or ValidationFailed naming each field that cannot work."""
+    problems: dict[str, str] = {}
+    for name in ("customer_code", "other_customer_code"):
+        value = getattr(inputs, name)
+        if value or name == "customer_code":
+            problem = customer_service.customer_code_problem(value)
+            if problem is not None:
+                problems[name] = problem
+    for name in ("order_id", "invoice_id", "other_order_id", "other_invoice_id"):
+        if len(getattr(inputs, name)) > ID_LIMIT:
+            problems[name] = f"At most {ID_LIMIT} characters."
+    if inputs.other_customer_code and inputs.other_customer_code == inputs.customer_code:
+        problems["other_customer_code"] = "Must be another customer than the one tested."
+    if problems:
+        raise ValidationFailed("Check the fields marked below.", fields=problems)
+    return CheckPlan(
+        customer_code=inputs.customer_code,
+        order_id=inputs.order_id or None,
+        invoice_id=inputs.invoice_id or None,
+        other_customer_code=inputs.other_customer_code or None,
+        other_order_id=inputs.other_order_id or None,
+        other_invoice_id=inputs.other_invoice_id or None,
+    )
 
 
-def available() -> bool:
-    return _checker() is not None
-
-
-def _get(item: Any, *names: str) -> Any:
-    for name in names:
-        if isinstance(item, dict) and name in item:
-            return item[name]
-        if hasattr(item, name):
-            return getattr(item, name)
-    return None
-
-
-def _rows(report: Any) -> list[TestRow]:
-    items = _get(report, "results", "endpoints", "checks", "rows")
-    rows = []
-    for item in items or []:
-        status = str(_get(item, "status", "outcome") or "").lower()
-        passed = status in ("pass", "passed", "ok", "skip") if status else _get(item, "passed")
-        trace_ids = _get(item, "trace_ids") or [_get(item, "trace_id", "reference")]
-        rows.append(
-            TestRow(
-                endpoint=str(_get(item, "endpoint", "name") or ""),
-                passed=bool(passed),
-                rule=str(_get(item, "rule", "failed_rule", "check") or ""),
-                message=str(_get(item, "message", "detail", "error") or ""),
-                trace_id=next((str(t) for t in trace_ids if t), None),
-                status=status or ("pass" if passed else "fail"),
-            )
+def _rows(report: ConformanceReport) -> list[TestRow]:
+    return [
+        TestRow(
+            endpoint=result.endpoint,
+            passed=result.passed,
+            rule=result.rule,
+            message=result.message,
+            trace_id=result.trace_id,
+            status=result.status,
+            answer=result.answer.as_text() if result.answer is not None else "",
         )
-    return rows
+        for result in report.results
+    ]
 
 
 async def run(
-    gateway: ErpGateway, box: SecretBox, db: AsyncSession, account: CustomerAccount
+    gateway: ErpGateway,
+    box: SecretBox,
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    inputs: TestInputs,
 ) -> TestReport:
-    checker = _checker()
-    if checker is None:
-        return TestReport(
-            available=False,
-            rows=[],
-            message="The conformance checker is not part of this build yet.",
-        )
-    live = await integration_service.load_live_integration(
-        db, account.store_id, box, gateway.options
-    )
+    plan = check_inputs(inputs)
+    live = await integration_service.load_live_integration(db, store_id, box, gateway.options)
     if not live.installed:
-        return TestReport(available=True, rows=[], message="Install the app first.")
+        return TestReport(rows=[], message="Install the app first.")
+    account = await customer_service.find_account_by_code(db, store_id, plan.customer_code)
+    if account is not None:
+        plan.seller_reference = account.seller_reference
     await release_connection(db)  # the rules call the ERP many times: hold no connection
-    report = await checker(gateway, live, account)
-    return TestReport(
-        available=True, rows=_rows(report), message=str(_get(report, "summary") or "")
-    )
+    report = await run_admin_test(gateway, live, plan, account)
+    return TestReport(rows=_rows(report), message=report.summary)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,7 +60,13 @@ async def list_events(
 ) -> list[Event]:
     query = select(Event).where(Event.store_id == store_id)
     if filters.type:
-        query = query.where(Event.type == filters.type)
+        # A type also names its family: "integration.test" finds "integration.test.orders".
+        query = query.where(
+            or_(
+                Event.type == filters.type,
+                Event.type.startswith(filters.type + ".", autoescape=True),
+            )
+        )
     if filters.outcome:
         query = query.where(Event.outcome == filters.outcome)
     if filters.customer_code:

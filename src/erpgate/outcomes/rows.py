@@ -9,10 +9,14 @@ from erpgate.erp.attempts import AttemptRecord, masked
 from erpgate.erp.outcome import Outcome
 from erpgate.event.bodies import store_body, store_headers
 
+TEST_EVENT_TYPE = "integration.test"
+
 
 def event_type(outcome: Outcome[Any]) -> str:
+    """``erp.orders.list`` and the like; a Test integration call is ``integration.test.orders``
+    (the endpoint it hit), which the events filter ``integration.test`` still finds."""
     if outcome.call.actor.source == "admin test":
-        return "integration.test"
+        return f"{TEST_EVENT_TYPE}.{outcome.call.endpoint.value}"
     return outcome.call.endpoint.event_type
 
 

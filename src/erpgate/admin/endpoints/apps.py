@@ -140,7 +140,8 @@ async def _settings_context(
         "api_keys": await admin_service.list_api_keys(db, principal.store_id),
         "new_api_key": None,
         "test_report": None,
-        "test_available": integration_test.available(),
+        "test_values": {},
+        "test_errors": {},
         "flashes": _flash(request),
     }
 
@@ -169,26 +170,21 @@ async def save_settings_form(request: Request, db: DbSession, principal: Configu
 
 
 @router.post(f"{SETTINGS_PATH}/test")
-async def run_test(
-    request: Request,
-    db: DbSession,
-    principal: Tester,
-    csrf_token: Annotated[str, Form()] = "",
-    customer_account_id: Annotated[str, Form()] = "",
-) -> Response:
-    check_csrf(principal, csrf_token)
+async def run_test(request: Request, db: DbSession, principal: Tester) -> Response:
+    form = await request.form()
+    check_csrf(principal, str(form.get("csrf_token", "")))
+    inputs = integration_test.TestInputs.from_form(form)
     context = await _settings_context(request, db, principal)
-    try:
-        account_id = uuid.UUID(customer_account_id)
-    except ValueError:
-        context["flashes"] = [("error", "Choose a customer account to test with.")]
-        return _settings_page(request, context, status_code=422)
-    account = await customer_service.get_account(db, principal.store_id, account_id)
+    context["test_values"] = inputs.as_dict()  # what was typed stays, right or wrong
     state = get_state(request)
-    context["test_report"] = await integration_test.run(
-        state.gateway, state.secret_box, db, account
-    )
-    context["tested_account_id"] = str(account.id)
+    try:
+        context["test_report"] = await integration_test.run(
+            state.gateway, state.secret_box, db, principal.store_id, inputs
+        )
+    except ValidationFailed as exc:
+        context["test_errors"] = exc.fields
+        context["flashes"] = [("error", exc.message)]
+        return _settings_page(request, context, status_code=422)
     return _settings_page(request, context)
 
 
