@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -50,6 +52,33 @@ async def test_replay_button_creates_a_new_replay_event(
         )
     ).scalar_one()
     assert replayed.request_body == request.request_body
+
+
+async def test_the_page_after_replay_lists_the_new_related_request(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, mock_erp: MockErpHandle
+) -> None:
+    shop, _trace, request = await _original_request(app, db, mock_erp)
+    csrf = await sign_in_admin(client, db, shop.store.id, role="developer")
+    mock_erp.set_fault("orders", "status", status=500)  # a failing replay opens a problem
+
+    for _ in range(2):  # the opening, then a repeat of the open problem
+        answer = await client.post(
+            f"/admin/requests/{request.id}/replay", data={"csrf_token": csrf}
+        )
+        page = await client.get(answer.headers["location"])  # no flush, no reload
+
+        new_event = (
+            await db.execute(
+                select(Event).where(Event.id == uuid.UUID(answer.headers["location"][-36:]))
+            )
+        ).scalar_one()
+        replayed = (
+            await db.execute(
+                select(RelatedRequest).where(RelatedRequest.trace_id == new_event.trace_id)
+            )
+        ).scalar_one()
+        assert f'<a href="/admin/requests/{replayed.id}">{replayed.request_id}</a>' in page.text
+        assert replayed.status == 500
 
 
 async def test_replay_api_needs_csrf_and_the_replay_capability(

@@ -3,6 +3,7 @@ requests and problems; only the first failure of a new problem is written before
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -220,6 +221,43 @@ async def test_a_durable_call_returns_after_its_event_is_stored(
 
     [event] = await rows(db, Event)
     assert event.trace_id == outcome.trace_id
+
+
+async def test_a_durable_call_opening_a_problem_returns_after_its_related_requests(
+    app: FastAPI, db: AsyncSession, settings: Settings, mock_erp: MockErpHandle
+) -> None:
+    # A buyer waits only for the problem and its event; a replay's page lists its request too.
+    shop = await make_shop(db, settings, erp_urls=mock_erp.urls)
+    mock_erp.set_fault("orders", "status", status=503)
+
+    outcome = await read_orders(app, await live_of(app, db, shop), shop, durable=True)
+
+    [event] = await rows(db, Event)
+    requests = await rows(db, RelatedRequest)
+    assert event.trace_id == outcome.trace_id
+    # Both attempts: a 503 is tried again once within the deadline.
+    assert [(r.trace_id, r.status) for r in requests] == [(outcome.trace_id, 503)] * 2
+
+
+async def test_a_durable_call_failing_while_its_problem_opens_returns_after_its_event(
+    app: FastAPI, db: AsyncSession, settings: Settings, mock_erp: MockErpHandle
+) -> None:
+    # A replay made while the storefront's first failure of the same problem is being written:
+    # the admin is shown the replay's event (and its related request) right after it returns.
+    shop = await make_shop(db, settings, erp_urls=mock_erp.urls)
+    live = await live_of(app, db, shop)
+    mock_erp.set_fault("orders", "status", status=503)
+
+    buyer, replay = await asyncio.gather(
+        read_orders(app, live, shop), read_orders(app, live, shop, page=2, durable=True)
+    )
+
+    events = {event.trace_id: event for event in await rows(db, Event)}
+    assert set(events) == {buyer.trace_id, replay.trace_id}
+    [problem] = await rows(db, Problem)
+    assert events[replay.trace_id].problem_id == problem.id
+    requests = [r.trace_id for r in await rows(db, RelatedRequest)]
+    assert replay.trace_id in requests
 
 
 @pytest.fixture

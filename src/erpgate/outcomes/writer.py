@@ -140,6 +140,9 @@ class OutcomeWriter:
     def _accept_failure(self, outcome: Outcome[Any]) -> Awaitable[None] | None:
         problem = self.board.fold(outcome, self.clock.now())
         outcome.reference = format_reference(problem.code, outcome.started_at)
+        # A durable call (an admin's replay or Test integration) also waits for its own rows,
+        # related requests included: the page it leads to lists them. A refusal has none.
+        done = self._future() if outcome.call.durable and not outcome.refused else None
         if problem.id is None:
             if problem.stored is None:
                 # The first failure of a problem this process has not stored: written at once,
@@ -149,15 +152,13 @@ class OutcomeWriter:
                 task = asyncio.create_task(self._write([problem], [], []), name="problem-opening")
                 # Its related requests follow with the next batch: the buyer waits only for
                 # what the reference resolves to.
-                self._put(_Item(outcome, problem, False, None, None, requests_only=True))
+                self._put(_Item(outcome, problem, False, None, done, requests_only=True))
                 self._openings.add(task)
                 task.add_done_callback(self._openings.discard)
-                return self._when_stored(outcome, problem, None)
-            done = self._future() if outcome.call.durable else None
+                return self._when_stored(outcome, problem, done)
             if not outcome.refused:
                 self._put(_Item(outcome, problem, True, None, done))
             return self._when_stored(outcome, problem, done)
-        done = self._future() if outcome.call.durable else None
         if not outcome.refused:  # a refusal is only counted: nothing left the process
             self._put(_Item(outcome, problem, True, None, done))
         return done
@@ -165,13 +166,14 @@ class OutcomeWriter:
     async def _when_stored(
         self, outcome: Outcome[Any], problem: LiveProblem, written: asyncio.Future[None] | None
     ) -> None:
-        """Wait for the problem's opening to be stored (and, for a durable call, its own event),
+        """Wait for the problem's opening to be stored (and, for a durable call, its own rows),
         then name the reference by the problem's stored code."""
         stored = problem.stored
         if stored is not None:
             await asyncio.shield(stored)
         outcome.reference = format_reference(problem.code, outcome.started_at)
         if written is not None:
+            self._wake.set()  # the rows held back for the opening can be written now
             await asyncio.shield(written)
 
     def _sampled(self) -> bool:
