@@ -11,8 +11,8 @@ test:
 	scripts/test.sh
 
 lint: install
-	.venv/bin/ruff check src tests bench
-	.venv/bin/ruff format --check src tests bench
+	.venv/bin/ruff check src tests bench docs/examples
+	.venv/bin/ruff format --check src tests bench docs/examples
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 

@@ -7,8 +7,8 @@ PY=.venv/bin
 export PYTHONDONTWRITEBYTECODE=1
 
 echo "== static checks"
-$PY/ruff check src tests bench
-$PY/ruff format --check src tests bench
+$PY/ruff check src tests bench docs/examples
+$PY/ruff format --check src tests bench docs/examples
 $PY/mypy
 $PY/lint-imports
 
