@@ -102,9 +102,17 @@ _SECURITY_SCHEMES: dict[str, Any] = {
 
 _ERROR_DESCRIPTION = (
     "Any other status, a timeout, a reset connection, a body that is not JSON or breaks the "
-    "contract, a body over the size cap or a redirect is an integration error: the buyer sees a "
-    "reference code, the merchant gets the full request and answer in the event log."
+    "contract (a 200 carrying an error object among them), a body over the size cap (5 MB by "
+    "default) or a redirect is an integration error: the buyer sees a reference code, the "
+    "merchant gets the full request and answer in the event log."
 )
+_CREDENTIAL_RESPONSES: dict[str, Any] = {
+    "401": {"description": "Missing or wrong credentials (oauth2: we fetch a new token once)."},
+    "403": {
+        "description": "Right credentials, not allowed to call this endpoint (no retry). Never "
+        "for another customer's record: that is not found."
+    },
+}
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -128,6 +136,11 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         }
     if endpoint is Endpoint.BALANCE:
         responses["404"] = {"description": "Unknown customer."}
+    if endpoint in (Endpoint.TAXES, Endpoint.SHIPPING):
+        responses["200"]["description"] = (
+            "The answer, for any customer code, known to the ERP or not (default rules)."
+        )
+    responses.update(_CREDENTIAL_RESPONSES)
     responses["default"] = {"description": _ERROR_DESCRIPTION}
     return {
         "operationId": endpoint.value,
@@ -158,8 +171,13 @@ def contract_openapi() -> dict[str, Any]:
             "description": (
                 "What the integration sends to a merchant's ERP and what it expects back. "
                 "Every endpoint is a JSON POST and optional. Money is a decimal string or number; "
-                "dates are ISO 8601. Unknown fields are ignored; optional fields may be missing "
-                "or null. Where an answer carries `customer_code`, it must be the one asked for."
+                "dates are ISO 8601 (a date-time's offset is optional: its date as written is "
+                "used). Unknown fields are ignored; optional fields may be missing or null. Where "
+                "an answer carries `customer_code`, it must be the one asked for. Answers are at "
+                "most 5 MB. Lists sort newest first with the id as tie-breaker, answer page_size "
+                "(at most 100) rows per page, filter with search, status and both-inclusive "
+                "dates, and hold only the customer's own rows. docs/erp-contract.md explains "
+                "every rule."
             ),
         },
         "servers": [{"url": "https://erp.example.com/api", "description": "Your ERP"}],
