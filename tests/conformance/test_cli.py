@@ -42,7 +42,7 @@ async def test_all_green_exits_0_and_never_prints_the_token(
     result = await invoke(base_args(handle), env={"ERPGATE_CHECK_TOKEN": SECRET})
 
     assert result.exit_code == 0, result.output
-    assert "All rules passed: 53 passed, 0 failed, 4 skipped" in result.stdout
+    assert "All rules passed: 55 passed, 0 failed, 4 skipped" in result.stdout
     assert "shape.orders" in result.stdout
     assert SECRET not in result.output
 
@@ -56,6 +56,10 @@ async def test_a_failing_rule_exits_1(mock_erp_factory: MockErpFactory) -> None:
     assert result.exit_code == 1
     assert "1 rule(s) failed" in result.stdout
     assert "ERP answered 500 Internal Server Error" in result.stdout
+    # Under the failure, what the ERP answered.
+    [answer] = [line for line in result.stdout.splitlines() if "ERP answer:" in line]
+    assert answer.startswith("  ERP answer: HTTP 500, request req_")
+    assert answer.endswith(': {"error":"injected","message":"Injected status 500"}')
     assert SECRET not in result.output
 
 

@@ -72,7 +72,8 @@ async def _check_stable(run: RuleRun, pages: ListPages, *, distinct_failed: bool
     endpoint = pages.endpoint
     size = run.plan.page_size
     if distinct_failed:
-        run.add("paging.stable", endpoint, "skip", "Page 2 repeats page 1: see paging.distinct")
+        skip = "Page 2 is not the rows after page 1: see paging.distinct"
+        run.add("paging.stable", endpoint, "skip", skip)
         return None
     if not pages.rows(2):
         run.add("paging.stable", endpoint, "skip", "Only one page of rows: nothing to walk")
