@@ -322,7 +322,7 @@ async def test_the_test_button_runs_the_conformance_checker_against_the_mock_erp
     assert page.status_code == 200
     assert 'id="test-results"' in page.text
     assert "All checks passed" in page.text, page.text[page.text.find("test-integration") :][:3000]
-    assert "All rules passed: 57 passed, 0 failed, 0 skipped" in page.text
+    assert "All rules passed: 59 passed, 0 failed, 0 skipped" in page.text
     assert 'name="customer_code" value="C0004935"' in page.text
     events = await client.get("/api/v1/admin/events?type=integration.test&page_size=200")
     types = {item["type"] for item in events.json()["items"]}

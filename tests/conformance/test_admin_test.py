@@ -9,7 +9,7 @@ import pytest
 
 from erpgate.config import Settings
 from erpgate.conformance import run_admin_test
-from erpgate.conformance.payloads import CheckPlan
+from erpgate.conformance.payloads import NEW_CUSTOMER, CheckPlan
 from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.gateway import ErpClientOptions, ErpGateway
@@ -95,7 +95,10 @@ async def test_a_conforming_erp_passes_and_every_call_is_an_admin_test_event(
     assert {o.call.actor.source for o in calls} == {"admin test"}
     ours = [o for o in calls if o.call.actor.customer_code == CUSTOMER]
     theirs = [o for o in calls if o.call.actor.customer_code == OTHER_CUSTOMER]
-    assert len(ours) + len(theirs) == len(calls) and len(theirs) == 2  # their orders, invoices
+    new = [o for o in calls if o.call.actor.customer_code == NEW_CUSTOMER]
+    assert len(ours) + len(theirs) + len(new) == len(calls)
+    assert len(theirs) == 2  # their orders and invoices lists
+    assert {o.call.endpoint for o in new} == {Endpoint.TAXES, Endpoint.SHIPPING}
     assert {o.call.actor.customer_account_id for o in ours} == {buyer_company.id}
     assert {o.call.actor.customer_account_id for o in theirs} == {None}
     # Each event names the endpoint it hit.
@@ -120,7 +123,7 @@ async def test_a_customer_code_without_an_account_is_tested_as_typed(
     )
 
     assert report.passed
-    assert {o.call.actor.customer_code for o in outcomes(gateway)} == {"C010268"}
+    assert {o.call.actor.customer_code for o in outcomes(gateway)} == {"C010268", NEW_CUSTOMER}
     assert {o.call.actor.customer_account_id for o in outcomes(gateway)} == {None}
     # Its messages name the admin's fields, never a CLI flag.
     assert only(report, "by_id.other_customer", "order").message == (

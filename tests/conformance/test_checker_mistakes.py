@@ -199,3 +199,19 @@ async def test_a_wrong_path_gets_a_hint_about_the_url_layout(mock_erp: MockErpHa
     assert only(report, "shape.shipping", "shipping").message == (
         "ERP answered 404 Not Found: a wrong URL is the usual cause; check --shipping-url"
     )
+
+
+async def test_taxes_refused_to_an_unknown_customer_fail_checkout_unknown_customer(
+    mock_erp: MockErpHandle,
+) -> None:
+    mock_erp.set_fault("taxes", "refuse_unknown_customer")
+
+    report = await check_with_another_customer(mock_erp)
+
+    assert failed(report) == {("checkout.unknown_customer", "taxes")}
+    assert only(report, "checkout.unknown_customer", "taxes").message == (
+        "Customer code 'ERPGATE-CONFORMANCE-NEW-CUSTOMER', unknown to the ERP, got: ERP answered "
+        "404 Not Found; answer any customer with your default rules (a new account's checkout "
+        "would fall back)"
+    )
+    assert only(report, "checkout.unknown_customer", "shipping").status == "pass"

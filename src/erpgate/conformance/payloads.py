@@ -24,6 +24,9 @@ from erpgate.erp.endpoints import Endpoint
 DEFAULT_PAGE_SIZE = 10
 # An id no ERP issues; the by_id.unknown rule expects "not found" for it.
 UNKNOWN_ID = "ERPGATE-CONFORMANCE-NO-SUCH-ID-0000"
+# A customer code no ERP knows: taxes and shipping must answer it all the same (a new account).
+NEW_CUSTOMER = "ERPGATE-CONFORMANCE-NEW-CUSTOMER"
+SAMPLE_FREIGHT = Decimal("10.00")
 
 
 @dataclass(slots=True)
@@ -98,11 +101,13 @@ def balance_payload(plan: CheckPlan) -> dict[str, Any]:
     ).to_wire()
 
 
-def taxes_payload(plan: CheckPlan) -> dict[str, Any]:
+def taxes_payload(plan: CheckPlan, customer_code: str | None = None) -> dict[str, Any]:
+    """The sample cart, with freight as the checkout sends it; ``customer_code`` another one."""
     header = TaxHeader(
-        customer_code=plan.customer_code,
+        customer_code=customer_code or plan.customer_code,
         shiptopostcode=plan.shipping_address.get("zip"),
-        seller_reference=plan.seller_reference,
+        seller_reference=None if customer_code else plan.seller_reference,
+        shipping_amount=SAMPLE_FREIGHT,
     )
     lines = [
         TaxLine(item_sku="5620", line_amount=Decimal("33.60")),
@@ -111,7 +116,7 @@ def taxes_payload(plan: CheckPlan) -> dict[str, Any]:
     return TaxesRequest(request=TaxRequestBody(header=header, lines=lines)).to_wire()
 
 
-def shipping_payload(plan: CheckPlan) -> dict[str, Any]:
+def shipping_payload(plan: CheckPlan, customer_code: str | None = None) -> dict[str, Any]:
     item = ShippingItem(
         sku="5620",
         quantity=Decimal("2"),
@@ -120,7 +125,7 @@ def shipping_payload(plan: CheckPlan) -> dict[str, Any]:
         total_price=Decimal("33.60"),
     )
     return ShippingRequest(
-        customer_code=plan.customer_code, items=[item], **plan.shipping_address
+        customer_code=customer_code or plan.customer_code, items=[item], **plan.shipping_address
     ).to_wire()
 
 

@@ -27,6 +27,7 @@ RULES: dict[str, str] = {
     "filters.customer": "No row of another customer appears in this customer's list",
     "taxes.amount": "salestax_amount is a non-negative number",
     "shipping.methods": "Every shipping method has a label and a non-negative total",
+    "checkout.unknown_customer": "Taxes and shipping answer a customer code the ERP does not know",
     "latency.budget": "Every answer arrives within the endpoint's budget",
     "format.money": "Money fields are decimal strings or JSON numbers",
     "format.dates": "Date fields are ISO 8601 dates or date-times",

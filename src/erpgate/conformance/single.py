@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from erpgate.conformance import checks
 from erpgate.conformance.caller import Exchange
 from erpgate.conformance.payloads import (
+    NEW_CUSTOMER,
     UNKNOWN_ID,
     balance_payload,
     by_id_payload,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from erpgate.conformance.run import RuleRun
 
 NOUN = {Endpoint.ORDER: "order", Endpoint.INVOICE: "invoice"}
+UNKNOWN_CUSTOMER = "checkout.unknown_customer"
 NOT_FOUND = 'answer 404 or {"data": null}'
 
 
@@ -167,6 +169,7 @@ async def check_taxes(run: RuleRun) -> None:
             run.add("taxes.amount", Endpoint.TAXES, "fail", exchange.human, [exchange])
         else:
             run.add("taxes.amount", Endpoint.TAXES, "skip", "No usable answer: see shape.taxes")
+        run.add(UNKNOWN_CUSTOMER, Endpoint.TAXES, "skip", "No usable answer: see shape.taxes")
         return
     amount = exchange.value.data.salestax_amount
     run.shape(Endpoint.TAXES, exchange, "Taxes answer matches the contract")
@@ -180,16 +183,19 @@ async def check_taxes(run: RuleRun) -> None:
         )
     else:
         run.add("taxes.amount", Endpoint.TAXES, "pass", f"salestax_amount is {amount}", [exchange])
+    payload = taxes_payload(run.plan, NEW_CUSTOMER)
+    await _check_unknown_customer(run, Endpoint.TAXES, payload, TaxesResponse)
 
 
 async def check_shipping(run: RuleRun) -> None:
     exchange = await run.call(Endpoint.SHIPPING, shipping_payload(run.plan), ShippingResponse)
     if exchange.value is None:
         run.shape(Endpoint.SHIPPING, exchange, "")
-        run.add(
-            "shipping.methods", Endpoint.SHIPPING, "skip", "No usable answer: see shape.shipping"
-        )
+        reason = "No usable answer: see shape.shipping"
+        run.skip_all(Endpoint.SHIPPING, ["shipping.methods", UNKNOWN_CUSTOMER], reason)
         return
+    payload = shipping_payload(run.plan, NEW_CUSTOMER)
+    await _check_unknown_customer(run, Endpoint.SHIPPING, payload, ShippingResponse)
     methods = exchange.value.shipping_methods
     run.shape(Endpoint.SHIPPING, exchange, f"{len(methods)} shipping method(s) match the contract")
     problems = [
@@ -216,3 +222,23 @@ async def check_shipping(run: RuleRun) -> None:
     else:
         labels = ", ".join(f"{method.label} {method.total}" for method in methods[:3])
         run.add("shipping.methods", Endpoint.SHIPPING, "pass", labels, [exchange])
+
+
+async def _check_unknown_customer(
+    run: RuleRun,
+    endpoint: Endpoint,
+    payload: dict[str, Any],
+    model: type[TaxesResponse] | type[ShippingResponse],
+) -> None:
+    """A customer the ERP does not know yet (a new account) still gets taxes and shipping."""
+    exchange = await run.call(endpoint, payload, model, NEW_CUSTOMER)
+    if exchange.ok:
+        message = f"Customer code {NEW_CUSTOMER!r}, unknown to the ERP, got an answer too"
+        run.add(UNKNOWN_CUSTOMER, endpoint, "pass", message, [exchange])
+        return
+    # The same URL answered the known customer: a 404 here is about the customer, not the URL.
+    message = (
+        f"Customer code {NEW_CUSTOMER!r}, unknown to the ERP, got: {exchange.human}; answer "
+        "any customer with your default rules (a new account's checkout would fall back)"
+    )
+    run.add(UNKNOWN_CUSTOMER, endpoint, "fail", message, [exchange])

@@ -40,6 +40,8 @@ FAULT_KINDS: dict[str, str | None] = {
     # where the contract asks for 404 or {"data": null}.
     "forbid_other_customer": None,
     "not_found_as_200": None,
+    # Taxes and shipping: 404 for a customer code the ERP does not know (a new account).
+    "refuse_unknown_customer": None,
 }
 # Faults the handlers commit themselves, instead of replacing the answer.
 LIST_MISTAKES = frozenset(
@@ -53,7 +55,11 @@ LIST_MISTAKES = frozenset(
         "page_size_cap",
     }
 )
-HANDLER_MISTAKES = LIST_MISTAKES | {"forbid_other_customer", "not_found_as_200"}
+HANDLER_MISTAKES = LIST_MISTAKES | {
+    "forbid_other_customer",
+    "not_found_as_200",
+    "refuse_unknown_customer",
+}
 
 DEFAULT_OVERSIZED_BYTES = 6 * 1024 * 1024
 DEFAULT_REDIRECT = "http://169.254.169.254/latest/meta-data/"

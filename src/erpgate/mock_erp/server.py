@@ -123,11 +123,18 @@ class _Handlers:
 
     async def taxes(self, req: BaseModel) -> web.Response:
         assert isinstance(req, TaxesRequest)
-        return json_response(taxes_answer(req))
+        refused = self._unknown_customer("taxes", req.request.header.customer_code)
+        return refused or json_response(taxes_answer(req))
 
     async def shipping(self, req: BaseModel) -> web.Response:
         assert isinstance(req, ShippingRequest)
-        return json_response(shipping_answer(req))
+        refused = self._unknown_customer("shipping", req.customer_code)
+        return refused or json_response(shipping_answer(req))
+
+    def _unknown_customer(self, name: str, code: str) -> web.Response | None:
+        if self._mistake_kind(name) != "refuse_unknown_customer":
+            return None
+        return None if code in self.state.data.customers else _not_found(f"customer {code}")
 
     async def cross_customer(self, name: str, req: Any) -> web.Response:
         """A contract-shaped answer about another customer: the cross-customer guard's test."""
