@@ -32,6 +32,11 @@ class KnownId:
     origin: str  # "given", or e.g. "the first row of the orders list"
     from_list: bool = False
 
+    @property
+    def described(self) -> str:
+        """The id, and where it came from unless the user gave it: for messages."""
+        return self.value if self.origin == "given" else f"{self.value} ({self.origin})"
+
 
 class RuleRun:
     def __init__(self, caller: Caller, plan: CheckPlan) -> None:

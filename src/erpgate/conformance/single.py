@@ -67,10 +67,9 @@ def _list_trouble(run: RuleRun, endpoint: Endpoint, known: KnownId | None) -> st
 
 def _check_found(run: RuleRun, endpoint: Endpoint, known: KnownId, found: Exchange[Any]) -> None:
     noun = NOUN[endpoint]
-    where = "" if known.origin == "given" else f" ({known.origin})"
     if found.not_found:
         run.add(f"shape.{endpoint.value}", endpoint, "skip", "No answer to check: see by_id.found")
-        message = f"Known {noun} {known.value}{where} was answered as not found ({_how(found)})"
+        message = f"Known {noun} {known.described} was answered as not found ({_how(found)})"
         if known.from_list:
             message += f": the {LIST_OF[endpoint].value} list and this endpoint disagree"
         if found.error is not None and found.error.status == 404:
@@ -97,9 +96,8 @@ async def _check_other_customer(
     if other is None:
         run.add("by_id.other_customer", endpoint, "skip", _no_other_id(run, endpoint))
         return
-    where = "" if other.origin == "given" else f" ({other.origin})"
     answer = await run.call(endpoint, by_id_payload(run.plan, endpoint, other.value), model)
-    what = f"another customer's {noun} {other.value}{where}"
+    what = f"another customer's {noun} {other.described}"
     _expect_not_found(run, "by_id.other_customer", endpoint, answer, what)
 
 
