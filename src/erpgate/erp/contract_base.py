@@ -41,14 +41,17 @@ _DATE = re.compile(DATE_PATTERN)
 
 def parse_erp_date(value: object) -> dt.date:
     """The calendar date an ERP wrote; ValueError for anything else ("10/02/2026", 20261002)."""
+    if type(value) is str:  # from JSON, always: tested first, it is the hot path
+        text = value.strip()
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            return dt.date.fromisoformat(text)  # the usual case, read without the pattern
+        if _DATE.match(text):
+            return dt.date.fromisoformat(text[:10])  # ValueError for a day that does not exist
+        raise ValueError("is not a date")
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
-        text = value.strip()
-        if _DATE.match(text):
-            return dt.date.fromisoformat(text[:10])  # ValueError for a day that does not exist
     raise ValueError("is not a date")
 
 
