@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from erpgate.mock_erp.data import ORDER_STATUSES
 from erpgate.mock_erp.server import MockErpHandle
 from tests.storefront.conftest import Shop, erp_bodies
 
@@ -20,14 +21,7 @@ async def test_orders_list_asks_with_the_buyers_own_codes_and_pages_by_total(
     assert body["page"] == {"page": 2, "page_size": 5, "total": 160, "has_next": True}
     assert body["source"] == "erp"
     # The ERP publishes its statuses: a headless storefront can offer them as a select.
-    assert body["statuses"] == [
-        "Open",
-        "Processing",
-        "Partially Shipped",
-        "Shipped",
-        "Delivered",
-        "Cancelled",
-    ]
+    assert body["statuses"] == ORDER_STATUSES
     assert erp_bodies(mock_erp, "orders") == [
         {
             "customer_code": "C0004935",
