@@ -1,8 +1,9 @@
 """Checkout rules: price lines from the catalog, ask the ERP for shipping and tax, place orders.
 
 The ERP is asked for shipping first, then for taxes with the chosen method's amount
-(``shipping_amount``: freight is taxable in many places). When it fails, shipping falls back to the store's built-in methods and tax follows the store's
-policy: ``estimate`` (fallback rate, order flagged) or ``block`` (no order until tax is known).
+(``shipping_amount``: freight is taxable in many places). When it fails, shipping falls back to
+the store's built-in methods and tax follows the store's policy: ``estimate`` (fallback rate,
+order flagged) or ``block`` (no order until tax is known).
 """
 
 from __future__ import annotations
