@@ -8,12 +8,15 @@ the moment it happened, and to its event once the writer has stored that.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 6
 TIME_LENGTH = 9  # 32**9 ms: good until the year 3084
+# A reference exactly as erpgate prints it (what a page or an e-mail shows).
+REFERENCE_PATTERN = re.compile(rf"^[{ALPHABET}]{{{CODE_LENGTH}}}-[{ALPHABET}]{{{TIME_LENGTH}}}$")
 _VALUES = {char: index for index, char in enumerate(ALPHABET)}
 # Crockford: letters people confuse read as the digit they look like.
 _VALUES.update({"O": 0, "I": 1, "L": 1})
