@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from erpgate.admin.deps import AdminPrincipal, check_api_csrf, check_csrf, require
 from erpgate.admin.roles import Capability
+from erpgate.erp.endpoints import Endpoint
 from erpgate.event import service
 from erpgate.event.schemas import event_json, request_json, request_summary_json, request_view
 from erpgate.event.service import OUTCOMES, EventQuery
@@ -38,6 +39,7 @@ def _query(
     until: str | None = None,
     q: str | None = None,
     problem: str | None = None,
+    endpoint: str | None = None,
 ) -> EventQuery:
     return EventQuery(
         type=type,
@@ -48,6 +50,7 @@ def _query(
         until=until,
         q=q,
         problem=problem,
+        endpoint=endpoint,
     )
 
 
@@ -84,6 +87,7 @@ async def events_page(
             "has_next": has_next,
             "types": await service.event_types(db, principal.store_id),
             "outcomes": OUTCOMES,
+            "endpoints": [(e.value, e.label) for e in Endpoint],
             **_writer_counts(request),
         },
     )
@@ -140,7 +144,7 @@ async def list_events_api(
     page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
 ) -> JsonResponse:
-    """List the store's ERP events, newest first, filtered by type, outcome, customer, user, dates or trace id."""
+    """List the store's ERP events, newest first, filtered by type, endpoint, outcome, customer, user, dates or trace id."""
     events, has_next = await service.list_events(
         db, principal.store_id, query, page=page, page_size=page_size
     )

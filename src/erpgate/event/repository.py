@@ -53,6 +53,7 @@ class EventFilters:
     trace_prefix: str | None = None
     reference: str | None = None
     problem_id: uuid.UUID | None = None
+    endpoint: str | None = None
 
 
 async def list_events(
@@ -78,6 +79,8 @@ async def list_events(
         query = query.where(Event.reference == filters.reference)
     if filters.problem_id:
         query = query.where(Event.problem_id == filters.problem_id)
+    if filters.endpoint:
+        query = query.where(Event.endpoint == filters.endpoint)
     query = query.order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit).offset(offset)
     return list((await db.execute(query)).scalars())
 

@@ -16,7 +16,7 @@ from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.gateway import ErpGateway
 from erpgate.erp.outcome import Actor, ErpCall
-from erpgate.errors import Conflict, NotFound
+from erpgate.errors import Conflict, NotFound, ValidationFailed
 from erpgate.event import repository
 from erpgate.event.repository import EventFilters
 from erpgate.integration.service import LiveIntegration
@@ -26,6 +26,7 @@ from erpgate.models.related_request import RelatedRequest
 from erpgate.web.params import parse_day
 
 OUTCOMES = ("success", "error", "not_found")
+ENDPOINTS = frozenset(e.value for e in Endpoint)
 _HEX = re.compile(r"^[0-9a-f]{4,64}$")
 
 
@@ -41,6 +42,7 @@ class EventQuery:
     until: str | None = None
     q: str | None = None
     problem: str | None = None  # a problem's id: its events
+    endpoint: str | None = None  # one of the seven endpoints (the health page's chart links)
 
 
 def _day(value: str | None, field: str) -> date | None:
@@ -80,6 +82,12 @@ async def build_filters(
             problem_id = uuid.UUID(query.problem)
         except ValueError:
             return None
+    endpoint = (query.endpoint or "").strip() or None
+    if endpoint is not None and endpoint not in ENDPOINTS:
+        raise ValidationFailed(
+            "Some filters are not valid.",
+            fields={"endpoint": "One of " + ", ".join(sorted(ENDPOINTS)) + "."},
+        )
     since, until = _day(query.since, "since"), _day(query.until, "until")
     return EventFilters(
         type=query.type or None,
@@ -91,6 +99,7 @@ async def build_filters(
         trace_prefix=prefix,
         reference=reference,
         problem_id=problem_id,
+        endpoint=endpoint,
     )
 
 
