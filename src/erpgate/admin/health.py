@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.admin import repository
+from erpgate.breaker import service as breaker_service
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.gateway import ErpGateway
 from erpgate.integration import service as integration_service
@@ -40,6 +41,8 @@ class EndpointHealth:
     endpoint: Endpoint
     enabled: bool
     breaker: str
+    breaker_changed_at: datetime | None
+    breaker_changed_by: str
     last_success_at: datetime | None
     last_error_at: datetime | None
     last_error: str
@@ -80,12 +83,15 @@ async def integration_health(
     for endpoint in Endpoint:
         hours = buckets[endpoint.value]
         last_error = await repository.last_error(db, store_id, endpoint.value)
+        breaker = breaker_service.view(gateway.breakers, store_id, endpoint)
         success_at = successes.get(endpoint.value)
         report.append(
             EndpointHealth(
                 endpoint=endpoint,
                 enabled=live.is_enabled(endpoint),
-                breaker=gateway.breaker_state(store_id, endpoint),
+                breaker=breaker.state,
+                breaker_changed_at=breaker.changed_at,
+                breaker_changed_by=breaker.changed_by,
                 last_success_at=ensure_utc(success_at) if success_at else None,
                 last_error_at=ensure_utc(last_error.occurred_at) if last_error else None,
                 last_error=last_error.error if last_error else "",

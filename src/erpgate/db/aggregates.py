@@ -45,7 +45,7 @@ def as_utc_hour(value: Any) -> datetime:
 async def percentile_by_group(
     db: AsyncSession,
     value: Any,
-    groups: Sequence[ColumnElement[Any]],
+    groups: Sequence[Any],
     where: Sequence[ColumnElement[bool]],
     percent: int,
 ) -> list[tuple[Any, ...]]:

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.kit.clock import ensure_utc
 from erpgate.models.notification import Notification
 
 
@@ -73,6 +74,19 @@ async def finish(db: AsyncSession, notification_id: uuid.UUID, token: str, **val
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def backlog(db: AsyncSession) -> list[tuple[str, int, datetime | None]]:
+    """(channel, rows waiting, oldest creation time) of the rows queued or being sent."""
+    query = (
+        select(Notification.channel, func.count(), func.min(Notification.created_at))
+        .where(Notification.status.in_(("queued", "sending")))
+        .group_by(Notification.channel)
+    )
+    return [
+        (channel, int(n), ensure_utc(first) if first else None)
+        for channel, n, first in await db.execute(query)
+    ]
 
 
 async def list_for_store(
