@@ -65,7 +65,9 @@ def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
         if existing.get_name() == "erpgate":
             root.removeHandler(existing)
     root.addHandler(handler)
-    root.setLevel(numeric_level)
+    # Other libraries' chatter (HTTP clients' request lines, driver debug) stays out; their
+    # warnings and errors, uncaught exceptions included, come through.
+    root.setLevel(max(numeric_level, logging.WARNING))
     # uvicorn's loggers print through their own plain-text handlers unless told otherwise.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -67,6 +68,7 @@ class OutboxWorker:
         self.clock = clock
         self.policy = policy or OutboxPolicy()
         self.sent = 0
+        self.last_round = time.monotonic()  # when the loop last came round (liveness)
 
     async def claim(self, limit: int | None = None) -> list[Claimed]:
         """Take up to ``limit`` due rows for this worker; committed before anything is sent."""
@@ -158,8 +160,15 @@ class OutboxWorker:
             await self.deliver(claimed)
         return len(batch)
 
+    def stuck_for(self, poll_seconds: float) -> float | None:
+        """Seconds since the loop last came round, when that is far longer than it should be
+        (a round sends at most a batch, each send bounded by its backend's timeout)."""
+        silent = time.monotonic() - self.last_round
+        return silent if silent > max(120.0, 10 * poll_seconds) else None
+
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         while not stop.is_set():
+            self.last_round = time.monotonic()
             try:
                 handled = await self.run_once()
             except Exception:
