@@ -18,6 +18,7 @@ async def run_worker(*, once: bool, metrics_port: int | None = None) -> None:
     from erpgate.logging import configure_logging, get_logger
     from erpgate.notification.backends import backend_from_settings
     from erpgate.notification.figures import outbox_families
+    from erpgate.notification.webhooks import webhook_delivery
     from erpgate.notification.worker import OutboxWorker
     from erpgate.web.probes import database_figures, serve_probes
 
@@ -27,7 +28,13 @@ async def run_worker(*, once: bool, metrics_port: int | None = None) -> None:
     engine = create_engine(settings.database_url)
     factory = create_session_factory(engine)
     clock = Clock()
-    outbox = OutboxWorker(engine, factory, backend_from_settings(settings), clock)
+    outbox = OutboxWorker(
+        engine,
+        factory,
+        backend_from_settings(settings),
+        clock,
+        webhooks=webhook_delivery(settings),
+    )
     retention = RetentionJob(factory, settings, clock)
     try:
         if once:
@@ -61,6 +68,8 @@ async def run_worker(*, once: bool, metrics_port: int | None = None) -> None:
         await asyncio.gather(*loops)
         log.info("worker stopped", sent=outbox.sent)
     finally:
+        if outbox.webhooks is not None:
+            await outbox.webhooks.sender.close()
         await engine.dispose()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.kit.clock import ensure_utc
+from erpgate.models.alert_route import AlertRoute
 from erpgate.models.notification import Notification
 
 
@@ -90,11 +91,19 @@ async def backlog(db: AsyncSession) -> list[tuple[str, int, datetime | None]]:
 
 
 async def list_for_store(
-    db: AsyncSession, store_id: uuid.UUID, *, status: str | None, limit: int, offset: int
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    *,
+    status: str | None,
+    limit: int,
+    offset: int,
+    channel: str | None = None,
 ) -> list[Notification]:
     query = select(Notification).where(Notification.store_id == store_id)
     if status:
         query = query.where(Notification.status == status)
+    if channel:
+        query = query.where(Notification.channel == channel)
     query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
     return list((await db.execute(query.limit(limit).offset(offset))).scalars())
 
@@ -107,3 +116,33 @@ async def purge_finished(db: AsyncSession, before: datetime) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# alert routes
+
+
+async def routes_of(db: AsyncSession, store_id: uuid.UUID) -> list[AlertRoute]:
+    query = (
+        select(AlertRoute)
+        .where(AlertRoute.store_id == store_id)
+        .order_by(AlertRoute.created_at, AlertRoute.id)
+    )
+    return list((await db.execute(query)).scalars())
+
+
+async def route(db: AsyncSession, store_id: uuid.UUID, route_id: uuid.UUID) -> AlertRoute | None:
+    query = select(AlertRoute).where(AlertRoute.id == route_id, AlertRoute.store_id == store_id)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def route_by_id(db: AsyncSession, route_id: uuid.UUID) -> AlertRoute | None:
+    return await db.get(AlertRoute, route_id)
+
+
+async def all_routes(db: AsyncSession) -> list[AlertRoute]:
+    return list((await db.execute(select(AlertRoute))).scalars())
+
+
+async def delete_route(db: AsyncSession, row: AlertRoute) -> None:
+    await db.delete(row)
+    await db.flush()

@@ -20,13 +20,17 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erpgate.db.engine import SessionFactory, supports_skip_locked, transaction
+from erpgate.erp.webhook import WebhookSender
 from erpgate.errors import ValidationFailed
 from erpgate.kit.clock import Clock
+from erpgate.kit.crypto import SecretBox
 from erpgate.logging import get_logger
 from erpgate.models.notification import Notification
 from erpgate.notification import repository
 from erpgate.notification.backends import MailBackend, MailSendError
 from erpgate.notification.compose import OutgoingMail
+from erpgate.notification.figures import DELIVERIES
+from erpgate.notification.webhooks import signed_headers
 
 log = get_logger(__name__)
 
@@ -47,6 +51,14 @@ class OutboxPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """What sending a webhook row needs: the guarded client and the key to the routes' secrets."""
+
+    sender: WebhookSender
+    box: SecretBox
+
+
+@dataclass(frozen=True, slots=True)
 class Claimed:
     row: Notification
     token: str
@@ -61,8 +73,11 @@ class OutboxWorker:
         backend: MailBackend,
         clock: Clock,
         policy: OutboxPolicy | None = None,
+        *,
+        webhooks: WebhookDelivery | None = None,
     ) -> None:
         self.engine = engine
+        self.webhooks = webhooks
         self.session_factory = session_factory
         self.backend = backend
         self.clock = clock
@@ -91,6 +106,8 @@ class OutboxWorker:
     async def deliver(self, claimed: Claimed) -> str:
         """Send one claimed row and record the outcome; returns the new status."""
         row = claimed.row
+        if row.channel == "webhook":
+            return await self._deliver_webhook(claimed)
         mail = OutgoingMail(
             sender=row.sender,
             receivers=tuple(row.receivers),
@@ -123,7 +140,42 @@ class OutboxWorker:
                 provider_message_id=provider_id[:200],
             )
         self.sent += 1
+        DELIVERIES.labels("email", "sent").inc()
         log.info("notification_sent", notification_id=str(row.id), backend=self.backend.name)
+        return "sent"
+
+    async def _deliver_webhook(self, claimed: Claimed) -> str:
+        row = claimed.row
+        async with self.session_factory() as db:
+            route = await repository.route_by_id(db, row.route_id) if row.route_id else None
+        if route is None or not route.enabled:
+            return await self._fail(claimed, "the alert route was removed or switched off")
+        if self.webhooks is None:
+            return await self._retry(claimed, "this process cannot send webhooks")
+        body = row.body.encode()
+        secret = self.webhooks.box.decrypt(route.secret_encrypted)
+        timestamp = int(self.clock.now().timestamp())
+        headers = signed_headers(secret, row.message_id, timestamp, body)
+        result = await self.webhooks.sender.post(route.url, body, headers)
+        if not result.delivered:
+            reason = f"{route.url}: {result.error}"
+            if not result.retryable or row.attempts >= self.policy.max_attempts:
+                suffix = "" if not result.retryable else f" (gave up after {row.attempts} attempts)"
+                return await self._fail(claimed, reason + suffix)
+            return await self._retry(claimed, reason)
+        async with transaction(self.session_factory) as db:
+            await repository.finish(
+                db,
+                row.id,
+                claimed.token,
+                status="sent",
+                sent_at=self.clock.now(),
+                lease_expires_at=None,
+                provider_message_id=f"HTTP {result.status}",
+            )
+        self.sent += 1
+        DELIVERIES.labels("webhook", "sent").inc()
+        log.info("notification_sent", notification_id=str(row.id), channel="webhook")
         return "sent"
 
     async def _fail(self, claimed: Claimed, reason: str) -> str:
@@ -136,7 +188,13 @@ class OutboxWorker:
                 last_error=_with_invalid(claimed.row, reason),
                 lease_expires_at=None,
             )
-        log.warning("notification_failed", notification_id=str(claimed.row.id), reason=reason)
+        DELIVERIES.labels(claimed.row.channel, "failed").inc()
+        log.warning(
+            "notification_failed",
+            notification_id=str(claimed.row.id),
+            channel=claimed.row.channel,
+            reason=reason,
+        )
         return "failed"
 
     async def _retry(self, claimed: Claimed, reason: str) -> str:
@@ -151,6 +209,7 @@ class OutboxWorker:
                 next_attempt_at=next_at,
                 lease_expires_at=None,
             )
+        DELIVERIES.labels(claimed.row.channel, "retry").inc()
         return "queued"
 
     async def run_once(self) -> int:
