@@ -106,6 +106,32 @@ async def requests_for_trace(
     return list((await db.execute(query)).scalars())
 
 
+async def requests_for_traces(
+    db: AsyncSession, store_id: uuid.UUID, trace_ids: list[str]
+) -> dict[str, list[RelatedRequest]]:
+    """The related requests of several events at once, each event's in the order they went."""
+    if not trace_ids:
+        return {}
+    query = (
+        select(RelatedRequest)
+        .where(RelatedRequest.store_id == store_id, RelatedRequest.trace_id.in_(trace_ids))
+        .order_by(RelatedRequest.started_at, RelatedRequest.attempt)
+    )
+    found: dict[str, list[RelatedRequest]] = {}
+    for row in (await db.execute(query)).scalars():
+        found.setdefault(row.trace_id, []).append(row)
+    return found
+
+
+async def events_by_traces(
+    db: AsyncSession, store_id: uuid.UUID, trace_ids: list[str]
+) -> dict[str, uuid.UUID]:
+    query = select(Event.trace_id, Event.id).where(
+        Event.store_id == store_id, Event.trace_id.in_(trace_ids)
+    )
+    return {trace: event_id for trace, event_id in await db.execute(query)}
+
+
 async def get_request(
     db: AsyncSession, store_id: uuid.UUID, request_id: uuid.UUID
 ) -> RelatedRequest | None:
