@@ -56,7 +56,11 @@ WRITE_FAILED = Counter(
     "ERP outcomes lost because their batch could not be written",
     ["kind"],
 )
-QUEUE_DEPTH = Gauge("erpgate_writer_queue_depth", "ERP outcomes waiting for the writer")
+QUEUE_DEPTH = Gauge(
+    "erpgate_writer_queue_depth",
+    "ERP outcomes waiting for the writer",
+    multiprocess_mode="livesum",  # with several workers: the sum of the running ones
+)
 
 MAX_BATCH = 500
 SYNC_SECONDS = 5.0
