@@ -155,3 +155,28 @@ def test_the_worker_serves_healthz_and_metrics(tmp_path: Path, database_url: str
         assert "erpgate_database_up 1.0" in metrics
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=30) == 0
+
+
+def test_serve_with_two_workers_reports_the_sum_of_both(tmp_path: Path, database_url: str) -> None:
+    env = base_env(database_url, tmp_path, shutdown_drain_seconds="0")
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    with stopping([]) as processes:
+        erp, erp_port = start_mock_erp(env, [])
+        processes.append(erp)
+        prepare_database(env, erp_port)
+        port = free_port()
+        app = subprocess.Popen(
+            [sys.executable, "-m", "erpgate.cli", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+        )
+        processes.append(app)
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/healthz", app)
+        for _ in range(40):  # new connections: the kernel spreads them over both workers
+            httpx.get(f"{base}/healthz")
+        line = 'erpgate_http_requests_total{method="GET",route="/healthz",status="200"}'
+        for _ in range(4):  # whichever worker answers the scrape, it reports both
+            text = httpx.get(f"{base}/metrics").text
+            [value] = [float(row.split()[-1]) for row in text.splitlines() if row.startswith(line)]
+            assert value >= 41
+            assert text.count("# TYPE erpgate_writer_queue_depth gauge") == 1
