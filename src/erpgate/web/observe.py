@@ -87,6 +87,15 @@ class Observe:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not tracing.enabled():  # the usual case: no context manager, no span
+            await self._observe(scope, receive, send, None)
+            return
+        with tracing.request_span(scope) as span:
+            await self._observe(scope, receive, send, span)
+
+    async def _observe(
+        self, scope: Scope, receive: Receive, send: Send, span: tracing.RequestSpan | None
+    ) -> None:
         began = time.perf_counter()
         status = 500
         started = False
@@ -98,25 +107,25 @@ class Observe:
                 started = True
             await send(message)
 
-        with tracing.request_span(scope) as span:
-            trace_id = span.trace_id if span is not None else new_trace_id()
-            try:
-                await self.app(scope, receive, observed_send)
-            except Exception:
-                if started:
-                    self._record(scope, status, began, trace_id, failed=True)
-                    raise
+        trace_id = span.trace_id if span is not None else None
+        try:
+            await self.app(scope, receive, observed_send)
+        except Exception:
+            trace_id = trace_id or new_trace_id()
+            if not started:
                 status = 500
                 await _internal_error(scope, send, trace_id)
-                self._record(scope, status, began, trace_id, failed=True)
-                return
-            finally:
-                if span is not None:
-                    span.finish(route_template(scope), status)
+            self._record(scope, status, began, trace_id, failed=True)
+            if started:
+                raise
+            return
+        finally:
+            if span is not None:
+                span.finish(route_template(scope), status)
         self._record(scope, status, began, trace_id, failed=False)
 
     def _record(
-        self, scope: Scope, status: int, began: float, trace_id: str, *, failed: bool
+        self, scope: Scope, status: int, began: float, trace_id: str | None, *, failed: bool
     ) -> None:
         seconds = time.perf_counter() - began
         route = route_template(scope)
@@ -145,7 +154,7 @@ class Observe:
             route=route,
             status=status,
             duration_ms=round(seconds * 1000, 1),
-            trace_id=trace_id,
+            trace_id=trace_id or new_trace_id(),
             store=_store(scope),
         )
 
