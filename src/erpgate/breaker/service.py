@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from erpgate.breaker import repository
 from erpgate.breaker.repository import Change
 from erpgate.db.engine import SessionFactory, after_commit, transaction
-from erpgate.erp.breaker import Breaker, BreakerBoard, SharedState
+from erpgate.erp.breaker import Breaker, BreakerBoard, Shared, SharedState
 from erpgate.erp.endpoints import Endpoint
 from erpgate.kit.clock import Clock
 from erpgate.kit.tasks import cancel_and_wait
@@ -79,17 +79,15 @@ async def learn(db: AsyncSession, board: BreakerBoard, now: datetime) -> int:
         breaker = board.get(row.store_id, endpoint, slug)
         if row.version <= breaker.version:
             continue
-        board.adopt(
-            row.store_id,
-            endpoint,
-            row.state,  # type: ignore[arg-type]
+        shared = Shared(
+            state=row.state,  # type: ignore[arg-type]
             open_until=row.open_until,
             cause=row.cause,
             version=row.version,
             changed_at=row.changed_at,
             changed_by=row.changed_by,
-            now=now,
         )
+        board.adopt(row.store_id, endpoint, shared, now)
         adopted += 1
     return adopted
 
@@ -176,17 +174,5 @@ async def operate(
     change = Change(state, None, breaker.cause.kind, now, admin_email)
     version = await repository.overwrite(db, store_id, endpoint.value, change)
 
-    def apply() -> None:
-        board.adopt(
-            store_id,
-            endpoint,
-            state,
-            open_until=None,
-            cause=change.cause,
-            version=version,
-            changed_at=now,
-            changed_by=admin_email,
-            now=now,
-        )
-
-    after_commit(db, apply)
+    shared = Shared(state, None, change.cause, version, now, admin_email)
+    after_commit(db, lambda: board.adopt(store_id, endpoint, shared, now))

@@ -56,6 +56,18 @@ NO_CUSTOMER = ""  # calls made for no customer account count as one customer of 
 
 
 @dataclass(frozen=True, slots=True)
+class Shared:
+    """A breaker's state as every instance shares it (the database row)."""
+
+    state: SharedState
+    open_until: datetime | None  # while "open": when the first probe may go
+    cause: str  # the error kind that opened it
+    version: int
+    changed_at: datetime | None
+    changed_by: str
+
+
+@dataclass(frozen=True, slots=True)
 class BreakerPolicy:
     window_seconds: float = 60.0
     min_calls: int = 10
@@ -162,26 +174,16 @@ class Breaker:
         remaining = self.opened_at + self.policy.open_seconds - self._clock()
         return now + timedelta(seconds=remaining)
 
-    def adopt(
-        self,
-        state: SharedState,
-        *,
-        open_until: datetime | None,
-        cause: str,
-        version: int,
-        changed_at: datetime | None,
-        changed_by: str,
-        now: datetime,
-    ) -> None:
+    def adopt(self, shared: Shared, now: datetime) -> None:
         """Take the shared state another instance or an operator wrote (no change is queued)."""
-        self.version = version
-        self.changed_at, self.changed_by = changed_at, changed_by
-        self.cause = _CLASSES_BY_KIND.get(cause, self.cause)
+        self.version = shared.version
+        self.changed_at, self.changed_by = shared.changed_at, shared.changed_by
+        self.cause = _CLASSES_BY_KIND.get(shared.cause, self.cause)
         self._probing = False
-        if state == "forced_open":
+        if shared.state == "forced_open":
             self.state_name = "forced-open"
-        elif state == "open":
-            remaining = ((open_until or now) - now).total_seconds()
+        elif shared.state == "open":
+            remaining = ((shared.open_until or now) - now).total_seconds()
             self.state_name = "open"
             self.opened_at = self._clock() + remaining - self.policy.open_seconds
         else:
@@ -313,30 +315,10 @@ class BreakerBoard:
         if key[0] is not None:  # the checker's calls belong to no store: nothing to share
             self._changed[key] = breaker
 
-    def adopt(
-        self,
-        store_id: UUID,
-        endpoint: Endpoint,
-        state: SharedState,
-        *,
-        open_until: datetime | None,
-        cause: str,
-        version: int,
-        changed_at: datetime | None,
-        changed_by: str,
-        now: datetime,
-    ) -> None:
+    def adopt(self, store_id: UUID, endpoint: Endpoint, shared: Shared, now: datetime) -> None:
         """Take a shared state; a transition of this process not yet published is superseded."""
         self._changed.pop((store_id, endpoint), None)
-        self.get(store_id, endpoint).adopt(
-            state,
-            open_until=open_until,
-            cause=cause,
-            version=version,
-            changed_at=changed_at,
-            changed_by=changed_by,
-            now=now,
-        )
+        self.get(store_id, endpoint).adopt(shared, now)
 
     def take_changes(self) -> list[tuple[UUID, Endpoint, Breaker]]:
         """The breakers whose own transitions are not published yet; the queue is emptied."""

@@ -128,20 +128,23 @@ class OutboxWorker:
                 suffix = "" if exc.permanent else f" (gave up after {row.attempts} attempts)"
                 return await self._fail(claimed, exc.reason + suffix)
             return await self._retry(claimed, exc.reason)
-        now = self.clock.now()
+        return await self._sent(claimed, provider_id)
+
+    async def _sent(self, claimed: Claimed, provider_id: str) -> str:
         async with transaction(self.session_factory) as db:
             await repository.finish(
                 db,
-                row.id,
+                claimed.row.id,
                 claimed.token,
                 status="sent",
-                sent_at=now,
+                sent_at=self.clock.now(),
                 lease_expires_at=None,
                 provider_message_id=provider_id[:200],
             )
         self.sent += 1
-        DELIVERIES.labels("email", "sent").inc()
-        log.info("notification_sent", notification_id=str(row.id), backend=self.backend.name)
+        channel = claimed.row.channel
+        DELIVERIES.labels(channel, "sent").inc()
+        log.info("notification_sent", notification_id=str(claimed.row.id), channel=channel)
         return "sent"
 
     async def _deliver_webhook(self, claimed: Claimed) -> str:
@@ -163,20 +166,7 @@ class OutboxWorker:
                 suffix = "" if not result.retryable else f" (gave up after {row.attempts} attempts)"
                 return await self._fail(claimed, reason + suffix)
             return await self._retry(claimed, reason)
-        async with transaction(self.session_factory) as db:
-            await repository.finish(
-                db,
-                row.id,
-                claimed.token,
-                status="sent",
-                sent_at=self.clock.now(),
-                lease_expires_at=None,
-                provider_message_id=f"HTTP {result.status}",
-            )
-        self.sent += 1
-        DELIVERIES.labels("webhook", "sent").inc()
-        log.info("notification_sent", notification_id=str(row.id), channel="webhook")
-        return "sent"
+        return await self._sent(claimed, f"HTTP {result.status}")
 
     async def _fail(self, claimed: Claimed, reason: str) -> str:
         async with transaction(self.session_factory) as db:

@@ -132,31 +132,23 @@ class Observe:
         method = scope["method"] if scope["method"] in METHODS else "other"
         self._requests.get(route, method, str(status)).inc()
         self._durations.get(route, method).observe(seconds)
+        if not failed:
+            if not self.access_log or scope["path"] in PROBES:
+                return
+            if status < 500 and self.sample_rate < 1.0 and self._rng() >= self.sample_rate:
+                return
+        fields = {
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 1),
+            "trace_id": trace_id or new_trace_id(),
+            "store": _store(scope),
+        }
         if failed:
-            log.error(
-                "http_request_failed",
-                method=method,
-                route=route,
-                status=status,
-                duration_ms=round(seconds * 1000, 1),
-                trace_id=trace_id,
-                store=_store(scope),
-                exc_info=True,
-            )
-            return
-        if not self.access_log or scope["path"] in PROBES:
-            return
-        if status < 500 and self.sample_rate < 1.0 and self._rng() >= self.sample_rate:
-            return
-        log.info(
-            "http_request",
-            method=method,
-            route=route,
-            status=status,
-            duration_ms=round(seconds * 1000, 1),
-            trace_id=trace_id or new_trace_id(),
-            store=_store(scope),
-        )
+            log.error("http_request_failed", exc_info=True, **fields)
+        else:
+            log.info("http_request", **fields)
 
 
 def _store(scope: Scope) -> str | None:
