@@ -49,6 +49,7 @@ async def by_ids(db: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Problem]:
     query = (
         select(Problem)
         .where(Problem.id.in_(ids))
+        .order_by(Problem.id)  # every writer locks in the same order (no deadlock between them)
         .with_for_update()
         .execution_options(populate_existing=True)
     )

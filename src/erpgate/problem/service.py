@@ -126,9 +126,14 @@ async def store_opening(
 
 
 async def add_counts(db: AsyncSession, counts: list[Counts], *, now: datetime) -> None:
-    """Write a flush's counts as increments; a resolved problem that failed again reopens."""
+    """Write a flush's counts as increments; a resolved problem that failed again reopens.
+
+    Rows are updated in the order of their ids: two instances flushing counts of the same
+    problems at once then wait for each other instead of deadlocking (PostgreSQL aborts one of
+    two transactions that lock the same rows in opposite orders, and its batch would be lost)."""
     if not counts:
         return
+    counts = sorted(counts, key=lambda item: item.problem_id)
     for item in counts:
         await repository.add_counts(
             db,
