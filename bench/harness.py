@@ -173,6 +173,7 @@ class Stack:
             "ERPGATE_MAIL_BACKEND": "file",
             "ERPGATE_MAIL_DIR": str(self.workdir / "mail"),
             "ERPGATE_LOG_LEVEL": "WARNING",
+            "ERPGATE_SHUTDOWN_DRAIN_SECONDS": "0",
             "ERPGATE_PUBLIC_URL": "http://127.0.0.1",
         }
         values.update(extra)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,22 +19,29 @@ from fastapi.responses import (
     Response,
 )
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from erpgate import __version__
 from erpgate.config import ConfigError, Settings, load_settings
 from erpgate.db.engine import create_engine, create_session_factory
 from erpgate.erp.gateway import ErpClientOptions, ErpGateway
+from erpgate.erp.metrics import BreakerStateCollector
 from erpgate.erp.outcome import NullSink
 from erpgate.errors import AppError
+from erpgate.kit import tracing
 from erpgate.kit.clock import Clock
 from erpgate.kit.crypto import SecretBox
+from erpgate.kit.metrics import Families, exposition, process_exited
 from erpgate.kit.modules import optional_import
 from erpgate.logging import configure_logging, get_logger
+from erpgate.notification.figures import outbox_families
+from erpgate.problem.figures import problem_families
 from erpgate.web.gc_tuning import tune_after_startup
 from erpgate.web.loop_lag import LoopLagMonitor
+from erpgate.web.observe import Observe
 from erpgate.web.pages import render
+from erpgate.web.probes import database_figures, database_problem, install_drain_on_sigterm
 from erpgate.web.request_guard import RequestGuard
 from erpgate.web.responses import JsonResponse, wants_json
 from erpgate.web.security_headers import SecurityHeaders
@@ -45,6 +53,7 @@ log = get_logger(__name__)
 # the outcome writer starts before anything that could call the ERP, and stops after.
 DOMAINS = (
     "outcomes",
+    "breaker",
     "problem",
     "event",
     "notification",
@@ -180,6 +189,8 @@ async def check_ready(settings: Settings) -> None:
         await bind_private_host_stores(create_session_factory(engine), options)
     finally:
         await engine.dispose()
+    if settings.otlp_endpoint and optional_import("opentelemetry.sdk.trace") is None:
+        raise ConfigError(f"ERPGATE_OTLP_ENDPOINT is set, but {tracing.MISSING_PACKAGES}")
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -190,6 +201,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.otlp_endpoint:
+            tracing.configure(settings.otlp_endpoint, service_name=settings.otel_service_name)
         await state.gateway.start()
         loop_lag = LoopLagMonitor()
         loop_lag.start()
@@ -200,14 +213,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 started.append(module)
             if settings.gc_tuning:
                 tune_after_startup()
+            install_drain_on_sigterm(state.draining, settings.shutdown_drain_seconds)
             log.info("erpgate started", version=__version__, environment=settings.environment)
             yield
         finally:
+            state.draining.begin("shutting down")
             for module in reversed(started):
                 await module.shutdown(state)
             await loop_lag.close()
             await state.gateway.close()
             await state.engine.dispose()
+            if settings.otlp_endpoint:
+                tracing.shutdown()
+            process_exited(os.getpid())
 
     app = FastAPI(
         title="erpgate",
@@ -220,6 +238,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     # Added last, so it wraps the guard too: its refusals carry the headers as well.
     app.add_middleware(SecurityHeaders)
+    # Added last: the outermost layer, so it times, logs and traces everything the others do.
+    app.add_middleware(
+        Observe, access_log=settings.access_log, sample_rate=settings.access_log_sample_rate
+    )
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_exception_handler(PoolTimeout, _pool_timeout_handler)
@@ -230,11 +252,28 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:
+        """Liveness: the process answers (nothing else is checked)."""
         return PlainTextResponse("ok")
 
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JsonResponse:
+        """Readiness: not shutting down, and the database answers and is migrated."""
+        problem = state.draining.reason if state.draining.active else None
+        if problem is None:
+            problem = await database_problem(state.engine, settings.ready_timeout_seconds)
+        if problem is not None:
+            return JsonResponse({"status": "unavailable", "reason": problem}, status_code=503)
+        return JsonResponse({"status": "ready"})
+
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> PlainTextResponse:
-        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+    async def metrics() -> Response:
+        figures = await database_figures(
+            state.session_factory,
+            [problem_families, lambda db: outbox_families(db, state.clock.now())],
+            settings.ready_timeout_seconds,
+        )
+        text = exposition([BreakerStateCollector(state.gateway.breakers), Families(figures)])
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/erp-contract/openapi.json", include_in_schema=False)
     async def erp_contract_openapi() -> JsonResponse:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,6 +14,7 @@ import click
 from erpgate import __version__
 from erpgate.config import ConfigError, Settings, load_settings
 from erpgate.kit.modules import optional_import
+from erpgate.startup import refuse_start
 
 DOMAINS_WITH_COMMANDS = (
     "store",
@@ -35,7 +39,7 @@ def _settings_or_exit() -> Settings:
     try:
         return load_settings()
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        refuse_start(str(exc))
 
 
 @main.command()
@@ -68,17 +72,27 @@ def serve(host: str, port: int, workers: int) -> None:
     try:
         asyncio.run(check_ready(settings))
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        refuse_start(str(exc))
     import uvicorn
 
+    from erpgate.kit.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
+    from erpgate.logging import configure_logging
+
+    if workers > 1 and not os.environ.get(MULTIPROC_ENV):
+        # Every worker writes its metrics here; any of them answers /metrics with the sum.
+        prepare_multiprocess_dir(Path(tempfile.gettempdir()) / f"erpgate-metrics-{os.getpid()}")
+    configure_logging(settings.log_format, settings.log_level)
     uvicorn.run(
         "erpgate.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        access_log=False,
+        access_log=False,  # erpgate writes its own (erpgate.web.observe)
+        log_config=None,  # uvicorn's lines go through erpgate's log setup (JSON in production)
         log_level="warning",
+        # Requests in flight get this long to finish once the server stops accepting.
+        timeout_graceful_shutdown=30,
         **proxy_options(settings),
     )
 

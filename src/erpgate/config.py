@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Development defaults. They let the demo start with no setup; production refuses them.
@@ -38,6 +38,19 @@ class Settings(BaseSettings):
     allowed_private_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
+    # One access-log line per request (method, route, status, duration, trace id, store); this
+    # share of them is written (5xx always).
+    access_log: bool = True
+    access_log_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    # OpenTelemetry: spans go to this OTLP/HTTP endpoint (e.g. http://collector:4318); unset:
+    # tracing off. Needs the `tracing` extra.
+    otlp_endpoint: str | None = None
+    otel_service_name: str = "erpgate"
+    # /readyz: how long the database may take to answer before the instance reports not ready.
+    ready_timeout_seconds: float = Field(default=1.5, gt=0, le=10)
+    # On SIGTERM, /readyz answers 503 this long (requests still served) before the server stops
+    # accepting connections, so a load balancer takes the instance out of rotation first.
+    shutdown_drain_seconds: float = Field(default=5.0, ge=0, le=300)
     public_url: str = "http://127.0.0.1:8000"
 
     # ERP client
@@ -51,6 +64,9 @@ class Settings(BaseSettings):
     erp_breaker_failure_rate: float = Field(default=0.5, gt=0, le=1)
     erp_breaker_min_customers: int = Field(default=3, ge=1)
     erp_breaker_open_seconds: float = Field(default=30.0, gt=0)
+    # How often each instance publishes its breakers' transitions and learns the others' (and
+    # operators' resets and forced opens): the delay before every instance obeys a change.
+    breaker_sync_seconds: float = Field(default=2.0, gt=0, le=60)
     # Identical ERP calls (same store, endpoint, credentials, canonical request) finishing within
     # this window share the last successful answer; 0 shares only calls in flight together.
     erp_share_window_ms: int = Field(default=1000, ge=0)
@@ -109,6 +125,14 @@ class Settings(BaseSettings):
     # Workers: the outbox and retention jobs run inside the app unless `erpgate worker` runs them.
     run_worker_in_process: bool = True
     worker_poll_seconds: float = Field(default=1.0, gt=0)
+    # `erpgate worker` serves /healthz and /metrics on this port (0: none).
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
+    # Webhook alert routes may not call private addresses, except these (the same forms as
+    # ERPGATE_ALLOWED_PRIVATE_HOSTS): e.g. a chat relay on the internal network.
+    webhook_allowed_private_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Bulk replay: the pause between two replayed requests (at most 100 per action).
+    replay_interval_seconds: float = Field(default=0.2, ge=0, le=10)
 
     # Sessions
     session_max_age_minutes: int = Field(default=12 * 60, ge=1)
@@ -151,9 +175,9 @@ class Settings(BaseSettings):
             canonical.append(str(network.network_address if single else network))
         return canonical
 
-    @field_validator("allowed_private_hosts", mode="before")
+    @field_validator("allowed_private_hosts", "webhook_allowed_private_hosts", mode="before")
     @classmethod
-    def _private_host_entries(cls, value: object) -> object:
+    def _private_host_entries(cls, value: object, info: ValidationInfo) -> object:
         from erpgate.erp.options import ENTRY_FORMS, PrivateHost, split_private_hosts
 
         entries = split_private_hosts(value) if isinstance(value, str) else value
@@ -167,7 +191,7 @@ class Settings(BaseSettings):
                 canonical.append(str(PrivateHost.parse(entry)))
             except ValueError as exc:
                 raise ConfigError(
-                    f"ERPGATE_ALLOWED_PRIVATE_HOSTS: entry {entry.strip()!r} is not valid: "
+                    f"ERPGATE_{(info.field_name or '').upper()}: entry {entry.strip()!r} is not valid: "
                     f"{exc}; {ENTRY_FORMS}"
                 ) from None
         return canonical

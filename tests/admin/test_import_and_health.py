@@ -122,3 +122,23 @@ async def test_health_counts_errors_and_p95_per_endpoint_over_24_hours(
     assert len(invoices["hours"]) == 24
     page = await client.get("/admin/health")
     assert 'href="/admin/events?endpoint=invoices&amp;outcome=error"' in page.text
+
+
+async def test_hourly_p95_is_the_nearest_rank_in_each_hour(
+    world: World, client: httpx.AsyncClient, db: AsyncSession, clock: Clock
+) -> None:
+    now = clock.now().replace(minute=10, second=0, microsecond=0)
+    clock.freeze(now)
+    store_id = world.a.store.id
+    earlier = now - timedelta(hours=5)
+    rows = [_event(store_id, "orders", "success", now, float(ms), ms) for ms in range(1, 101)]
+    rows += [_event(store_id, "orders", "success", earlier, 7.0, 200 + n) for n in range(3)]
+    db.add_all(rows)
+    await db.commit()
+    await sign_in(client, "developer@alpha.example")
+    body = (await client.get("/api/v1/admin/health")).json()
+    orders = next(e for e in body["endpoints"] if e["endpoint"] == "orders")
+    assert orders["hours"][-1]["p95_ms"] == 95.0
+    assert orders["hours"][-6]["p95_ms"] == 7.0 and orders["hours"][-6]["calls"] == 3
+    assert orders["hours"][-2]["p95_ms"] is None and orders["hours"][-2]["calls"] == 0
+    assert orders["p95_ms_24h"] == 95.0

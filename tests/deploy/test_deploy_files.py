@@ -39,7 +39,8 @@ def test_every_setting_is_documented_and_every_variable_named_is_a_setting() -> 
     deploy_doc = (ROOT / "docs" / "deploy.md").read_text()
     assert sorted(v for v in settings if v not in deploy_doc) == []
     named = set()
-    for path in (ROOT / "README.md", ROOT / "docs" / "deploy.md", *DEPLOY.iterdir()):
+    deploy_files = [path for path in DEPLOY.rglob("*") if path.is_file()]
+    for path in (ROOT / "README.md", ROOT / "docs" / "deploy.md", *deploy_files):
         found = re.findall(r"ERPGATE_[A-Z0-9_]+\*?", path.read_text())
         named |= {name for name in found if not name.endswith("*")}  # ERPGATE_SES_* is a family
     assert sorted(named - settings - COMMAND_VARIABLES) == []
@@ -115,5 +116,5 @@ def test_units_create_what_they_write_to_and_use_one_venv() -> None:
 
 
 def test_examples_call_python3() -> None:
-    for path in DEPLOY.iterdir():
+    for path in (path for path in DEPLOY.rglob("*") if path.is_file()):
         assert not re.search(r"\bpython\b(?!3)", path.read_text()), path.name

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email
 import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
@@ -185,6 +186,7 @@ def test_the_installed_wheel_migrates_serves_and_answers(
         "ERPGATE_SECRET_KEYS": generate_key(),
         "ERPGATE_DATABASE_URL": database_url_for_the_wheel,
         "ERPGATE_LOG_FORMAT": "json",
+        "ERPGATE_SHUTDOWN_DRAIN_SECONDS": "0",  # stopped by the test: nothing to drain for
     }
     where = _run(installed.venv / "bin" / "python", "-c", "import erpgate; print(erpgate.__file__)", env=env, cwd=home)  # fmt: skip
     assert where.stdout.startswith(str(installed.venv)), where.stdout + where.stderr
@@ -192,9 +194,11 @@ def test_the_installed_wheel_migrates_serves_and_answers(
     port = free_port()
     serve = (installed.erpgate, "serve", "--port", str(port))
     refused = _run(*serve, env=env, cwd=home)
-    assert (refused.returncode, refused.stderr) == (
-        1,
-        "Error: the database has no erpgate tables yet: run `erpgate migrate` first\n",
+    assert refused.returncode == 1
+    line = json.loads(refused.stderr)  # production logs JSON, a refusal to start included
+    assert (line["event"], line["reason"]) == (
+        "startup_failed",
+        "the database has no erpgate tables yet: run `erpgate migrate` first",
     )
 
     migrated = _run(installed.erpgate, "migrate", env=env, cwd=home)

@@ -89,6 +89,16 @@ async def test_list_filters_and_search_by_reference_code(
     ]
     assert await traces(q="ABCD-EF01-2345") == ["abcdef0123456789" * 2]
     assert await traces(q="not a code") == []
+    # The health page's chart links filter by endpoint.
+    assert await traces(endpoint="balance") == ["1234" * 8]
+    assert await traces(endpoint="balance", outcome="success") == []
+    assert await traces(endpoint="orders") == ["abcdef0123456789" * 2, "9" * 32]
+    unknown = await client.get("/api/v1/admin/events", params={"endpoint": "payroll"})
+    assert unknown.status_code == 422
+    assert set(unknown.json()["fields"]) == {"endpoint"}
+    chart = await client.get("/admin/events", params={"endpoint": "balance", "outcome": "error"})
+    assert "ERP answered 500" in chart.text and "abcdef0123456789" not in chart.text
+    assert '<option value="balance" selected>' in chart.text
 
     page = await client.get("/admin/events", params={"outcome": "error"})
     assert page.status_code == 200

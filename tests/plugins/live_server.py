@@ -135,6 +135,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "ERPGATE_PUBLIC_URL": f"http://127.0.0.1:{app_port}",
         # Problems resolve after a few quiet seconds here, so a browser test can watch it.
         "ERPGATE_PROBLEM_QUIET_SECONDS": "4",
+        "ERPGATE_SHUTDOWN_DRAIN_SECONDS": "0",  # no load balancer to drain for
     }
     cli = [sys.executable, "-m", "erpgate.cli"]
     erp = subprocess.Popen(

@@ -77,6 +77,8 @@ def base_env(database_url: str, workdir: Path, **settings: str) -> dict[str, str
         "ERPGATE_LOG_LEVEL": "WARNING",
         # Every buyer request must reach the ERP and write its own event.
         "ERPGATE_ERP_SHARE_WINDOW_MS": "0",
+        # Stopped by the tests at once: no load balancer to drain for.
+        "ERPGATE_SHUTDOWN_DRAIN_SECONDS": "0",
     }
     env.update({f"ERPGATE_{name.upper()}": value for name, value in settings.items()})
     return env

@@ -26,6 +26,12 @@ API_KEY_REVOKED = "api_key.revoked"
 CUSTOMERS_IMPORTED = "customers.imported"
 PROBLEM_ACKNOWLEDGED = "problem.acknowledged"
 PROBLEM_RESOLVED = "problem.resolved"
+BREAKER_RESET = "breaker.reset"
+BREAKER_FORCED_OPEN = "breaker.forced_open"
+EVENTS_REPLAYED = "events.replayed"
+ALERT_ROUTE_ADDED = "alert_route.added"
+ALERT_ROUTE_REMOVED = "alert_route.removed"
+ALERT_ROUTE_TESTED = "alert_route.tested"
 USER_PASSWORD_SET = "user.password_set"  # noqa: S105  (an action name)
 
 

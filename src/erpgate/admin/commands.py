@@ -142,11 +142,13 @@ def rotate_key_command() -> None:
     from erpgate.integration.service import rotate_secrets
     from erpgate.kit.clock import utcnow
     from erpgate.kit.crypto import SecretBox, SecretBoxError
+    from erpgate.notification.webhooks import rotate_secrets as rotate_route_secrets
 
     async def work(db: AsyncSession, settings: Settings) -> int:
         box = SecretBox(settings.encryption_keys)
         try:
             count = await rotate_secrets(db, box)
+            count += await rotate_route_secrets(db, box)
         except SecretBoxError as exc:
             raise click.ClickException(
                 f"{exc}. Keep the old key in ERPGATE_SECRET_KEYS (after the new one) until "

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.db.aggregates import as_utc_hour, percentile_by_group, utc_hour
 from erpgate.models.admin_user import AdminUser
 from erpgate.models.audit_log import AuditLog
 from erpgate.models.event import Event
@@ -62,16 +63,45 @@ async def list_audit_entries(
 # Integration health, read from the event table
 
 
-async def recent_calls(
+async def hourly_counts(
     db: AsyncSession, store_id: uuid.UUID, since: datetime
-) -> list[tuple[str, str, datetime, float]]:
-    """(endpoint, outcome, occurred_at, duration_ms) of every event since ``since``."""
+) -> list[tuple[str, datetime, int, int]]:
+    """(endpoint, UTC hour, calls, errors) per endpoint and hour since ``since``, counted in SQL."""
+    hour = utc_hour(db, Event.occurred_at)
+    errors = func.sum(case((Event.outcome == "error", 1), else_=0))
     result = await db.execute(
-        select(Event.endpoint, Event.outcome, Event.occurred_at, Event.duration_ms).where(
-            Event.store_id == store_id, Event.occurred_at >= since
-        )
+        select(Event.endpoint, hour, func.count(), errors)
+        .where(Event.store_id == store_id, Event.occurred_at >= since)
+        .group_by(Event.endpoint, hour)
     )
-    return [(e, o, at, float(d)) for e, o, at, d in result]
+    return [(e, as_utc_hour(h), int(c), int(x or 0)) for e, h, c, x in result]
+
+
+async def hourly_p95(
+    db: AsyncSession, store_id: uuid.UUID, since: datetime
+) -> dict[tuple[str, datetime], float]:
+    """The 95th percentile of the duration (ms) per endpoint and UTC hour, computed in SQL."""
+    rows = await percentile_by_group(
+        db,
+        Event.duration_ms,
+        [Event.endpoint, utc_hour(db, Event.occurred_at)],
+        [Event.store_id == store_id, Event.occurred_at >= since],
+        95,
+    )
+    return {(e, as_utc_hour(h)): float(v) for e, h, v in rows}
+
+
+async def p95_per_endpoint(
+    db: AsyncSession, store_id: uuid.UUID, since: datetime
+) -> dict[str, float]:
+    rows = await percentile_by_group(
+        db,
+        Event.duration_ms,
+        [Event.endpoint],
+        [Event.store_id == store_id, Event.occurred_at >= since],
+        95,
+    )
+    return {e: float(v) for e, v in rows}
 
 
 async def last_success_per_endpoint(db: AsyncSession, store_id: uuid.UUID) -> dict[str, datetime]:

@@ -3,6 +3,7 @@ the tests). The migrations ship inside the package, so an installed wheel migrat
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -27,6 +28,14 @@ def upgrade_to_head(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
 
 
+@cache
+def _revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """(heads, every revision) of the migrations shipped with this version; read once, because
+    /readyz asks on every probe."""
+    script = ScriptDirectory.from_config(alembic_config("unused"))
+    return frozenset(script.get_heads()), frozenset(r.revision for r in script.walk_revisions())
+
+
 async def schema_problem(engine: AsyncEngine) -> str | None:
     """What keeps this version from serving on the database, as a sentence that says what to do;
     None when it is at this version's newest migration or at a newer one (migrations keep the
@@ -39,9 +48,7 @@ async def schema_problem(engine: AsyncEngine) -> str | None:
     except (OSError, SQLAlchemyError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         return f"cannot use the database at ERPGATE_DATABASE_URL: {reason}"
-    script = ScriptDirectory.from_config(alembic_config("unused"))
-    heads = set(script.get_heads())
-    known = {revision.revision for revision in script.walk_revisions()}
+    heads, known = _revisions()
     if not current:
         problem = "the database has no erpgate tables yet"
     elif current == heads or current - known:

@@ -26,7 +26,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import aiohttp
@@ -42,7 +42,7 @@ from erpgate.erp.auth import (
     parse_token_answer,
     token_request_body,
 )
-from erpgate.erp.breaker import BreakerBoard, BreakerPolicy
+from erpgate.erp.breaker import BreakerBoard, BreakerPolicy, BreakerState
 from erpgate.erp.coalesce import Coalescer
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import (
@@ -60,11 +60,13 @@ from erpgate.erp.exchange import (
     Transport,
     exchange,
 )
+from erpgate.erp.metrics import ErpCallMetrics
 from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.outcome import ErpCall, Outcome, OutcomeSink
 from erpgate.erp.reading import parse_json, validate_answer
 from erpgate.erp.ssrf import GuardedResolver, url_refusal
 from erpgate.erp.targets import ErpTarget
+from erpgate.kit import tracing
 from erpgate.kit.clock import utcnow
 from erpgate.kit.ids import new_request_id, new_span_id, traceparent
 from erpgate.logging import get_logger
@@ -114,6 +116,7 @@ class ErpGateway:
         )
         self._tokens = TokenCache()
         self._calls_made = 0
+        self.metrics = ErpCallMetrics()
 
     async def start(self) -> None:
         """Create the one ClientSession of the process (unless a transport was given)."""
@@ -152,9 +155,7 @@ class ErpGateway:
         """Outbound HTTP attempts made, token fetches included."""
         return self._calls_made
 
-    def breaker_state(
-        self, store_id: UUID | None, endpoint: Endpoint
-    ) -> Literal["closed", "open", "half-open"]:
+    def breaker_state(self, store_id: UUID | None, endpoint: Endpoint) -> BreakerState:
         return self.breakers.state(store_id, endpoint)
 
     def reset_breakers(self, store_id: UUID | None = None) -> None:
@@ -167,7 +168,7 @@ class ErpGateway:
         if target.refusal is not None:
             refused = Outcome(target, call, self._now(), error=target.refusal)
             return await self._settle(refused)
-        breaker = self.breakers.get(target.store_id, target.endpoint)
+        breaker = self.breakers.get(target.store_id, target.endpoint, target.store_slug)
         if breaker.refusing():  # the cheap way out during an outage: no task, no I/O
             return await self._settle(Outcome(target, call, self._now(), error=breaker.refusal()))
         if not coalesce:
@@ -177,7 +178,7 @@ class ErpGateway:
         return outcome
 
     async def _call(self, target: ErpTarget, call: ErpCall[T]) -> Outcome[T]:
-        breaker = self.breakers.get(target.store_id, target.endpoint)
+        breaker = self.breakers.get(target.store_id, target.endpoint, target.store_slug)
         if not breaker.admit():
             return await self._settle(Outcome(target, call, self._now(), error=breaker.refusal()))
         outcome = Outcome(target, call, self._now())
@@ -194,6 +195,7 @@ class ErpGateway:
         return await self._settle(outcome)
 
     async def _settle(self, outcome: Outcome[T]) -> Outcome[T]:
+        self.metrics.observe(outcome)
         pending = self.sink.accept(outcome)
         if pending is not None:
             try:
@@ -206,6 +208,8 @@ class ErpGateway:
                     trace_id=outcome.trace_id,
                     waited_seconds=self.options.durable_wait_seconds,
                 )
+        if outcome.failed and outcome.attempts:  # refusals are counted, not logged one by one
+            _log_failure(outcome)
         return outcome
 
     async def _within_deadline(
@@ -347,14 +351,50 @@ class ErpGateway:
         if self._transport is None:
             raise RuntimeError("ErpGateway.start() was not awaited")
         self._calls_made += 1
-        return await exchange(
-            self._transport,
-            outbound,
-            context,
-            cap=self.options.response_cap_bytes,
-            attempts=attempts,
-            interpret=interpret,
-        )
+        attributes = {
+            "http.request.method": "POST",
+            "url.full": outbound.url,
+            "erp.endpoint": context.endpoint,
+            "erp.attempt": context.attempt,
+            "erp.trace_id": context.trace_id,
+        }
+        with tracing.client_span(f"ERP {context.subject} {context.endpoint}", attributes) as span:
+            if span is not None:
+                # The ERP sees this attempt's span as its parent.
+                outbound.headers["traceparent"] = span.traceparent
+            try:
+                return await exchange(
+                    self._transport,
+                    outbound,
+                    context,
+                    cap=self.options.response_cap_bytes,
+                    attempts=attempts,
+                    interpret=interpret,
+                )
+            finally:
+                if span is not None and attempts and attempts[-1].status is not None:
+                    span.set("http.response.status_code", attempts[-1].status)
+
+
+def _log_failure(outcome: Outcome[Any]) -> None:
+    """One line per failed ERP call, with the reference the buyer was given."""
+    error = outcome.error
+    assert error is not None
+    target = outcome.target
+    log.warning(
+        "erp_call_failed",
+        store=target.store_slug or None,
+        endpoint=target.endpoint.value,
+        kind=error.kind,
+        error=error.human,
+        status=error.status,
+        reference=outcome.reference,
+        trace_id=outcome.trace_id,
+        customer_code=outcome.call.actor.customer_code,
+        source=outcome.call.actor.source,
+        attempts=len(outcome.attempts),
+        duration_ms=round(outcome.duration_ms, 1),
+    )
 
 
 def _context(

@@ -29,6 +29,7 @@ class ErpTarget:
     # Derived at build time; not part of the identity that coalescing compares.
     refusal: ErpBlockedError | None = field(default=None, compare=False)
     auth_headers: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    store_slug: str = field(default="", compare=False)  # the store's label on /metrics
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -48,6 +49,7 @@ def build_target(
     url: str,
     timeout_seconds: float,
     credentials: Credentials,
+    store_slug: str = "",
 ) -> ErpTarget:
     """A target with its refusal (if any) and its auth headers worked out."""
     refusal: ErpBlockedError | None = None
@@ -68,4 +70,5 @@ def build_target(
         credentials=credentials,
         refusal=refusal,
         auth_headers=headers,
+        store_slug=store_slug,
     )

@@ -10,13 +10,17 @@ import click
 from erpgate.config import ConfigError, load_settings
 
 
-async def run_worker(*, once: bool) -> None:
+async def run_worker(*, once: bool, metrics_port: int | None = None) -> None:
     from erpgate.db.engine import create_engine, create_session_factory
     from erpgate.event.retention import RetentionJob
     from erpgate.kit.clock import Clock
+    from erpgate.kit.metrics import Families, exposition
     from erpgate.logging import configure_logging, get_logger
     from erpgate.notification.backends import backend_from_settings
+    from erpgate.notification.figures import outbox_families
+    from erpgate.notification.webhooks import webhook_delivery
     from erpgate.notification.worker import OutboxWorker
+    from erpgate.web.probes import database_figures, serve_probes
 
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
@@ -24,7 +28,13 @@ async def run_worker(*, once: bool) -> None:
     engine = create_engine(settings.database_url)
     factory = create_session_factory(engine)
     clock = Clock()
-    outbox = OutboxWorker(engine, factory, backend_from_settings(settings), clock)
+    outbox = OutboxWorker(
+        engine,
+        factory,
+        backend_from_settings(settings),
+        clock,
+        webhooks=webhook_delivery(settings),
+    )
     retention = RetentionJob(factory, settings, clock)
     try:
         if once:
@@ -37,21 +47,49 @@ async def run_worker(*, once: bool) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         log.info("worker started", backend=settings.mail_backend)
-        await asyncio.gather(outbox.run(stop, settings.worker_poll_seconds), retention.run(stop))
+        loops = [outbox.run(stop, settings.worker_poll_seconds), retention.run(stop)]
+        port = settings.worker_metrics_port if metrics_port is None else metrics_port
+        if port:
+
+            def alive() -> str | None:
+                stuck = outbox.stuck_for(settings.worker_poll_seconds)
+                return None if stuck is None else f"the outbox loop is stuck ({stuck:.0f} s)"
+
+            async def metrics() -> bytes:
+                figures = await database_figures(
+                    factory, [lambda db: outbox_families(db, clock.now())], 1.5
+                )
+                return exposition([Families(figures)])
+
+            probes = serve_probes(
+                settings.worker_metrics_host, port, alive=alive, metrics=metrics, stop=stop
+            )
+            loops.append(probes)
+        await asyncio.gather(*loops)
         log.info("worker stopped", sent=outbox.sent)
     finally:
+        if outbox.webhooks is not None:
+            await outbox.webhooks.sender.close()
         await engine.dispose()
 
 
 @click.command()
 @click.option("--once", is_flag=True, help="Drain what is due now and exit.")
-def worker(once: bool) -> None:
-    """Send queued e-mails and purge expired events (outside the web process)."""
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Serve /healthz and /metrics on this port (default ERPGATE_WORKER_METRICS_PORT; 0: off).",
+)
+def worker(once: bool, metrics_port: int | None) -> None:
+    """Send queued notifications and purge expired events (outside the web process)."""
     try:
         load_settings()
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    asyncio.run(run_worker(once=once))
+        from erpgate.startup import refuse_start
+
+        refuse_start(str(exc))
+    asyncio.run(run_worker(once=once, metrics_port=metrics_port))
 
 
 COMMANDS = [worker]

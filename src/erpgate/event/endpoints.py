@@ -8,12 +8,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
-from erpgate.admin.deps import AdminPrincipal, check_api_csrf, check_csrf, require
+from erpgate.admin import audit
+from erpgate.admin.deps import (
+    AdminPrincipal,
+    check_api_csrf,
+    check_csrf,
+    require,
+    require_api_write,
+)
 from erpgate.admin.roles import Capability
+from erpgate.erp.endpoints import Endpoint
 from erpgate.event import service
 from erpgate.event.schemas import event_json, request_json, request_summary_json, request_view
-from erpgate.event.service import OUTCOMES, EventQuery
+from erpgate.event.service import MAX_BULK_REPLAY, OUTCOMES, BulkReplay, EventQuery
 from erpgate.integration.service import load_live_integration
 from erpgate.models.event import Event
 from erpgate.web.db import DbSession
@@ -26,6 +35,7 @@ router = APIRouter()
 PAGE_SIZE = 50
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
 Replayer = Annotated[AdminPrincipal, require(Capability.REPLAY)]
+ApiReplayer = Annotated[AdminPrincipal, require_api_write(Capability.REPLAY)]
 Page = Annotated[PageNumber, Query()]
 
 
@@ -38,6 +48,7 @@ def _query(
     until: str | None = None,
     q: str | None = None,
     problem: str | None = None,
+    endpoint: str | None = None,
 ) -> EventQuery:
     return EventQuery(
         type=type,
@@ -48,10 +59,27 @@ def _query(
         until=until,
         q=q,
         problem=problem,
+        endpoint=endpoint,
     )
 
 
 Filters = Annotated[EventQuery, Depends(_query)]
+
+
+def _form_query(
+    type: Annotated[str | None, Form()] = None,
+    endpoint: Annotated[str | None, Form()] = None,
+    customer: Annotated[str | None, Form()] = None,
+    user: Annotated[str | None, Form()] = None,
+    since: Annotated[str | None, Form()] = None,
+    until: Annotated[str | None, Form()] = None,
+    q: Annotated[str | None, Form()] = None,
+    problem: Annotated[str | None, Form()] = None,
+) -> EventQuery:
+    return _query(type, "error", customer, user, since, until, q, problem, endpoint)
+
+
+FormFilters = Annotated[EventQuery, Depends(_form_query)]
 
 
 def _writer_counts(request: Request) -> dict[str, int]:
@@ -84,6 +112,9 @@ async def events_page(
             "has_next": has_next,
             "types": await service.event_types(db, principal.store_id),
             "outcomes": OUTCOMES,
+            "endpoints": [(e.value, e.label) for e in Endpoint],
+            "can_replay": principal.can(Capability.REPLAY),
+            "max_replay": MAX_BULK_REPLAY,
             **_writer_counts(request),
         },
     )
@@ -132,6 +163,100 @@ async def replay_form(
     return RedirectResponse(f"/admin/events/{event.id}", status_code=303)
 
 
+class BulkReplayIn(BaseModel):
+    """The events list's filters (the outcome is always error) and how many to replay."""
+
+    type: str | None = Field(default=None, max_length=100)
+    endpoint: str | None = Field(default=None, max_length=100)
+    customer: str | None = Field(default=None, max_length=100)
+    user: str | None = Field(default=None, max_length=320)
+    since: str | None = Field(default=None, max_length=20)
+    until: str | None = Field(default=None, max_length=20)
+    q: str | None = Field(default=None, max_length=100)
+    problem: str | None = Field(default=None, max_length=64)
+    limit: int = Field(default=MAX_BULK_REPLAY, ge=1, le=MAX_BULK_REPLAY)
+
+
+@router.post("/api/v1/admin/events/replay")
+async def bulk_replay_api(
+    body: BulkReplayIn, request: Request, db: DbSession, principal: ApiReplayer
+) -> JsonResponse:
+    """Replay the failed events the filters select (at most 100, newest first, paced so the ERP
+    is not flooded; stops if the breaker refuses); answers each one's result. Audited."""
+    query = EventQuery(**body.model_dump(exclude={"limit"}))
+    report = await _bulk_replay(request, db, principal, query, body.limit)
+    return JsonResponse(bulk_json(report))
+
+
+@router.post("/admin/events/replay", include_in_schema=False)
+async def bulk_replay_form(
+    request: Request,
+    db: DbSession,
+    principal: Replayer,
+    query: FormFilters,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(principal, csrf_token)
+    report = await _bulk_replay(request, db, principal, query, MAX_BULK_REPLAY)
+    return render(
+        request,
+        "event/replayed.html",
+        {"principal": principal, "report": report, "summary": bulk_json(report)["summary"]},
+    )
+
+
+def bulk_json(report: BulkReplay) -> dict[str, Any]:
+    return {
+        "summary": {
+            "replayed": sum(1 for r in report.results if r.outcome != "skipped"),
+            "succeeded": report.count("success"),
+            "not_found": report.count("not_found"),
+            "failed": report.count("error"),
+            "skipped": report.count("skipped"),
+            "stopped": report.stopped,
+        },
+        "items": [
+            {
+                "event_id": str(item.event.id),
+                "outcome": item.outcome,
+                "detail": item.detail or None,
+                "new_event_id": str(item.new_event_id) if item.new_event_id else None,
+            }
+            for item in report.results
+        ],
+    }
+
+
+async def _bulk_replay(
+    request: Request, db: DbSession, principal: AdminPrincipal, query: EventQuery, limit: int
+) -> BulkReplay:
+    state = get_state(request)
+    live = await load_live_integration(
+        db, principal.store_id, state.secret_box, state.gateway.options
+    )
+    # Recorded first, in this request's transaction: committed when the answer goes out.
+    report = await service.replay_failed_events(
+        state.gateway,
+        state.session_factory,
+        db,
+        live,
+        query,
+        limit=limit,
+        pause_seconds=state.settings.replay_interval_seconds,
+    )
+    summary = bulk_json(report)["summary"]
+    await audit.record(
+        db,
+        store_id=principal.store_id,
+        admin=principal.admin,
+        action=audit.EVENTS_REPLAYED,
+        now=state.clock.now(),
+        subject=f"{summary['replayed']} failed event(s)",
+        details={"filters": {k: v for k, v in asdict(query).items() if v}, **summary},
+    )
+    return report
+
+
 @router.get("/api/v1/admin/events")
 async def list_events_api(
     db: DbSession,
@@ -140,7 +265,7 @@ async def list_events_api(
     page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
 ) -> JsonResponse:
-    """List the store's ERP events, newest first, filtered by type, outcome, customer, user, dates or trace id."""
+    """List the store's ERP events, newest first, filtered by type, endpoint, outcome, customer, user, dates or trace id."""
     events, has_next = await service.list_events(
         db, principal.store_id, query, page=page, page_size=page_size
     )

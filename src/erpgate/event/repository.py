@@ -53,6 +53,7 @@ class EventFilters:
     trace_prefix: str | None = None
     reference: str | None = None
     problem_id: uuid.UUID | None = None
+    endpoint: str | None = None
 
 
 async def list_events(
@@ -84,6 +85,8 @@ async def list_events(
         query = query.where(Event.reference == filters.reference)
     if filters.problem_id:
         query = query.where(Event.problem_id == filters.problem_id)
+    if filters.endpoint:
+        query = query.where(Event.endpoint == filters.endpoint)
     query = query.order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit).offset(offset)
     return list((await db.execute(query)).scalars())
 
@@ -107,6 +110,32 @@ async def requests_for_trace(
         .order_by(RelatedRequest.started_at, RelatedRequest.attempt)
     )
     return list((await db.execute(query)).scalars())
+
+
+async def requests_for_traces(
+    db: AsyncSession, store_id: uuid.UUID, trace_ids: list[str]
+) -> dict[str, list[RelatedRequest]]:
+    """The related requests of several events at once, each event's in the order they went."""
+    if not trace_ids:
+        return {}
+    query = (
+        select(RelatedRequest)
+        .where(RelatedRequest.store_id == store_id, RelatedRequest.trace_id.in_(trace_ids))
+        .order_by(RelatedRequest.started_at, RelatedRequest.attempt)
+    )
+    found: dict[str, list[RelatedRequest]] = {}
+    for row in (await db.execute(query)).scalars():
+        found.setdefault(row.trace_id, []).append(row)
+    return found
+
+
+async def events_by_traces(
+    db: AsyncSession, store_id: uuid.UUID, trace_ids: list[str]
+) -> dict[str, uuid.UUID]:
+    query = select(Event.trace_id, Event.id).where(
+        Event.store_id == store_id, Event.trace_id.in_(trace_ids)
+    )
+    return {trace: event_id for trace, event_id in await db.execute(query)}
 
 
 async def get_request(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,8 +17,9 @@ from erpgate.db.engine import SessionFactory, release_connection
 from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.gateway import ErpGateway
-from erpgate.erp.outcome import Actor, ErpCall
-from erpgate.errors import Conflict, NotFound
+from erpgate.erp.outcome import Actor, ErpCall, Outcome
+from erpgate.erp.targets import ErpTarget
+from erpgate.errors import Conflict, NotFound, ValidationFailed
 from erpgate.event import repository
 from erpgate.event.repository import EventFilters
 from erpgate.integration.service import LiveIntegration
@@ -26,6 +29,7 @@ from erpgate.models.related_request import RelatedRequest
 from erpgate.web.params import parse_day
 
 OUTCOMES = ("success", "error", "not_found")
+ENDPOINTS = frozenset(e.value for e in Endpoint)
 _HEX = re.compile(r"^[0-9a-f]{4,64}$")
 
 
@@ -41,6 +45,7 @@ class EventQuery:
     until: str | None = None
     q: str | None = None
     problem: str | None = None  # a problem's id: its events
+    endpoint: str | None = None  # one of the seven endpoints (the health page's chart links)
 
 
 def _day(value: str | None, field: str) -> date | None:
@@ -80,6 +85,12 @@ async def build_filters(
             problem_id = uuid.UUID(query.problem)
         except ValueError:
             return None
+    endpoint = (query.endpoint or "").strip() or None
+    if endpoint is not None and endpoint not in ENDPOINTS:
+        raise ValidationFailed(
+            "Some filters are not valid.",
+            fields={"endpoint": "One of " + ", ".join(sorted(ENDPOINTS)) + "."},
+        )
     since, until = _day(query.since, "since"), _day(query.until, "until")
     return EventFilters(
         type=query.type or None,
@@ -91,6 +102,7 @@ async def build_filters(
         trace_prefix=prefix,
         reference=reference,
         problem_id=problem_id,
+        endpoint=endpoint,
     )
 
 
@@ -165,6 +177,27 @@ async def replay_request(
     """Re-send a stored request to the endpoint's current URL with the current credentials."""
     row, original = await get_request(db, live.store_id, request_id)
     endpoint, payload = replay_payload(row)
+    target = live.target(endpoint)
+    if target is None:
+        raise Conflict(f"The {endpoint.label} is not configured; nothing to send to.")
+    await release_connection(db)  # read only so far; hold no connection while the ERP answers
+    outcome = await _replay(gateway, target, endpoint, payload, original)
+    # A fresh session: the writer committed the event in its own transaction, which a snapshot
+    # taken by this request's session (SQLite WAL) would not show.
+    async with session_factory() as fresh:
+        event = await repository.find_event_by_trace(fresh, live.store_id, outcome.trace_id)
+    if event is None:
+        raise Conflict("The replay ran, but its event could not be stored; see the logs.")
+    return event
+
+
+async def _replay(
+    gateway: ErpGateway,
+    target: ErpTarget,
+    endpoint: Endpoint,
+    payload: dict[str, object],
+    original: Event | None,
+) -> Outcome[Any]:
     code = original.customer_code if original else payload.get("customer_code")
     actor = Actor(
         source="replay",
@@ -172,10 +205,6 @@ async def replay_request(
         customer_code=code if isinstance(code, str) else None,
         user_id=original.user_id if original else None,
     )
-    target = live.target(endpoint)
-    if target is None:
-        raise Conflict(f"The {endpoint.label} is not configured; nothing to send to.")
-    await release_connection(db)  # read only so far; hold no connection while the ERP answers
     call = ErpCall.raw(
         endpoint,
         payload,
@@ -184,11 +213,87 @@ async def replay_request(
         expected_customer_code=actor.customer_code,
     )
     call.durable = True  # the admin is shown the new event: it must be stored first
-    outcome = await gateway.read(target, call, coalesce=False)
-    # A fresh session: the writer committed the event in its own transaction, which a snapshot
-    # taken by this request's session (SQLite WAL) would not show.
-    async with session_factory() as fresh:
-        event = await repository.find_event_by_trace(fresh, live.store_id, outcome.trace_id)
-    if event is None:
-        raise Conflict("The replay ran, but its event could not be stored; see the logs.")
-    return event
+    return await gateway.read(target, call, coalesce=False)
+
+
+MAX_BULK_REPLAY = 100
+
+
+@dataclass(slots=True)
+class Replayed:
+    """One failed event of a bulk replay and what became of it."""
+
+    event: Event
+    outcome: str  # "success", "error", "not_found", "skipped"
+    detail: str = ""
+    new_event_id: uuid.UUID | None = None
+    trace_id: str | None = None
+
+
+@dataclass(slots=True)
+class BulkReplay:
+    results: list[Replayed]
+    stopped: str | None = None  # why the rest was not sent (the breaker refused)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+
+async def replay_failed_events(
+    gateway: ErpGateway,
+    session_factory: SessionFactory,
+    db: AsyncSession,
+    live: LiveIntegration,
+    query: EventQuery,
+    *,
+    limit: int = MAX_BULK_REPLAY,
+    pause_seconds: float = 0.2,
+) -> BulkReplay:
+    """Replay the failed events the filters select (newest first, at most ``limit`` ≤ 100), one
+    at a time with a pause between two, so the ERP is not flooded; stops when the breaker
+    refuses (the ERP is down again: the rest would only be refused too)."""
+    limit = max(1, min(limit, MAX_BULK_REPLAY))
+    filters = await build_filters(db, live.store_id, replace(query, outcome="error"))
+    if filters is None:
+        return BulkReplay([])
+    events = await repository.list_events(db, live.store_id, filters, limit=limit, offset=0)
+    requests = await repository.requests_for_traces(
+        db, live.store_id, [event.trace_id for event in events]
+    )
+    await release_connection(db)  # hold no connection while the ERP answers
+    report = BulkReplay([])
+    sent = 0
+    for event in events:
+        candidates = [r for r in requests.get(event.trace_id, []) if not _is_token_request(r)]
+        if not candidates:
+            report.results.append(Replayed(event, "skipped", "No stored request to replay."))
+            continue
+        try:
+            endpoint, payload = replay_payload(candidates[-1])
+        except Conflict as exc:
+            report.results.append(Replayed(event, "skipped", exc.message))
+            continue
+        target = live.target(endpoint)
+        if target is None:
+            detail = f"The {endpoint.label} is not configured."
+            report.results.append(Replayed(event, "skipped", detail))
+            continue
+        if sent and pause_seconds > 0:
+            await asyncio.sleep(pause_seconds)
+        sent += 1
+        outcome = await _replay(gateway, target, endpoint, payload, event)
+        if outcome.refused:
+            assert outcome.error is not None
+            report.stopped = outcome.error.human
+            break
+        result = "success" if outcome.ok else "not_found" if outcome.not_found else "error"
+        detail = outcome.error.human if outcome.error is not None else ""
+        report.results.append(Replayed(event, result, detail, trace_id=outcome.trace_id))
+    traces = [r.trace_id for r in report.results if r.trace_id]
+    if traces:
+        async with session_factory() as fresh:
+            found = await repository.events_by_traces(fresh, live.store_id, traces)
+        for item in report.results:
+            if item.trace_id in found:
+                item.new_event_id = found[item.trace_id]
+    return report

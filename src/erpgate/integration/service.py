@@ -61,7 +61,7 @@ def endpoint_url(integration: Integration, endpoint: Endpoint) -> str | None:
 
 
 def snapshot(
-    integration: Integration, box: SecretBox, options: ErpClientOptions
+    integration: Integration, box: SecretBox, options: ErpClientOptions, store_slug: str = ""
 ) -> LiveIntegration:
     timeouts = {
         endpoint: float(integration.timeouts.get(endpoint.value, endpoint.default_timeout_seconds))
@@ -93,6 +93,7 @@ def snapshot(
                 url=url,
                 timeout_seconds=timeouts[endpoint],
                 credentials=credentials,
+                store_slug=store_slug,
             )
             for endpoint, url in urls.items()
         },
@@ -150,8 +151,12 @@ async def load_live_integration(
         if cached is not None:
             return cached
     as_of = generation(_live.topics)
-    integration = await repository.get_for_store(db, store_id)
-    live = not_installed(store_id) if integration is None else snapshot(integration, box, options)
+    integration, slug = await repository.get_with_store_slug(db, store_id)
+    live = (
+        not_installed(store_id)
+        if integration is None
+        else snapshot(integration, box, options, store_slug=slug)
+    )
     _live.put(key, live, cache_seconds, as_of=as_of)
     return live
 

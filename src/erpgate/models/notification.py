@@ -24,8 +24,11 @@ class Notification(Base):
     store_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("store.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    # "opened", "reminder" or "resolved" (a problem's); "error"/"recovered" in older rows.
+    # "opened", "reminder" or "resolved" (a problem's), "test"; "error"/"recovered" in older rows.
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    # "email" (sender, receivers, subject, body) or "webhook" (route_id; body is the JSON sent).
+    channel: Mapped[str] = mapped_column(String(16), nullable=False, default="email")
+    route_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     problem_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     endpoint: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -11,6 +11,7 @@ from erpgate.admin.deps import AdminPrincipal, require
 from erpgate.admin.roles import Capability
 from erpgate.models.notification import STATUSES, Notification
 from erpgate.notification import service
+from erpgate.notification.figures import CHANNELS
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
 from erpgate.web.params import PageNumber
@@ -26,6 +27,9 @@ def notification_json(row: Notification) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "kind": row.kind,
+        "channel": row.channel,
+        "route_id": str(row.route_id) if row.route_id else None,
+        "problem_id": str(row.problem_id) if row.problem_id else None,
         "endpoint": row.endpoint,
         "event_id": str(row.event_id) if row.event_id else None,
         "sender": row.sender,
@@ -45,14 +49,24 @@ def _status(value: str | None) -> str | None:
     return value if value in STATUSES else None
 
 
+def _channel(value: str | None) -> str | None:
+    return value if value in CHANNELS else None
+
+
 async def _page_of_notifications(
-    db: DbSession, principal: AdminPrincipal, status: str | None, page: int, page_size: int
+    db: DbSession,
+    principal: AdminPrincipal,
+    status: str | None,
+    page: int,
+    page_size: int,
+    channel: str | None = None,
 ) -> tuple[list[Notification], bool]:
     """One page of rows, and whether another follows (one extra row is read to know)."""
     rows = await service.list_notifications(
         db,
         principal.store_id,
         status=status,
+        channel=channel,
         limit=page_size + 1,
         offset=(page - 1) * page_size,
     )
@@ -65,9 +79,12 @@ async def notifications_page(
     db: DbSession,
     principal: Viewer,
     status: str | None = None,
+    channel: str | None = None,
     page: Page = 1,
 ) -> Response:
-    rows, has_next = await _page_of_notifications(db, principal, _status(status), page, PAGE_SIZE)
+    rows, has_next = await _page_of_notifications(
+        db, principal, _status(status), page, PAGE_SIZE, _channel(channel)
+    )
     return render(
         request,
         "notification/notifications.html",
@@ -78,6 +95,8 @@ async def notifications_page(
             "page": page,
             "status": _status(status),
             "statuses": STATUSES,
+            "channel": _channel(channel),
+            "channels": CHANNELS,
         },
     )
 
@@ -87,11 +106,15 @@ async def list_notifications_api(
     db: DbSession,
     principal: Viewer,
     status: str | None = None,
+    channel: str | None = None,
     page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
 ) -> JsonResponse:
-    """List the store's notification e-mails, newest first, with status and failure reason."""
-    rows, has_next = await _page_of_notifications(db, principal, _status(status), page, page_size)
+    """List the store's notifications (e-mails and webhooks), newest first, with status and
+    failure reason; filters ``status`` and ``channel`` (email, webhook)."""
+    rows, has_next = await _page_of_notifications(
+        db, principal, _status(status), page, page_size, _channel(channel)
+    )
     return JsonResponse(
         {"items": [notification_json(row) for row in rows], "page": page, "has_next": has_next}
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Coroutine
 
 from erpgate.kit.tasks import cancel_and_wait
 from erpgate.notification.backends import backend_from_settings
+from erpgate.notification.webhooks import webhook_delivery
 from erpgate.notification.worker import OutboxWorker
 from erpgate.web.state import AppState
 
@@ -41,7 +42,11 @@ async def stop_loop(state: AppState, name: str) -> None:
 
 async def startup(state: AppState) -> None:
     worker = OutboxWorker(
-        state.engine, state.session_factory, backend_from_settings(state.settings), state.clock
+        state.engine,
+        state.session_factory,
+        backend_from_settings(state.settings),
+        state.clock,
+        webhooks=webhook_delivery(state.settings),
     )
     state.services[OUTBOX_WORKER] = worker
     if state.settings.run_worker_in_process:
@@ -51,3 +56,6 @@ async def startup(state: AppState) -> None:
 
 async def shutdown(state: AppState) -> None:
     await stop_loop(state, _LOOP)
+    worker: OutboxWorker | None = state.services.pop(OUTBOX_WORKER, None)
+    if worker is not None and worker.webhooks is not None:
+        await worker.webhooks.sender.close()

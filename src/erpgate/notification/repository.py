@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.kit.clock import ensure_utc
+from erpgate.models.alert_route import AlertRoute
 from erpgate.models.notification import Notification
 
 
@@ -75,12 +77,33 @@ async def finish(db: AsyncSession, notification_id: uuid.UUID, token: str, **val
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+async def backlog(db: AsyncSession) -> list[tuple[str, int, datetime | None]]:
+    """(channel, rows waiting, oldest creation time) of the rows queued or being sent."""
+    query = (
+        select(Notification.channel, func.count(), func.min(Notification.created_at))
+        .where(Notification.status.in_(("queued", "sending")))
+        .group_by(Notification.channel)
+    )
+    return [
+        (channel, int(n), ensure_utc(first) if first else None)
+        for channel, n, first in await db.execute(query)
+    ]
+
+
 async def list_for_store(
-    db: AsyncSession, store_id: uuid.UUID, *, status: str | None, limit: int, offset: int
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    *,
+    status: str | None,
+    limit: int,
+    offset: int,
+    channel: str | None = None,
 ) -> list[Notification]:
     query = select(Notification).where(Notification.store_id == store_id)
     if status:
         query = query.where(Notification.status == status)
+    if channel:
+        query = query.where(Notification.channel == channel)
     query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
     return list((await db.execute(query.limit(limit).offset(offset))).scalars())
 
@@ -93,3 +116,33 @@ async def purge_finished(db: AsyncSession, before: datetime) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# alert routes
+
+
+async def routes_of(db: AsyncSession, store_id: uuid.UUID) -> list[AlertRoute]:
+    query = (
+        select(AlertRoute)
+        .where(AlertRoute.store_id == store_id)
+        .order_by(AlertRoute.created_at, AlertRoute.id)
+    )
+    return list((await db.execute(query)).scalars())
+
+
+async def route(db: AsyncSession, store_id: uuid.UUID, route_id: uuid.UUID) -> AlertRoute | None:
+    query = select(AlertRoute).where(AlertRoute.id == route_id, AlertRoute.store_id == store_id)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def route_by_id(db: AsyncSession, route_id: uuid.UUID) -> AlertRoute | None:
+    return await db.get(AlertRoute, route_id)
+
+
+async def all_routes(db: AsyncSession) -> list[AlertRoute]:
+    return list((await db.execute(select(AlertRoute))).scalars())
+
+
+async def delete_route(db: AsyncSession, row: AlertRoute) -> None:
+    await db.delete(row)
+    await db.flush()

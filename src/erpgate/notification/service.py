@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from erpgate.erp.endpoints import Endpoint
 from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
+from erpgate.models.alert_route import AlertRoute
 from erpgate.models.notification import Notification
 from erpgate.notification import repository
 from erpgate.notification.compose import (
@@ -23,6 +24,7 @@ from erpgate.notification.compose import (
     refuse_newlines,
     split_receivers,
 )
+from erpgate.notification.webhooks import Alert
 
 
 async def queue_mail(
@@ -88,10 +90,69 @@ async def queue_mail(
     return row
 
 
-async def list_notifications(
-    db: AsyncSession, store_id: uuid.UUID, *, status: str | None, limit: int, offset: int
+async def queue_webhooks(
+    db: AsyncSession,
+    *,
+    store_id: uuid.UUID,
+    kind: str,
+    endpoint: Endpoint,
+    alert: Alert,
+    now: datetime,
+    problem_id: uuid.UUID | None = None,
+    event_id: uuid.UUID | None = None,
+    routes: list[AlertRoute] | None = None,
 ) -> list[Notification]:
-    return await repository.list_for_store(db, store_id, status=status, limit=limit, offset=offset)
+    """One outbox row per enabled webhook route of the store (or per route given), sent by the
+    worker like an e-mail; none when the store has no route."""
+    targets = routes if routes is not None else await repository.routes_of(db, store_id)
+    rows = []
+    for route in targets:
+        if not route.enabled:
+            continue
+        row_id = uuid.uuid4()
+        row = Notification(
+            id=row_id,
+            store_id=store_id,
+            kind=kind,
+            channel="webhook",
+            route_id=route.id,
+            event_id=event_id,
+            problem_id=problem_id,
+            endpoint=endpoint.value,
+            sender="",
+            receivers=[route.name],
+            invalid_receivers=[],
+            subject=alert.text[:300],
+            body=alert.body.decode(),
+            status="queued",
+            attempts=0,
+            next_attempt_at=now,
+            message_id=f"msg_{row_id.hex}",
+            created_at=now,
+        )
+        await repository.add(db, row)
+        rows.append(row)
+    return rows
+
+
+def delivered_to_someone(rows: list[Notification]) -> bool:
+    """Whether any of the rows will be sent: a notification nobody can receive (skipped, or
+    refused at once) does not count, so it never starts a throttle window."""
+    return any(row.status == "queued" for row in rows)
+
+
+async def list_notifications(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    *,
+    status: str | None,
+    limit: int,
+    offset: int,
+    channel: str | None = None,
+) -> list[Notification]:
+    return await repository.list_for_store(
+        db, store_id, status=status, channel=channel, limit=limit, offset=offset
+    )
 
 
 async def purge_finished(db: AsyncSession, before: datetime) -> int:

@@ -13,19 +13,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from erpgate.db.engine import SessionFactory, supports_skip_locked, transaction
+from erpgate.erp.webhook import WebhookSender
 from erpgate.errors import ValidationFailed
 from erpgate.kit.clock import Clock
+from erpgate.kit.crypto import SecretBox
 from erpgate.logging import get_logger
 from erpgate.models.notification import Notification
 from erpgate.notification import repository
 from erpgate.notification.backends import MailBackend, MailSendError
 from erpgate.notification.compose import OutgoingMail
+from erpgate.notification.figures import DELIVERIES
+from erpgate.notification.webhooks import signed_headers
 
 log = get_logger(__name__)
 
@@ -46,6 +51,14 @@ class OutboxPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """What sending a webhook row needs: the guarded client and the key to the routes' secrets."""
+
+    sender: WebhookSender
+    box: SecretBox
+
+
+@dataclass(frozen=True, slots=True)
 class Claimed:
     row: Notification
     token: str
@@ -60,13 +73,17 @@ class OutboxWorker:
         backend: MailBackend,
         clock: Clock,
         policy: OutboxPolicy | None = None,
+        *,
+        webhooks: WebhookDelivery | None = None,
     ) -> None:
         self.engine = engine
+        self.webhooks = webhooks
         self.session_factory = session_factory
         self.backend = backend
         self.clock = clock
         self.policy = policy or OutboxPolicy()
         self.sent = 0
+        self.last_round = time.monotonic()  # when the loop last came round (liveness)
 
     async def claim(self, limit: int | None = None) -> list[Claimed]:
         """Take up to ``limit`` due rows for this worker; committed before anything is sent."""
@@ -89,6 +106,8 @@ class OutboxWorker:
     async def deliver(self, claimed: Claimed) -> str:
         """Send one claimed row and record the outcome; returns the new status."""
         row = claimed.row
+        if row.channel == "webhook":
+            return await self._deliver_webhook(claimed)
         mail = OutgoingMail(
             sender=row.sender,
             receivers=tuple(row.receivers),
@@ -109,20 +128,45 @@ class OutboxWorker:
                 suffix = "" if exc.permanent else f" (gave up after {row.attempts} attempts)"
                 return await self._fail(claimed, exc.reason + suffix)
             return await self._retry(claimed, exc.reason)
-        now = self.clock.now()
+        return await self._sent(claimed, provider_id)
+
+    async def _sent(self, claimed: Claimed, provider_id: str) -> str:
         async with transaction(self.session_factory) as db:
             await repository.finish(
                 db,
-                row.id,
+                claimed.row.id,
                 claimed.token,
                 status="sent",
-                sent_at=now,
+                sent_at=self.clock.now(),
                 lease_expires_at=None,
                 provider_message_id=provider_id[:200],
             )
         self.sent += 1
-        log.info("notification_sent", notification_id=str(row.id), backend=self.backend.name)
+        channel = claimed.row.channel
+        DELIVERIES.labels(channel, "sent").inc()
+        log.info("notification_sent", notification_id=str(claimed.row.id), channel=channel)
         return "sent"
+
+    async def _deliver_webhook(self, claimed: Claimed) -> str:
+        row = claimed.row
+        async with self.session_factory() as db:
+            route = await repository.route_by_id(db, row.route_id) if row.route_id else None
+        if route is None or not route.enabled:
+            return await self._fail(claimed, "the alert route was removed or switched off")
+        if self.webhooks is None:
+            return await self._retry(claimed, "this process cannot send webhooks")
+        body = row.body.encode()
+        secret = self.webhooks.box.decrypt(route.secret_encrypted)
+        timestamp = int(self.clock.now().timestamp())
+        headers = signed_headers(secret, row.message_id, timestamp, body)
+        result = await self.webhooks.sender.post(route.url, body, headers)
+        if not result.delivered:
+            reason = f"{route.url}: {result.error}"
+            if not result.retryable or row.attempts >= self.policy.max_attempts:
+                suffix = "" if not result.retryable else f" (gave up after {row.attempts} attempts)"
+                return await self._fail(claimed, reason + suffix)
+            return await self._retry(claimed, reason)
+        return await self._sent(claimed, f"HTTP {result.status}")
 
     async def _fail(self, claimed: Claimed, reason: str) -> str:
         async with transaction(self.session_factory) as db:
@@ -134,7 +178,13 @@ class OutboxWorker:
                 last_error=_with_invalid(claimed.row, reason),
                 lease_expires_at=None,
             )
-        log.warning("notification_failed", notification_id=str(claimed.row.id), reason=reason)
+        DELIVERIES.labels(claimed.row.channel, "failed").inc()
+        log.warning(
+            "notification_failed",
+            notification_id=str(claimed.row.id),
+            channel=claimed.row.channel,
+            reason=reason,
+        )
         return "failed"
 
     async def _retry(self, claimed: Claimed, reason: str) -> str:
@@ -149,6 +199,7 @@ class OutboxWorker:
                 next_attempt_at=next_at,
                 lease_expires_at=None,
             )
+        DELIVERIES.labels(claimed.row.channel, "retry").inc()
         return "queued"
 
     async def run_once(self) -> int:
@@ -158,8 +209,15 @@ class OutboxWorker:
             await self.deliver(claimed)
         return len(batch)
 
+    def stuck_for(self, poll_seconds: float) -> float | None:
+        """Seconds since the loop last came round, when that is far longer than it should be
+        (a round sends at most a batch, each send bounded by its backend's timeout)."""
+        silent = time.monotonic() - self.last_round
+        return silent if silent > max(120.0, 10 * poll_seconds) else None
+
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         while not stop.is_set():
+            self.last_round = time.monotonic()
             try:
                 handled = await self.run_once()
             except Exception:

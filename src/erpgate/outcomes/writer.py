@@ -56,7 +56,11 @@ WRITE_FAILED = Counter(
     "ERP outcomes lost because their batch could not be written",
     ["kind"],
 )
-QUEUE_DEPTH = Gauge("erpgate_writer_queue_depth", "ERP outcomes waiting for the writer")
+QUEUE_DEPTH = Gauge(
+    "erpgate_writer_queue_depth",
+    "ERP outcomes waiting for the writer",
+    multiprocess_mode="livesum",  # with several workers: the sum of the running ones
+)
 
 # Rows per transaction: on SQLite a new problem's opening waits for the batch being written.
 MAX_BATCH = 200

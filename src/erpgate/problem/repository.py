@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.db.upsert import insert_ignoring_conflicts
 from erpgate.models.problem import Problem, ProblemCustomer
+from erpgate.models.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ async def by_ids(db: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Problem]:
     query = (
         select(Problem)
         .where(Problem.id.in_(ids))
+        .order_by(Problem.id)  # every writer locks in the same order (no deadlock between them)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -62,6 +64,17 @@ async def get(db: AsyncSession, store_id: uuid.UUID, problem_id: uuid.UUID) -> P
 async def unresolved(db: AsyncSession) -> list[Problem]:
     query = select(Problem).where(Problem.state != "resolved")
     return list((await db.execute(query)).scalars())
+
+
+async def count_unresolved_by_store(db: AsyncSession) -> list[tuple[str, str, str, int]]:
+    """(store slug, endpoint, state, count) of the problems not resolved, for /metrics."""
+    query = (
+        select(Store.slug, Problem.endpoint, Problem.state, func.count())
+        .join(Store, Store.id == Problem.store_id)
+        .where(Problem.state != "resolved")
+        .group_by(Store.slug, Problem.endpoint, Problem.state)
+    )
+    return [(slug, endpoint, state, int(n)) for slug, endpoint, state, n in await db.execute(query)]
 
 
 async def add_counts(

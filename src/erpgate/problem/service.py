@@ -24,6 +24,7 @@ from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import Scope
 from erpgate.errors import Conflict, NotFound
 from erpgate.kit.references import new_problem_code, parse_reference
+from erpgate.models.notification import Notification
 from erpgate.models.problem import Problem
 from erpgate.notification import service as notification_service
 from erpgate.notification.compose import (
@@ -32,9 +33,11 @@ from erpgate.notification.compose import (
     problem_opened_mail,
     problem_resolved_mail,
 )
+from erpgate.notification.webhooks import problem_alert
 from erpgate.problem import repository
 from erpgate.problem.board import Counts, LiveProblem, ProblemKey
 from erpgate.problem.repository import ProblemFilters
+from erpgate.store import service as store_service
 
 FIRST_SAMPLES = 3  # the episode's first events are kept: they show how it started
 LAST_SAMPLES = 7  # and its latest ones: they show how it is going
@@ -132,9 +135,14 @@ async def store_opening(
 
 
 async def add_counts(db: AsyncSession, counts: list[Counts], *, now: datetime) -> None:
-    """Write a flush's counts as increments; a resolved problem that failed again reopens."""
+    """Write a flush's counts as increments; a resolved problem that failed again reopens.
+
+    Rows are updated in the order of their ids: two instances flushing counts of the same
+    problems at once then wait for each other instead of deadlocking (PostgreSQL aborts one of
+    two transactions that lock the same rows in opposite orders, and its batch would be lost)."""
     if not counts:
         return
+    counts = sorted(counts, key=lambda item: item.problem_id)
     for item in counts:
         await repository.add_counts(
             db,
@@ -255,17 +263,17 @@ def facts(row: Problem, policy: ProblemPolicy) -> ProblemFacts:
 async def _announce(
     db: AsyncSession, row: Problem, *, now: datetime, policy: ProblemPolicy
 ) -> None:
-    """The opened e-mail, or a reminder when the episode was announced already (only for an open,
-    unacknowledged problem), linking the episode's first event."""
+    """The opened e-mail and webhooks, or a reminder when the episode was announced already
+    (only for an open, unacknowledged problem), linking the episode's first event."""
+    kind = "reminder" if row.announced else "opened"
+    problem_facts = facts(row, policy)
     subject, body = (
-        problem_digest_mail(facts(row, policy))
-        if row.announced
-        else problem_opened_mail(facts(row, policy))
+        problem_digest_mail(problem_facts) if row.announced else problem_opened_mail(problem_facts)
     )
     mail = await notification_service.queue_mail(
         db,
         store_id=row.store_id,
-        kind="reminder" if row.announced else "opened",
+        kind=kind,
         endpoint=Endpoint(row.endpoint),
         subject=subject,
         body=body,
@@ -273,12 +281,31 @@ async def _announce(
         event_id=_first_event(row),
         problem_id=row.id,
     )
-    # A mail nobody can receive does not start the throttle window: once the merchant sets a
-    # receiver, the next failure is announced. Either way what was held back is dealt with.
-    if mail.status == "queued":
+    hooks = await _queue_webhooks(db, row, kind, now=now, policy=policy)
+    # A notification nobody can receive does not start the throttle window: once the merchant
+    # sets a receiver (or a route), the next failure is announced. Either way what was held
+    # back is dealt with.
+    if notification_service.delivered_to_someone([mail, *hooks]):
         row.last_mailed_at = now
         row.announced = True
     row.held_back = 0
+
+
+async def _queue_webhooks(
+    db: AsyncSession, row: Problem, kind: str, *, now: datetime, policy: ProblemPolicy
+) -> list[Notification]:
+    store = await store_service.get_store(db, row.store_id)
+    alert = problem_alert(kind, facts(row, policy), store=store.slug, state=row.state, now=now)
+    return await notification_service.queue_webhooks(
+        db,
+        store_id=row.store_id,
+        kind=kind,
+        endpoint=Endpoint(row.endpoint),
+        alert=alert,
+        now=now,
+        problem_id=row.id,
+        event_id=_first_event(row),
+    )
 
 
 async def _resolve(
@@ -303,6 +330,7 @@ async def _resolve(
             now=now,
             problem_id=row.id,
         )
+        await _queue_webhooks(db, row, "resolved", now=now, policy=policy)
     row.announced = False
     row.held_back = 0
     await db.flush()

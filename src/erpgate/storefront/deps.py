@@ -35,6 +35,7 @@ from erpgate.store import service as store_service
 from erpgate.storefront import api_keys, repository
 from erpgate.storefront.buyers import Buyer, Impersonation
 from erpgate.storefront.service import ErpReads
+from erpgate.web.observe import tag_store
 from erpgate.web.state import get_state
 
 ON_BEHALF_HEADER = "X-On-Behalf-Of"
@@ -151,6 +152,7 @@ async def session_buyer(
 
 async def page_buyer(request: Request, slug: str) -> Buyer:
     """Pages under /store/{slug}/: a live buyer session of that store, or off to its login."""
+    tag_store(request.scope, slug)
     key, cached = _cached_buyer(request)
     if cached is not None and cached.store.slug == slug:
         return await _with_fresh_integration(request, cached)
@@ -164,6 +166,12 @@ async def page_buyer(request: Request, slug: str) -> Buyer:
 
 async def api_buyer(request: Request) -> Buyer:
     """JSON API: `Authorization: Bearer <store API key>` + `X-On-Behalf-Of`, or a buyer session."""
+    buyer = await _api_buyer(request)
+    tag_store(request.scope, buyer.store.slug)  # for the access log
+    return buyer
+
+
+async def _api_buyer(request: Request) -> Buyer:
     authorization = request.headers.get("authorization", "")
     if not authorization.lower().startswith("bearer "):
         key, cached = _cached_buyer(request)

@@ -13,6 +13,7 @@ from erpgate.db.engine import SessionFactory
 from erpgate.erp.gateway import ErpGateway
 from erpgate.kit.clock import Clock
 from erpgate.kit.crypto import SecretBox
+from erpgate.web.probes import Draining
 
 
 @dataclass
@@ -26,6 +27,8 @@ class AppState:
     # Services owned by higher domains (outcome writer, outbox worker, ...), by name; request
     # code reaches them through their domain's typed accessor and passes them on explicitly.
     services: dict[str, Any] = field(default_factory=dict)
+    # Set when a shutdown begins: /readyz answers 503 from then on.
+    draining: Draining = field(default_factory=Draining)
 
 
 def get_state(request: Request) -> AppState:

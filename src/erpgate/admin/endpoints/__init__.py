@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from erpgate.admin.deps import CurrentAdmin
 from erpgate.admin.endpoints import (
+    alerts,
     apps,
     audit,
     auth,
@@ -19,7 +20,7 @@ from erpgate.admin.endpoints import (
 from erpgate.web.pages import render
 
 router = APIRouter()
-for area in (auth, apps, integration, health, customers, users, impersonation, audit):
+for area in (auth, apps, integration, health, alerts, customers, users, impersonation, audit):
     router.include_router(area.router)
 
 
