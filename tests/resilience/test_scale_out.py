@@ -2,8 +2,8 @@
 
 Buyers hit both instances at once with reads the ERP fails. The instances race to open the same
 problems and the workers for the same outbox rows; still exactly one e-mail goes out per problem
-(endpoint and error kind; Message-IDs unique), and there is exactly one error event per failed
-request, under the reference the request's buyer received.
+(endpoint and error kind; Message-IDs unique), and every failed ERP call leaves one error event,
+under the reference its buyers received.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def test_two_instances_and_two_workers_send_each_email_once_and_keep_every_event
         while time.monotonic() < deadline and (
             len(smtp_sink.messages) < len(FAULTS)
             or {n.status for n in notifications} != {"sent"}
-            or sum(e.outcome == "error" for e in events) < len(jobs)  # written within a second
+            # written within a second
+            or not set(seen) <= {(e.endpoint, e.reference) for e in events}
         ):
             time.sleep(0.05)
             events, notifications = load_rows(DATABASE_URL)
@@ -109,5 +110,8 @@ def test_two_instances_and_two_workers_send_each_email_once_and_keep_every_event
         ) == sorted((endpoint, kind) for endpoint, (_, kind) in FAULTS.items())
 
         errors = [e for e in events if e.outcome == "error"]
-        assert len(errors) == len(jobs)
-        assert sorted((e.endpoint, e.reference) for e in errors) == sorted(seen)
+        # Identical reads in flight together on one instance share one ERP call, so its buyers
+        # share its event and reference: every reference handed out names a stored event, and
+        # every stored event was handed to a buyer (a lost batch would leave references unnamed).
+        assert {(e.endpoint, e.reference) for e in errors} == set(seen)
+        assert len(set(seen)) <= len(errors) <= len(jobs)
