@@ -267,6 +267,8 @@ class OutcomeWriter:
             await self._write_once()
 
     def _waiting(self) -> int:
+        if not self._openings:  # no problem is being stored: nothing waits (and no queue scan)
+            return 0
         return sum(1 for item in self._queue if _opening_pending(item))
 
     async def _periodic(self) -> None:
@@ -297,9 +299,10 @@ class OutcomeWriter:
     async def _write_once(self) -> None:
         batch: list[_Item] = []
         waiting: list[_Item] = []  # repeats of a problem whose opening is being written
+        openings = bool(self._openings)
         for _ in range(min(MAX_BATCH, len(self._queue))):
             item = self._queue.popleft()
-            (waiting if _opening_pending(item) else batch).append(item)
+            (waiting if openings and _opening_pending(item) else batch).append(item)
         self._queue.extendleft(reversed(waiting))
         QUEUE_DEPTH.set(len(self._queue))
         resolutions = self.board.take_resolutions()
