@@ -136,6 +136,14 @@ def run() -> dict[str, Any]:
         st.erp_control("DELETE", "/_control/faults")
         st.stop(app_proc)
 
+        print("erpgate storefront, every success's request and answer kept", flush=True)
+        all_proc, every = st.start_app(
+            WORKERS, ERPGATE_SUCCESS_REQUESTS_SAMPLE_RATE="1", **NO_SHARING
+        )
+        cookie = h.login(every)
+        out["on_all"] = measure(every + h.ORDERS_PATH, CONCURRENCY, all_proc, BENCH_COOKIE=cookie)
+        st.stop(all_proc)
+
         print("erpgate storefront, logging off (success sample rate 0)", flush=True)
         off_proc, off = st.start_app(WORKERS, ERPGATE_EVENT_SUCCESS_SAMPLE_RATE="0", **NO_SHARING)
         cookie = h.login(off)
@@ -221,6 +229,8 @@ def write_results(r: dict[str, Any]) -> str:
     add50_c1 = r["on_c1"]["p50_ms"] - r["direct_c1"]["p50_ms"]
     add99_c1 = r["on_c1"]["p99_ms"] - r["direct_c1"]["p99_ms"]
     ratio5 = on["rps"] / off["rps"]
+    on_all = r["on_all"]
+    ratio5_all = on_all["rps"] / off["rps"]
     ceiling = P6_CONCURRENCY / ERP_LATENCY
     ratio6 = p6["rps"] / ceiling
     p3z, p3l = sorted(r["p3_zero"])[RUNS // 2], sorted(r["p3_latency"])[RUNS // 2]
@@ -260,6 +270,9 @@ def write_results(r: dict[str, Any]) -> str:
         f"{goal(p4['p99_ms'] <= 50 and p4['cpu_us'] <= 300)} |",
         f"| P5 | logging on / off throughput | {ratio5:.2f} ({on['rps']:.0f} / "
         f"{off['rps']:.0f} req/s) | ≥ 0.9 | {goal(ratio5 >= 0.9)} |",
+        f"| P5′ | the same with every success's request and answer kept (sample rate 1) | "
+        f"{ratio5_all:.2f} ({on_all['rps']:.0f} / {off['rps']:.0f} req/s); CPU "
+        f"{on_all['cpu_us']:.0f} µs/req | (informative) | |",
         f"| P6 | ERP latency {ERP_LATENCY * 1000:.0f} ms, {P6_CONCURRENCY} concurrent / "
         f"ceiling {ceiling:.0f} req/s | {ratio6:.2f} ({p6['rps']:.0f} req/s) | ≥ 0.60 | "
         f"{goal(ratio6 >= 0.60)} |",
@@ -277,6 +290,7 @@ def write_results(r: dict[str, Any]) -> str:
         ("bare ASGI + aiohttp pass-through", CONCURRENCY, bare),
         ("erpgate storefront, logging on", CONCURRENCY, on),
         ("erpgate storefront, logging on", 1, r["on_c1"]),
+        ("erpgate storefront, every success's requests kept", CONCURRENCY, on_all),
         ("erpgate storefront, success events off", CONCURRENCY, off),
         (f"erpgate, ERP latency {ERP_LATENCY * 1000:.0f} ms", P6_CONCURRENCY, p6),
         ("erpgate, ERP black-holed, breaker open (503s)", P4_CONCURRENCY, p4),

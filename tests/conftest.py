@@ -87,6 +87,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         # Tests assert what each request does at the ERP; the shared-answer window (on by
         # default) has its own tests in tests/erp/test_share_window.py.
         erp_share_window_ms=0,
+        # Tests read the related requests of the calls they make; the sampling of successes'
+        # related requests (0.1 by default) has its own tests in tests/outcomes/test_writer.py.
+        success_requests_sample_rate=1.0,
         # Hundreds of apps start in this process: freezing each one's objects would keep them.
         gc_tuning=False,
     )

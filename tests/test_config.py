@@ -53,3 +53,6 @@ def test_garbage_values_get_a_clear_error() -> None:
     assert "ERPGATE_RETENTION_DAYS" in str(caught.value)
     with pytest.raises(ConfigError, match="ERPGATE_ENVIRONMENT"):
         load_settings(environment="staging")
+    for rate in ("1.5", "-0.1", "often"):
+        with pytest.raises(ConfigError, match="ERPGATE_SUCCESS_REQUESTS_SAMPLE_RATE"):
+            load_settings(success_requests_sample_rate=rate)

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     # How far back an instance learns which saved answers exist (the longest stale max age).
     stale_index_hours: float = Field(default=24.0, gt=0)
     event_success_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    # Of the successes kept as events, this share also keeps its related requests (the request
+    # and the answer, bodies included). Failures, not-founds, Test integration, replays and every
+    # call of a Login on storefront session always keep theirs.
+    success_requests_sample_rate: float = Field(default=0.1, ge=0.0, le=1.0)
     request_body_cap_bytes: int = Field(default=64 * 1024, ge=256)
     request_queue_size: int = Field(default=10_000, ge=10)
     retention_days: int = Field(default=15, ge=1)

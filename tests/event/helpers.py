@@ -141,6 +141,7 @@ def outcome_row(
     error: str = "",
     reference: str | None = None,
     problem_id: uuid.UUID | None = None,
+    requests_kept: bool = True,
 ) -> dict[str, object]:
     """An event row as the writer builds it, for arranging the events pages."""
     target = ErpTarget(
@@ -158,4 +159,10 @@ def outcome_row(
     elif outcome == "not_found":
         failure = ErpNotFoundError("ERP answered not found (404)")
     result = Outcome(target, call, at, error=failure)
-    return event_row(result, uuid.uuid4(), problem_id=problem_id, reference=reference)
+    return event_row(
+        result,
+        uuid.uuid4(),
+        problem_id=problem_id,
+        reference=reference,
+        requests_kept=requests_kept,
+    )

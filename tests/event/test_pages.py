@@ -126,6 +126,36 @@ async def test_event_page_shows_payload_and_related_requests(
     assert [r["request_id"] for r in api["related_requests"]] == ["req_visible"]
 
 
+async def test_a_success_whose_requests_were_sampled_out_says_so_and_how_to_see_them(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    shop = await make_shop(db, settings)
+    await sign_in_admin(client, db, shop.store.id)
+    row = outcome_row(shop.store.id, trace_id="e" * 32, requests_kept=False)
+    await insert_events(db, [row])
+    await db.commit()
+
+    page = await client.get(f"/admin/events/{row['id']}")
+    assert page.status_code == 200
+    assert 'id="requests-not-kept"' in page.text
+    # The page says the current rate (the tests' settings keep every success's requests).
+    assert "keep theirs every time" in page.text
+    assert "Login on storefront" in page.text
+    assert "still being written" not in page.text
+    api = (await client.get(f"/api/v1/admin/events/{row['id']}")).json()
+    assert api["requests_kept"] is False
+    assert api["related_requests"] == []
+
+
+def test_a_sample_rate_is_said_in_words() -> None:
+    from erpgate.event.service import share_in_words
+
+    assert share_in_words(0.1) == "one time in 10"
+    assert share_in_words(0.0) == "never"
+    assert share_in_words(1.0) == "every time"
+    assert share_in_words(0.3) == "30% of the time"
+
+
 async def test_request_page_escapes_script_and_masks_secrets(
     app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import FastAPI
@@ -34,12 +35,14 @@ async def read_orders(
     customer: str = "C0004935",
     page: int = 1,
     durable: bool = False,
+    impersonator_admin_id: uuid.UUID | None = None,
 ) -> Outcome[OrdersListResponse]:
     actor = Actor(
         source="storefront",
         customer_account_id=shop.account.id,
         customer_code=customer,
         user_id=shop.buyer.id,
+        impersonator_admin_id=impersonator_admin_id,
     )
     request = OrdersListRequest(customer_code=customer, page=page)
     call = ErpCall.of(Endpoint.ORDERS, request, OrdersListResponse, actor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import uuid
 from typing import Any
 
 import pytest
@@ -165,6 +166,72 @@ async def test_successes_may_be_sampled_away_but_failures_never(
         await writer_of(app).flush()
     assert [e.outcome for e in await rows(db, Event)] == ["error"]
     assert len(await rows(db, RelatedRequest)) == 1  # the failure's; none of the success
+
+
+async def test_an_ordinary_success_keeps_its_requests_at_the_sample_rate_debugging_always(
+    settings: Settings, engine: Any, db: AsyncSession, mock_erp: MockErpHandle
+) -> None:
+    """With the related requests of successes sampled away entirely, an ordinary buyer's
+    success is still an event (marked so), while a not-found, an admin's durable call, a call
+    made through Login on storefront and a failure keep their request and answer."""
+    from erpgate.app import create_app
+    from erpgate.erp.contract import OrderRequest, OrderResponse
+    from erpgate.erp.outcome import Actor, ErpCall
+    from erpgate.kit.clock import Clock
+
+    unsampled = settings.model_copy(update={"success_requests_sample_rate": 0.0})
+    app = create_app(unsampled, clock=Clock())
+    async with app.router.lifespan_context(app):
+        shop = await make_shop(db, unsampled, erp_urls=mock_erp.urls)
+        live = await live_of(app, db, shop)
+        plain = await read_orders(app, live, shop)
+        durable = await read_orders(app, live, shop, page=2, durable=True)
+        debugged = await read_orders(app, live, shop, page=3, impersonator_admin_id=uuid.uuid4())
+        actor = Actor(source="storefront", customer_code="C0004935", user_id=shop.buyer.id)
+        unknown = OrderRequest(customer_code="C0004935", order_id="SO-NOT-THERE")
+        target = live.target(Endpoint.ORDER)
+        assert target is not None
+        missing = await app.state.erpgate.gateway.read(
+            target, ErpCall.of(Endpoint.ORDER, unknown, OrderResponse, actor)
+        )
+        assert missing.not_found
+        mock_erp.set_fault("orders", "status", status=500)
+        failed = await read_orders(app, live, shop, page=4)
+        await writer_of(app).flush()
+
+    events = {e.trace_id: e for e in await rows(db, Event)}
+    kept = {r.trace_id for r in await rows(db, RelatedRequest)}
+    assert len(events) == 5
+    assert events[plain.trace_id].outcome == "success"
+    assert events[plain.trace_id].requests_kept is False
+    assert plain.trace_id not in kept
+    for outcome in (durable, debugged, missing, failed):
+        assert events[outcome.trace_id].requests_kept is True
+        assert outcome.trace_id in kept
+
+
+async def test_a_success_keeps_its_requests_about_as_often_as_the_sample_rate_says(
+    app: FastAPI, db: AsyncSession, settings: Settings, mock_erp: MockErpHandle
+) -> None:
+    import random
+
+    writer = writer_of(app)
+    full = writer.settings
+    writer.settings = dataclasses.replace(full, success_requests_sample_rate=0.25)
+    writer._rng = random.Random(7)  # a fixed draw: the share is exact for this seed
+    shop = await make_shop(db, settings, erp_urls=mock_erp.urls)
+    live = await live_of(app, db, shop)
+    try:
+        for page in range(1, 81):
+            await read_orders(app, live, shop, page=page)
+        await writer.flush()
+    finally:
+        writer.settings = full
+    events = await rows(db, Event)
+    kept = [e for e in events if e.requests_kept]
+    assert len(events) == 80
+    assert 10 <= len(kept) <= 30  # 20 expected
+    assert len(await rows(db, RelatedRequest)) == len(kept)
 
 
 async def test_a_full_queue_drops_and_counts_but_the_problem_still_opens(

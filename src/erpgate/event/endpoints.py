@@ -125,10 +125,16 @@ async def event_page(
     request: Request, db: DbSession, principal: Viewer, event_id: uuid.UUID
 ) -> Response:
     event, requests = await service.get_event(db, principal.store_id, event_id)
+    rate = get_state(request).settings.success_requests_sample_rate
     return render(
         request,
         "event/event.html",
-        {"principal": principal, "event": event, "requests": requests},
+        {
+            "principal": principal,
+            "event": event,
+            "requests": requests,
+            "success_requests_share": service.share_in_words(rate),
+        },
     )
 
 

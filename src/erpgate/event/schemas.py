@@ -31,6 +31,8 @@ def event_json(event: Event) -> dict[str, Any]:
         "error": event.error,
         "error_kind": event.error_kind,
         "duration_ms": round(event.duration_ms, 1),
+        # False: a success whose related requests were sampled out (none will appear).
+        "requests_kept": event.requests_kept,
         "data": event.data,
     }
 

@@ -48,6 +48,18 @@ class EventQuery:
     endpoint: str | None = None  # one of the seven endpoints (the health page's chart links)
 
 
+def share_in_words(rate: float) -> str:
+    """A sample rate as the event page says it: "one time in 10", "never"."""
+    if rate <= 0.0:
+        return "never"
+    if rate >= 1.0:
+        return "every time"
+    every = 1.0 / rate
+    if abs(every - round(every)) < 0.05:
+        return f"one time in {round(every)}"
+    return f"{rate:.0%} of the time"
+
+
 def _day(value: str | None, field: str) -> date | None:
     # Bounded centrally: "until" 9999-12-31 plus its one day overflowed (a 500).
     return parse_day(value, field)

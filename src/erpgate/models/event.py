@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, Uuid, text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, Uuid, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erpgate.db.base import Base
@@ -57,6 +57,11 @@ class Event(Base):
     error: Mapped[str] = mapped_column(Text, default="", nullable=False)
     error_kind: Mapped[str | None] = mapped_column(String(32))
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0, nullable=False)
+    # False for a success whose related requests were sampled out (ERPGATE_SUCCESS_REQUESTS_
+    # SAMPLE_RATE): the event page says so instead of waiting for requests that never come.
+    requests_kept: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true(), nullable=False
+    )
 
     @property
     def data(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ def writer_settings(settings: Settings) -> WriterSettings:
         queue_size=settings.request_queue_size,
         body_cap=settings.request_body_cap_bytes,
         success_sample_rate=settings.event_success_sample_rate,
+        success_requests_sample_rate=settings.success_requests_sample_rate,
         flush_seconds=settings.writer_flush_seconds,
         stale_horizon_seconds=settings.stale_index_hours * 3600,
         policy=ProblemPolicy.from_settings(settings),

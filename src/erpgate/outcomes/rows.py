@@ -32,6 +32,7 @@ def event_row(
     *,
     problem_id: uuid.UUID | None,
     reference: str | None,
+    requests_kept: bool = True,
 ) -> dict[str, Any]:
     actor = outcome.call.actor
     error = outcome.error
@@ -55,6 +56,7 @@ def event_row(
         "error": error.human if failed and error is not None else "",
         "error_kind": error.kind if failed and error is not None else None,
         "duration_ms": round(outcome.duration_ms, 3),
+        "requests_kept": requests_kept,
     }
 
 

@@ -73,6 +73,7 @@ class WriterSettings:
     queue_size: int = 10_000
     body_cap: int = 64 * 1024
     success_sample_rate: float = 1.0
+    success_requests_sample_rate: float = 1.0
     flush_seconds: float = 1.0
     stale_horizon_seconds: float = 24 * 3600
     policy: ProblemPolicy = field(default_factory=ProblemPolicy)
@@ -82,10 +83,11 @@ class WriterSettings:
 class _Item:
     outcome: Outcome[Any]
     problem: LiveProblem | None
-    keep_event: bool  # its event and related requests
+    keep_event: bool  # its event
     answer: AnswerKey | None
     done: asyncio.Future[None] | None
     requests_only: bool = False  # the related requests of an opening (its event is written)
+    keep_requests: bool = True  # its related requests, with the event (a success may not)
 
 
 class OutcomeWriter:
@@ -137,7 +139,10 @@ class OutcomeWriter:
         if not keep_event and key is None:
             return None
         done = self._future() if call.durable else None
-        if self._put(_Item(outcome, None, keep_event, key, done)) and key is not None:
+        item = _Item(
+            outcome, None, keep_event, key, done, keep_requests=self._keeps_requests(outcome)
+        )
+        if self._put(item) and key is not None:
             self.answers.queued(key, outcome.answer_body or b"", outcome.started_at)
         return done
 
@@ -181,7 +186,18 @@ class OutcomeWriter:
             await asyncio.shield(written)
 
     def _sampled(self) -> bool:
-        rate = self.settings.success_sample_rate
+        return self._draw(self.settings.success_sample_rate)
+
+    def _keeps_requests(self, outcome: Outcome[Any]) -> bool:
+        """Whether a success's related requests are kept with its event. A not-found, an admin's
+        call and a Login on storefront session (someone is debugging) always keep theirs; an
+        ordinary buyer's success keeps them at the sample rate."""
+        call = outcome.call
+        if not outcome.ok or call.durable or call.actor.impersonator_admin_id is not None:
+            return True
+        return self._draw(self.settings.success_requests_sample_rate)
+
+    def _draw(self, rate: float) -> bool:
         return rate >= 1.0 or (rate > 0.0 and self._rng.random() < rate)
 
     def _future(self) -> asyncio.Future[None]:
@@ -335,8 +351,10 @@ class OutcomeWriter:
                         event_id = uuid.uuid4()
                         if item.problem is not None:
                             self.board.note_sample(item.problem, event_id)
-                        events.append(self._event(item.outcome, event_id, item.problem))
-                    if item.keep_event or item.requests_only:
+                        events.append(
+                            self._event(item.outcome, event_id, item.problem, item.keep_requests)
+                        )
+                    if (item.keep_event and item.keep_requests) or item.requests_only:
                         requests.extend(request_row(a, cap) for a in item.outcome.attempts)
                     if item.answer is not None:
                         body = item.outcome.answer_body or b""
@@ -374,7 +392,11 @@ class OutcomeWriter:
                 self.answers.written(key, answer.fetched_at)
 
     def _event(
-        self, outcome: Outcome[Any], event_id: uuid.UUID, problem: LiveProblem | None
+        self,
+        outcome: Outcome[Any],
+        event_id: uuid.UUID,
+        problem: LiveProblem | None,
+        requests_kept: bool = True,
     ) -> dict[str, Any]:
         reference = None
         if problem is not None:
@@ -384,6 +406,7 @@ class OutcomeWriter:
             event_id,
             problem_id=problem.id if problem is not None else None,
             reference=reference,
+            requests_kept=requests_kept,
         )
 
 
