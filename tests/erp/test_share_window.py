@@ -18,8 +18,8 @@ from tests.erp.loopback import (
     target,
 )
 
-from erpgate.erp.coalesce import Coalescer
 from erpgate.erp.errors import ErpRejectedError
+from erpgate.kit.coalesce import Coalescer
 
 OK = answer_json({"data": [ROW]})
 

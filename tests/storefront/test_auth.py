@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.auth.cookies import BUYER_COOKIE
@@ -149,3 +150,35 @@ async def test_permission_change_applies_to_the_next_read(
     )
     await db.commit()
     assert (await buyer_client.get("/api/v1/storefront/orders")).status_code == 403
+
+
+async def test_reads_in_flight_when_the_cached_buyer_expires_share_one_look_up(
+    client: httpx.AsyncClient, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A headless client keeps many reads in flight: when its cached buyer expires they resolve
+    the session once between them, not once each (a database connection each)."""
+    import asyncio
+
+    from erpgate.auth import service as auth_service
+    from erpgate.storefront import deps
+
+    await login(client, BUYER)
+    resolve = auth_service.resolve_session
+    look_ups = 0
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        nonlocal look_ups
+        look_ups += 1
+        await asyncio.sleep(0.05)  # the database takes a moment: the others arrive meanwhile
+        return await resolve(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(auth_service, "resolve_session", counted)
+    deps._buyers.clear()
+    answers = await asyncio.gather(*(client.get("/api/v1/storefront/me") for _ in range(12)))
+    assert [a.status_code for a in answers] == [200] * 12
+    assert {a.json()["customer_code"] for a in answers} == {"C0004935"}
+    assert look_ups == 1
+
+    deps._buyers.clear()
+    await client.get("/store/demo/orders")
+    assert look_ups == 2  # a page resolves its own way, and once

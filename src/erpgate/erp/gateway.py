@@ -43,7 +43,6 @@ from erpgate.erp.auth import (
     token_request_body,
 )
 from erpgate.erp.breaker import BreakerBoard, BreakerPolicy, BreakerState
-from erpgate.erp.coalesce import Coalescer
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import (
     ErpError,
@@ -68,6 +67,7 @@ from erpgate.erp.ssrf import GuardedResolver, url_refusal
 from erpgate.erp.targets import ErpTarget
 from erpgate.kit import tracing
 from erpgate.kit.clock import utcnow
+from erpgate.kit.coalesce import Coalescer
 from erpgate.kit.ids import new_request_id, new_span_id, traceparent
 from erpgate.logging import get_logger
 

@@ -25,6 +25,7 @@ from erpgate.customer import service as customer_service
 from erpgate.erp.outcome import Source
 from erpgate.errors import Forbidden, NotFound, Unauthorized
 from erpgate.integration.service import load_cached_integration, load_live_integration
+from erpgate.kit.coalesce import Coalescer
 from erpgate.kit.crypto import token_digest
 from erpgate.kit.local_cache import INTEGRATIONS, SESSIONS, LocalCache, generation
 from erpgate.models.store import Store
@@ -95,6 +96,10 @@ async def store_by_slug(db: AsyncSession, slug: str) -> Store:
 # this process drop the cache at once; on other instances they apply within
 # ERPGATE_BUYER_CACHE_SECONDS. Session expiry is checked on every hit.
 _buyers: LocalCache[str, Buyer] = LocalCache((SESSIONS, INTEGRATIONS))
+# When a cached buyer expires, the reads of that session in flight at that moment share one
+# look-up instead of each taking a database connection for the same rows (a headless client
+# keeps dozens of reads in flight).
+_looking_up: Coalescer[Buyer | None] = Coalescer()
 
 
 def _cached_buyer(request: Request) -> tuple[str | None, Buyer | None]:
@@ -156,9 +161,13 @@ async def page_buyer(request: Request, slug: str) -> Buyer:
     key, cached = _cached_buyer(request)
     if cached is not None and cached.store.slug == slug:
         return await _with_fresh_integration(request, cached)
-    async with get_state(request).session_factory() as db:
-        store = await store_by_slug(db, slug)
-        buyer = await session_buyer(request, db, store, key)
+
+    async def look_up() -> Buyer | None:
+        async with get_state(request).session_factory() as db:
+            store = await store_by_slug(db, slug)
+            return await session_buyer(request, db, store, key)
+
+    buyer = await (look_up() if key is None else _looking_up.run((key, slug), look_up))
     if buyer is None:
         raise Unauthorized("Please sign in.")
     return buyer
@@ -177,8 +186,12 @@ async def _api_buyer(request: Request) -> Buyer:
         key, cached = _cached_buyer(request)
         if cached is not None:
             return await _with_fresh_integration(request, cached)
-        async with get_state(request).session_factory() as db:
-            buyer = await session_buyer(request, db, None, key)
+
+        async def look_up() -> Buyer | None:
+            async with get_state(request).session_factory() as db:
+                return await session_buyer(request, db, None, key)
+
+        buyer = await (look_up() if key is None else _looking_up.run(key, look_up))
         if buyer is None:
             raise Unauthorized("Please sign in.")
         return buyer

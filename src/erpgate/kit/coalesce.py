@@ -1,5 +1,6 @@
-"""Coalescing: identical concurrent calls share one in-flight ERP request, and, within a short
-window after it succeeded, its answer.
+"""Coalescing: identical concurrent calls share one in-flight piece of work — an ERP request (the
+gateway), a buyer's session look-up (the storefront) — and, within a short window after it
+succeeded, its answer.
 
 The shared work runs in its own task, and every caller (the first included) waits on it through
 ``asyncio.shield``: a buyer who goes away cancels only their own wait, never the request the
