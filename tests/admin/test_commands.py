@@ -91,3 +91,37 @@ async def test_rotate_key_reencrypts_under_the_new_first_key(
     row = (await db.execute(select(Integration))).scalar_one()
     with pytest.raises(ValueError):
         SecretBox([old_key]).decrypt(row.token_encrypted or "")
+
+
+async def test_rotate_key_reencrypts_alert_routes_secret_and_url(
+    env: dict[str, str], db: AsyncSession, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from erpgate.models.alert_route import AlertRoute
+    from erpgate.notification import webhooks
+    from erpgate.store.service import create_store
+
+    old_key, new_key = settings.encryption_keys[0], generate_key()
+    store = await create_store(db, slug="east", name="East")
+    url = "https://hooks.slack.com/services/T01/B02/route-token-123"
+    _, secret = await webhooks.add_route(
+        db,
+        store.id,
+        name="#erp",
+        url=url,
+        url_problem=None,
+        box=SecretBox([old_key]),
+        now=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    await db.commit()
+    monkeypatch.setenv("ERPGATE_SECRET_KEYS", f"{new_key},{old_key}")
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["rotate-key"])
+    assert result.exit_code == 0, result.output
+    db.expire_all()
+    route = (await db.execute(select(AlertRoute))).scalar_one()
+    new_box = SecretBox([new_key])
+    assert new_box.decrypt(route.url_encrypted) == url
+    assert new_box.decrypt(route.secret_encrypted) == secret
+    with pytest.raises(ValueError):
+        SecretBox([old_key]).decrypt(route.url_encrypted)

@@ -262,3 +262,44 @@ async def test_send_test_alert_goes_through_the_outbox_and_is_audited(
     )
     assert removed.status_code == 200
     assert (await client.get("/api/v1/admin/alert-routes")).json()["items"] == []
+
+
+async def test_a_webhook_urls_token_is_encrypted_and_never_shown(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    settings: Settings,
+    clock: Clock,
+    receiver: LoopbackServer,
+) -> None:
+    """Chat services put the token in the URL (hooks.slack.com/services/T…/B…/<token>): whoever
+    reads it can post to the channel. Stored encrypted; pages, API, audit log and the
+    notifications list show only the host and first path segment; the POST still reaches it."""
+    token = "XoxbSlackToken1234567890"
+    shop = await make_shop(db, settings, slug="acme")
+    csrf = await sign_in_admin(client, db, shop.store.id)
+    url = receiver.route(f"/services/T01/B02/{token}", answer_status(500))
+    added = await add_route(client, csrf, url + "?channel=erp")
+    assert added.status_code == 201, added.text
+    assert token not in added.text
+    assert added.json()["url"] == receiver.url("/services/••••?••••")
+
+    stored = (await db.execute(select(AlertRoute))).scalar_one()
+    assert token not in stored.url_encrypted
+    assert token not in stored.url_shown
+    page = await client.get("/admin/alerts")
+    assert page.status_code == 200
+    assert token not in page.text
+    assert "/services/••••" in page.text
+    assert token not in (await client.get("/api/v1/admin/alert-routes")).text
+    audit = (await db.execute(select(AuditLog))).scalars().all()
+    assert audit and all(token not in str(entry.details) for entry in audit)
+
+    clock.freeze(T0)
+    await Feeder(app, shop, clock).fail()
+    await worker_of(app).run_once()
+    assert len(receiver.requests_to(f"/services/T01/B02/{token}")) == 1  # sent to the real URL
+    [row] = await rows(db)
+    assert row.status == "queued"  # the 500 is retried
+    assert row.last_error is not None and token not in row.last_error
+    assert "/services/••••" in row.last_error

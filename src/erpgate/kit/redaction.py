@@ -61,6 +61,22 @@ def mask_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def mask_webhook_url(url: str) -> str:
+    """A webhook URL as people may see it: chat services put the token in the path
+    (``hooks.slack.com/services/T…/B…/<token>``, Discord's ``/api/webhooks/<id>/<token>``) or the
+    query, so only the scheme, host, port and first path segment are shown."""
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    segments = [segment for segment in parts.path.split("/") if segment]
+    path = f"/{segments[0]}" if segments else ""
+    if len(segments) > 1:
+        path += f"/{MASK}"
+    query = MASK if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
 # Shorter secrets are left alone: masking "abc" everywhere would hide ordinary words.
 MIN_SECRET_LENGTH = 4
 # A base64 run taken from inside a longer blob is only masked from this length on.

@@ -1,6 +1,9 @@
 """Where a store's alerts go besides e-mail: a webhook (a signed JSON POST, Slack compatible).
 
-The signing secret is encrypted like the integration's Token (``kit.crypto.SecretBox``).
+The signing secret and the URL are encrypted like the integration's Token
+(``kit.crypto.SecretBox``): a chat service's webhook URL carries its own token (anyone holding it
+can post to the channel), so pages, the API, the audit log and the notifications list show only
+``url_shown`` (``kit.redaction.mask_webhook_url``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ class AlertRoute(Base):
     )
     kind: Mapped[str] = mapped_column(String(16), nullable=False, default="webhook")
     name: Mapped[str] = mapped_column(String(100), nullable=False)
-    url: Mapped[str] = mapped_column(String(URL_LENGTH), nullable=False)
+    url_encrypted: Mapped[str] = mapped_column(Text, nullable=False)
+    url_shown: Mapped[str] = mapped_column(String(URL_LENGTH), nullable=False)
     secret_encrypted: Mapped[str] = mapped_column(Text, nullable=False)
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = created_at()

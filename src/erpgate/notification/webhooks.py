@@ -33,6 +33,7 @@ from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.webhook import WebhookSender
 from erpgate.errors import Conflict, NotFound, ValidationFailed
 from erpgate.kit.crypto import SecretBox
+from erpgate.kit.redaction import mask_webhook_url
 from erpgate.models.alert_route import AlertRoute
 from erpgate.models.integration import URL_LENGTH
 from erpgate.notification import repository
@@ -185,7 +186,8 @@ async def add_route(
         store_id=store_id,
         kind="webhook",
         name=name,
-        url=url,
+        url_encrypted=box.encrypt(url),
+        url_shown=mask_webhook_url(url),
         secret_encrypted=box.encrypt(secret),
         enabled=True,
         created_at=now,
@@ -201,9 +203,10 @@ async def remove_route(db: AsyncSession, store_id: uuid.UUID, route_id: uuid.UUI
 
 
 async def rotate_secrets(db: AsyncSession, box: SecretBox) -> int:
-    """Re-encrypt every route's secret under the first key (``erpgate rotate-key``)."""
+    """Re-encrypt every route's secret and URL under the first key (``erpgate rotate-key``)."""
     routes = await repository.all_routes(db)
     for route in routes:
         route.secret_encrypted = box.rotate(route.secret_encrypted)
+        route.url_encrypted = box.rotate(route.url_encrypted)
     await db.flush()
     return len(routes)

@@ -159,9 +159,10 @@ class OutboxWorker:
         secret = self.webhooks.box.decrypt(route.secret_encrypted)
         timestamp = int(self.clock.now().timestamp())
         headers = signed_headers(secret, row.message_id, timestamp, body)
-        result = await self.webhooks.sender.post(route.url, body, headers)
+        url = self.webhooks.box.decrypt(route.url_encrypted)
+        result = await self.webhooks.sender.post(url, body, headers)
         if not result.delivered:
-            reason = f"{route.url}: {result.error}"
+            reason = f"{route.url_shown}: {result.error}"
             if not result.retryable or row.attempts >= self.policy.max_attempts:
                 suffix = "" if not result.retryable else f" (gave up after {row.attempts} attempts)"
                 return await self._fail(claimed, reason + suffix)

@@ -40,7 +40,7 @@ def route_json(route: AlertRoute) -> dict[str, Any]:
         "id": str(route.id),
         "kind": route.kind,
         "name": route.name,
-        "url": route.url,
+        "url": route.url_shown,  # the URL's token is never shown
         "enabled": route.enabled,
         "created_at": route.created_at.isoformat(),
     }
@@ -178,7 +178,7 @@ async def _add(
         action=audit.ALERT_ROUTE_ADDED,
         now=now,
         subject=route.name,
-        details={"url": route.url},
+        details={"url": route.url_shown},
     )
     return route, secret
 
