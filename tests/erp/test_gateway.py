@@ -221,3 +221,43 @@ async def test_a_by_id_null_is_not_found_not_a_failure() -> None:
 
     assert isinstance(outcome.error, ErpNotFoundError)
     assert outcome.not_found and not outcome.failed
+
+
+class _Lines:
+    """Stands in for the gateway's logger: the lines it would have written."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, dict[str, Any]]] = []
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self.lines.append((event, fields))
+
+
+async def test_a_failed_call_is_logged_once_with_the_buyers_reference_and_a_probe_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import erpgate.erp.gateway as gateway_module
+
+    lines = _Lines()
+    monkeypatch.setattr(gateway_module, "log", lines)
+    failing = ScriptedTransport({ORDERS: [answer({"error": "boom"}, status=500)] * 2})
+
+    outcome, _ = await read(failing, orders_call())
+    [(event, fields)] = lines.lines
+    assert event == "erp_call_failed"
+    assert fields["reference"] == outcome.reference is not None
+    assert (fields["endpoint"], fields["kind"], fields["status"]) == ("orders", "status_5xx", 500)
+    assert fields["trace_id"] == outcome.trace_id and fields["customer_code"] == "C1"
+    assert "s3cret-token" not in str(fields)
+
+    # The checker's probes belong to no store: it reports what they found itself.
+    probe = build_target(
+        OPTIONS,
+        store_id=None,
+        endpoint=Endpoint.ORDERS,
+        url=ORDERS,
+        timeout_seconds=5.0,
+        credentials=Credentials(auth_style="bearer", token="s3cret-token"),
+    )
+    await read(failing, orders_call(), probe)
+    assert len(lines.lines) == 1

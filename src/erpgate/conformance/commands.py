@@ -22,6 +22,7 @@ from erpgate.conformance.direct import run_direct
 from erpgate.conformance.report import as_json, as_junit, as_text, print_text
 from erpgate.conformance.results import ConformanceReport
 from erpgate.erp.credentials import AUTH_STYLES
+from erpgate.logging import configure_logging
 
 EXIT_FAILED = 1
 EXIT_BAD_SETTINGS = 2
@@ -108,6 +109,8 @@ def check_erp(config_file: str | None, **flags: Any) -> None:
     A runnable skeleton ERP to start from: docs/examples/skeleton_erp.py.
     Flags override the file; docs/check-erp.md explains every rule.
     """
+    # The report is stdout's (a JSON or JUnit report must parse); anything logged goes to stderr.
+    configure_logging("console", "WARNING")
     values: dict[str, Any] = read_or_exit(config_file)
     flags["format"] = flags.pop("output_format")
     values.update({name: value for name, value in flags.items() if value is not None})

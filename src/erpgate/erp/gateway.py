@@ -208,7 +208,9 @@ class ErpGateway:
                     trace_id=outcome.trace_id,
                     waited_seconds=self.options.durable_wait_seconds,
                 )
-        if outcome.failed and outcome.attempts:  # refusals are counted, not logged one by one
+        # Refusals are counted, not logged one by one; the checker's probes (no store) report
+        # their findings themselves.
+        if outcome.failed and outcome.attempts and outcome.target.store_id is not None:
             _log_failure(outcome)
         return outcome
 
