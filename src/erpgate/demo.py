@@ -192,7 +192,7 @@ def run_demo(*, port: int, erp_port: int) -> None:
         for line in context.printed:
             print(f"  {line}")
         print(f"  e-mails are written to {settings.mail_dir}/ as .eml files")
-        print(f"  ERP contract (OpenAPI): http://127.0.0.1:{port}/erp-contract/openapi.json\n")
+        print(f"  ERP contract: http://127.0.0.1:{port}/erp-contract/docs\n")
         import uvicorn
 
         uvicorn.run(
