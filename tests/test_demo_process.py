@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,6 +26,7 @@ def _demo_env(workdir: Path) -> dict[str, str]:
 
 
 def _start_demo(workdir: Path, port: int, erp_port: int) -> subprocess.Popen[bytes]:
+    """The demo, its output in demo.out and demo.log of ``workdir``."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -38,7 +40,7 @@ def _start_demo(workdir: Path, port: int, erp_port: int) -> subprocess.Popen[byt
         ],
         cwd=workdir,
         env=_demo_env(workdir),
-        stdout=subprocess.DEVNULL,
+        stdout=(workdir / "demo.out").open("wb"),
         stderr=(workdir / "demo.log").open("wb"),
     )
 
@@ -124,3 +126,23 @@ def test_an_app_that_cannot_start_ends_the_demo_and_its_mock_erp(
     log = (tmp_path / "demo.log").read_text()
     assert returncode != 0, log
     assert not _port_open(erp_port), log
+
+
+def test_the_demo_prints_the_customer_accounts_the_store_has_and_no_others(
+    tmp_path: Path, ports: tuple[int, int]
+) -> None:
+    port, erp_port = ports
+    demo = _start_demo(tmp_path, port, erp_port)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", demo, seconds=120)
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.wait(timeout=60)
+    printed = (tmp_path / "demo.out").read_text()
+
+    assert (
+        "  customer accounts: Acme Industrial Supply (C0004935), Gibsonburg Hardware (C010268)\n"
+        in printed
+    )
+    # The mock ERP knows four more customers; the store has no account for them.
+    assert sorted(set(re.findall(r"\bC\d{6,7}\b", printed))) == ["C0004935", "C010268"]

@@ -103,6 +103,12 @@ async def seed_demo(db: AsyncSession, settings: Settings, erp_urls: dict[str, st
                 permissions=permissions,
             )
     context = DemoContext(settings=settings, store=store, accounts=accounts, erp_urls=erp_urls)
+    # Only the accounts the store has: the mock ERP knows more customers, but a buyer or an admin
+    # of the demo can reach only these.
+    context.printed.append(
+        "customer accounts: "
+        + ", ".join(f"{account.name} ({account.customer_code})" for account in accounts)
+    )
     for domain in SEEDING_DOMAINS:
         module = optional_import(f"erpgate.{domain}.demo")
         if module is not None:
@@ -146,7 +152,8 @@ def _end_on_signals() -> None:
 
 def _start_mock_erp(erp_port: int) -> subprocess.Popen[bytes]:
     # Its stdin is a pipe only this process holds: when this process ends in any way, even one
-    # that runs no ``finally`` (SIGKILL), the pipe closes and the mock ERP stops.
+    # that runs no ``finally`` (SIGKILL), the pipe closes and the mock ERP stops. Its own start-up
+    # lines (URLs, every customer code it knows) are not the demo's: the demo prints its own.
     return subprocess.Popen(  # noqa: S603 (our own CLI)
         [
             sys.executable,
@@ -160,6 +167,7 @@ def _start_mock_erp(erp_port: int) -> subprocess.Popen[bytes]:
             "--stop-when-stdin-closes",
         ],
         stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
     )
 
 
