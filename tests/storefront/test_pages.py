@@ -154,3 +154,24 @@ async def test_impersonated_session_shows_the_banner_until_it_expires(
     assert call.event_data()["related_to"]["impersonator"] == str(admin.id)
     clock.advance(minutes=31)
     assert (await client.get("/store/demo/")).status_code == 303
+
+
+async def test_an_invoice_links_to_its_order(
+    buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle
+) -> None:
+    data = mock_erp.state.data
+    invoice = next(
+        detail
+        for detail in data.invoice_details.values()
+        if detail["customer_code"] == "C0004935" and detail["order_id"]
+    )
+    order_id = invoice["order_id"]
+
+    page = await buyer_client.get(f"/store/demo/invoices/{invoice['invoice_id']}")
+
+    assert page.status_code == 200
+    link = f'<a href="/store/demo/orders/{order_id}">{order_id}</a>'
+    assert link in page.text
+    order = await buyer_client.get(f"/store/demo/orders/{order_id}")
+    assert order.status_code == 200
+    assert f"<h1>Order {data.order_details[order_id]['order_number']}" in order.text
