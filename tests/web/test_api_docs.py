@@ -11,7 +11,7 @@ ASSET = re.compile(r"""(?:src|href|spec-url)="([^"]+)"|url: '([^']+)'""")
 CONTENT_TYPES = {
     ".js": ("text/javascript", "application/javascript"),
     ".css": ("text/css",),
-    ".png": ("image/png",),
+    ".svg": ("image/svg+xml",),
     ".json": ("application/json",),
 }
 

@@ -25,7 +25,7 @@ ASSETS_URL = "/api-docs-assets"
 SWAGGER_JS = f"{ASSETS_URL}/swagger-ui-bundle.js"
 SWAGGER_CSS = f"{ASSETS_URL}/swagger-ui.css"
 REDOC_JS = f"{ASSETS_URL}/redoc.standalone.js"
-FAVICON = f"{ASSETS_URL}/favicon.png"
+FAVICON = "/static/favicon.svg"  # the site's own icon
 
 DOCS_URL = "/docs"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
