@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
+    FileResponse,
     HTMLResponse,
     PlainTextResponse,
     RedirectResponse,
@@ -37,6 +38,7 @@ from erpgate.kit.modules import optional_import
 from erpgate.logging import configure_logging, get_logger
 from erpgate.notification.figures import outbox_families
 from erpgate.problem.figures import problem_families
+from erpgate.web.api_docs import CONTRACT_OPENAPI_URL, add_api_docs
 from erpgate.web.gc_tuning import tune_after_startup
 from erpgate.web.loop_lag import LoopLagMonitor
 from erpgate.web.observe import Observe
@@ -233,6 +235,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         summary="Storefront and admin APIs of erpgate",
         lifespan=lifespan,
         default_response_class=JsonResponse,
+        # FastAPI's pages load Swagger UI and ReDoc from a CDN; add_api_docs serves them locally.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.erpgate = state
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
@@ -247,8 +252,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.add_exception_handler(PoolTimeout, _pool_timeout_handler)
     static_dir = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    add_api_docs(app)
     for module in _domain_modules("endpoints", ROUTE_DOMAINS):
         app.include_router(module.router)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        # Browsers ask this path of pages that name no icon (JSON, the API docs): the site's
+        # icon, not a 404 in their console. Modern browsers take an SVG here.
+        return FileResponse(static_dir / "favicon.svg", media_type="image/svg+xml")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:
@@ -275,7 +287,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         text = exposition([BreakerStateCollector(state.gateway.breakers), Families(figures)])
         return Response(text, media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/erp-contract/openapi.json", include_in_schema=False)
+    @app.get(CONTRACT_OPENAPI_URL, include_in_schema=False)
     async def erp_contract_openapi() -> JsonResponse:
         from erpgate.erp.contract_openapi import contract_openapi
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,6 +103,12 @@ async def seed_demo(db: AsyncSession, settings: Settings, erp_urls: dict[str, st
                 permissions=permissions,
             )
     context = DemoContext(settings=settings, store=store, accounts=accounts, erp_urls=erp_urls)
+    # Only the accounts the store has: the mock ERP knows more customers, but a buyer or an admin
+    # of the demo can reach only these.
+    context.printed.append(
+        "customer accounts: "
+        + ", ".join(f"{account.name} ({account.customer_code})" for account in accounts)
+    )
     for domain in SEEDING_DOMAINS:
         module = optional_import(f"erpgate.{domain}.demo")
         if module is not None:
@@ -128,15 +136,25 @@ def _wait_for(url: str, seconds: float = 15.0) -> None:
     raise SystemExit(f"the mock ERP did not start at {url}")
 
 
-def run_demo(*, port: int, erp_port: int) -> None:
-    # Only the demo store, only the mock ERP's port (the store is seeded before the app starts).
-    os.environ.setdefault("ERPGATE_ALLOWED_PRIVATE_HOSTS", f"127.0.0.1:{erp_port}@{DEMO_STORE}")
-    os.environ.setdefault("ERPGATE_MAIL_BACKEND", "file")
-    os.environ.setdefault("ERPGATE_PUBLIC_URL", f"http://127.0.0.1:{port}")
-    settings = load_settings()
-    upgrade_to_head(settings.database_url)
-    erp_urls = mock_erp_urls(erp_port)
-    mock = subprocess.Popen(  # noqa: S603 (our own CLI)
+def _end_on_signals() -> None:
+    """Makes SIGTERM and SIGHUP end the demo the way Ctrl-C does: through ``run_demo``'s
+    ``finally``, which stops the mock ERP. By default they kill the process outright and leave the
+    mock ERP running on its port. uvicorn catches SIGTERM itself for a graceful stop, then raises it
+    again with the handler it found, which is this one."""
+
+    def exit_on(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, exit_on)
+    # SIGHUP (the terminal closed) becomes SIGTERM, so a running app also gets its graceful stop.
+    signal.signal(signal.SIGHUP, lambda _signum, _frame: signal.raise_signal(signal.SIGTERM))
+
+
+def _start_mock_erp(erp_port: int) -> subprocess.Popen[bytes]:
+    # Its stdin is a pipe only this process holds: when this process ends in any way, even one
+    # that runs no ``finally`` (SIGKILL), the pipe closes and the mock ERP stops. Its own start-up
+    # lines (URLs, every customer code it knows) are not the demo's: the demo prints its own.
+    return subprocess.Popen(  # noqa: S603 (our own CLI)
         [
             sys.executable,
             "-m",
@@ -146,8 +164,32 @@ def run_demo(*, port: int, erp_port: int) -> None:
             str(erp_port),
             "--token",
             DEMO_ERP_TOKEN,
+            "--stop-when-stdin-closes",
         ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
     )
+
+
+def _stop_mock_erp(mock: subprocess.Popen[bytes]) -> None:
+    mock.terminate()
+    try:
+        mock.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        mock.kill()
+        mock.wait(timeout=10)
+
+
+def run_demo(*, port: int, erp_port: int) -> None:
+    # Only the demo store, only the mock ERP's port (the store is seeded before the app starts).
+    os.environ.setdefault("ERPGATE_ALLOWED_PRIVATE_HOSTS", f"127.0.0.1:{erp_port}@{DEMO_STORE}")
+    os.environ.setdefault("ERPGATE_MAIL_BACKEND", "file")
+    os.environ.setdefault("ERPGATE_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    settings = load_settings()
+    upgrade_to_head(settings.database_url)
+    erp_urls = mock_erp_urls(erp_port)
+    _end_on_signals()
+    mock = _start_mock_erp(erp_port)
     try:
         _wait_for(f"http://127.0.0.1:{erp_port}/")
         context = asyncio.run(_seed(settings, erp_urls))
@@ -158,7 +200,7 @@ def run_demo(*, port: int, erp_port: int) -> None:
         for line in context.printed:
             print(f"  {line}")
         print(f"  e-mails are written to {settings.mail_dir}/ as .eml files")
-        print(f"  ERP contract (OpenAPI): http://127.0.0.1:{port}/erp-contract/openapi.json\n")
+        print(f"  ERP contract: http://127.0.0.1:{port}/erp-contract/docs\n")
         import uvicorn
 
         uvicorn.run(
@@ -169,5 +211,4 @@ def run_demo(*, port: int, erp_port: int) -> None:
             log_level="warning",
         )
     finally:
-        mock.terminate()
-        mock.wait(timeout=10)
+        _stop_mock_erp(mock)

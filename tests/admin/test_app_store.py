@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -381,3 +382,71 @@ async def test_the_test_button_refuses_bad_codes_and_keeps_what_was_typed(
     )
     assert same.status_code == 422
     assert "Must be another customer than the one tested." in same.text
+
+
+async def test_every_request_link_of_the_test_results_finds_its_event(
+    world: World, client: httpx.AsyncClient, mock_erp: Any, db: AsyncSession
+) -> None:
+    owner = await sign_in(client, "owner@alpha.example")
+    body = {"token": "mock-token", "urls": dict(mock_erp.urls), "installed": True}
+    put = await client.patch(
+        "/api/v1/admin/integration", json=body, headers={"x-csrf-token": owner}
+    )
+    assert put.status_code == 200, put.text
+
+    page = await client.post(
+        "/admin/apps/generic-erp/test", data={"csrf_token": owner, "customer_code": "C0004935"}
+    )
+
+    assert page.status_code == 200
+    results = page.text[page.text.index('id="test-results"') :].split("</table>")[0]
+    rows = re.findall(r"<tr>\s*<td data-label=\"Endpoint\">.*?</tr>", results, re.S)
+    assert len(rows) == 59  # every rule of every endpoint
+    links = {row: re.findall(r'href="(/admin/events\?q=[^"]+)"', row) for row in rows}
+    assert sum(1 for found in links.values() if found) > 40
+    for row, found in links.items():
+        for link in found:
+            events = await client.get(link)
+            assert events.status_code == 200
+            assert "No events match" not in events.text, row
+            found_events = set(re.findall(r'href="/admin/events/([0-9a-f-]{36})"', events.text))
+            assert len(found_events) == 1, row  # the one event of that request
+    # The calls sent without credentials are never kept as events: their rows say so instead
+    # of linking to nothing.
+    auth_rows = [row for row in rows if ">auth.required<" in row]
+    assert len(auth_rows) == 7
+    assert all(not links[row] and "Not kept as an event" in row for row in auth_rows)
+
+
+CLI_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
+
+
+async def test_the_test_integration_page_never_names_a_cli_flag(
+    world: World, client: httpx.AsyncClient, mock_erp: Any, db: AsyncSession
+) -> None:
+    owner = await sign_in(client, "owner@alpha.example")
+    body = {"token": "mock-token", "urls": dict(mock_erp.urls), "installed": True}
+    put = await client.patch(
+        "/api/v1/admin/integration", json=body, headers={"x-csrf-token": owner}
+    )
+    assert put.status_code == 200, put.text
+    form = await client.get("/admin/apps/generic-erp")
+    # The advice the rules give: a wrong URL, wrong credentials, another customer's missing ids.
+    # (A private host is refused when saved, before any rule could advise on it.)
+    mock_erp.set_fault("balance", "status", status=404)
+    mock_erp.set_fault("invoices", "status", status=401)
+
+    results = await client.post(
+        "/admin/apps/generic-erp/test", data={"csrf_token": owner, "customer_code": "C0004935"}
+    )
+    refused = await client.post(
+        "/admin/apps/generic-erp/test",
+        data={"csrf_token": owner, "customer_code": "C 1", "other_customer_code": "C 1"},
+    )
+
+    assert (form.status_code, results.status_code, refused.status_code) == (200, 200, 422)
+    assert "check the Customer A/R Balance URL in the settings" in results.text
+    assert "check the Key, the Token and the auth style in the settings" in results.text
+    assert "the &#34;Another customer&#39;s code&#34; field" in results.text
+    for page in (form, results, refused):
+        assert CLI_FLAG.findall(page.text) == []

@@ -109,9 +109,11 @@ async def test_a_conforming_erp_passes_and_every_call_is_an_admin_test_event(
     event_traces = {o.trace_id for o in calls}
     shape = only(report, "shape.orders", "orders")
     assert shape.trace_id in event_traces
+    assert shape.event_trace_id == shape.trace_id
     # The no-credentials probe bypasses the gateway: no event, but its request is in the report.
     auth = only(report, "auth.required", "orders")
     assert auth.trace_id not in event_traces
+    assert auth.event_trace_id is None  # nothing for the admin page to link
     assert [request.status for request in auth.requests] == [401]
 
 

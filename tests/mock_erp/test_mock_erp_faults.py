@@ -16,6 +16,7 @@ from tests.plugins.mock_erp import MockErpFactory
 from erpgate.erp.contract import RESPONSE_MODELS, OrdersListResponse
 from erpgate.erp.endpoints import Endpoint
 from erpgate.mock_erp.config import DEFAULT_REDIRECT, Fault, FaultSpecError, parse_fault_spec
+from erpgate.mock_erp.faults import MARKUP_NAME, MARKUP_NOTES
 from erpgate.mock_erp.server import MockErpHandle
 
 MAIN = "C0004935"
@@ -213,6 +214,24 @@ async def test_echo_credentials_repeats_them_in_a_header_and_the_body(
             echoed = await r.json()
     assert echoed["_echo"]["headers"] == {"Authorization": f"Bearer {token}"}
     OrdersListResponse.model_validate(echoed)  # still a contract answer
+
+
+async def test_markup_text_puts_markup_in_notes_and_ship_to_names(
+    mock_erp: MockErpHandle, http: aiohttp.ClientSession
+) -> None:
+    mock_erp.set_fault("orders", "markup_text")
+    mock_erp.set_fault("order", "markup_text")
+
+    _, _, listed = await _call(http, mock_erp, "orders")
+    _, _, detail = await _call(http, mock_erp, "order")
+
+    rows = OrdersListResponse.model_validate_json(listed).data
+    assert rows and {row.ship_to_name for row in rows} == {MARKUP_NAME}
+    order = orjson.loads(detail)["data"]
+    assert order["notes"] == MARKUP_NOTES
+    assert "<script>" in MARKUP_NOTES and "<i>" in MARKUP_NAME
+    assert order["ship_to_name"] == order["ship_to"]["name"] == MARKUP_NAME
+    RESPONSE_MODELS[Endpoint.ORDER].model_validate_json(detail)  # still a contract answer
 
 
 async def test_control_routes_set_list_and_clear_faults(

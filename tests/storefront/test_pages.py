@@ -71,15 +71,19 @@ async def test_erp_text_with_markup_and_rtl_is_escaped(
     buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle
 ) -> None:
     data = mock_erp.state.data
-    tricky = next(
-        r.row["order_id"]
-        for r in data.orders["C0004935"]
-        if "<script>" in (data.order_details[r.row["order_id"]].get("notes") or "")
-    )
-    page = await buyer_client.get(f"/store/demo/orders/{tricky}")
-    assert page.status_code == 200
+    order_id = data.orders["C0004935"][0].row["order_id"]
+    mock_erp.set_fault("orders", "markup_text")
+    mock_erp.set_fault("order", "markup_text")
+
+    listed = await buyer_client.get("/store/demo/orders")
+    page = await buyer_client.get(f"/store/demo/orders/{order_id}")
+
+    assert listed.status_code == page.status_code == 200
+    assert "ACME &lt;i&gt;Dock&lt;/i&gt; &amp; &#34;Yard&#34;" in listed.text
     assert "&lt;script&gt;alert(&#34;erp&#34;)&lt;/script&gt;" in page.text
-    assert "<script>" not in page.text
+    assert "ACME &lt;i&gt;Dock&lt;/i&gt; &amp; &#34;Yard&#34;" in page.text
+    assert "<script>" not in page.text and "<i>Dock" not in listed.text + page.text
+    mock_erp.clear_faults()
     rtl = next(
         r.row["order_id"]
         for r in data.orders["C0004935"]
@@ -150,3 +154,24 @@ async def test_impersonated_session_shows_the_banner_until_it_expires(
     assert call.event_data()["related_to"]["impersonator"] == str(admin.id)
     clock.advance(minutes=31)
     assert (await client.get("/store/demo/")).status_code == 303
+
+
+async def test_an_invoice_links_to_its_order(
+    buyer_client: httpx.AsyncClient, mock_erp: MockErpHandle
+) -> None:
+    data = mock_erp.state.data
+    invoice = next(
+        detail
+        for detail in data.invoice_details.values()
+        if detail["customer_code"] == "C0004935" and detail["order_id"]
+    )
+    order_id = invoice["order_id"]
+
+    page = await buyer_client.get(f"/store/demo/invoices/{invoice['invoice_id']}")
+
+    assert page.status_code == 200
+    link = f'<a href="/store/demo/orders/{order_id}">{order_id}</a>'
+    assert link in page.text
+    order = await buyer_client.get(f"/store/demo/orders/{order_id}")
+    assert order.status_code == 200
+    assert f"<h1>Order {data.order_details[order_id]['order_number']}" in order.text

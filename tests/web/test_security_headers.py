@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from erpgate.web.security_headers import POLICY
+from erpgate.web.security_headers import DOCS_POLICY, POLICY
 from tests.auth.helpers import seed_store
 
 PASSWORD = "correct-horse-battery"
@@ -54,12 +54,14 @@ async def test_every_answer_carries_the_security_headers(
     assert response.headers["x-frame-options"] == "DENY"
 
 
-async def test_the_api_documentation_pages_still_load_their_scripts(
+async def test_the_api_documentation_pages_run_their_scripts_from_this_site_only(
     client: httpx.AsyncClient,
 ) -> None:
-    for path in ("/docs", "/redoc"):
+    for path in ("/docs", "/redoc", "/erp-contract/docs"):
         policy = (await client.get(path)).headers["content-security-policy"]
-        assert "https://cdn.jsdelivr.net" in policy
+        assert policy == DOCS_POLICY
+        assert "https://" not in policy
+        assert "script-src 'self' 'unsafe-inline'" in policy
         assert "frame-ancestors 'none'" in policy
 
 

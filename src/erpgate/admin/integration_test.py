@@ -52,8 +52,9 @@ class TestRow:
     passed: bool
     rule: str
     message: str
-    trace_id: str | None
+    trace_id: str | None  # of the first call kept as an event; the page links it
     status: str = ""
+    unkept_calls: bool = False  # calls were made but none is an event (the no-credentials probe)
     answer: str = ""  # a failure's evidence: the ERP's status and answer body, masked
 
 
@@ -100,7 +101,8 @@ def _rows(report: ConformanceReport) -> list[TestRow]:
             passed=result.passed,
             rule=result.rule,
             message=result.message,
-            trace_id=result.trace_id,
+            trace_id=result.event_trace_id,
+            unkept_calls=bool(result.trace_ids) and result.event_trace_id is None,
             status=result.status,
             answer=result.answer.as_text() if result.answer is not None else "",
         )

@@ -3,7 +3,7 @@
 Calls with the store's credentials go through the app's gateway as ``source="admin test"`` and
 durable, so each one is an event (the report links ``/admin/events?q=<trace id>``) before the
 page shows. The "no credentials" probe runs on a short-lived gateway of its own that keeps
-nothing: an expected 401 must not become an event or open a problem.
+nothing: an expected 401 must not become an event or open a problem, so its rows link nowhere.
 """
 
 from __future__ import annotations
@@ -69,9 +69,11 @@ class AdminCaller:
         actor = self.actor
         if customer_code != actor.customer_code:
             actor = Actor(source=ADMIN_TEST_SOURCE, customer_code=customer_code)
-        return await call_gateway(
+        exchange = await call_gateway(
             self.gateway, target, payload, model, customer_code, actor, durable=True
         )
+        exchange.event_recorded = True  # durable: written before the answer came back
+        return exchange
 
     async def call_without_credentials(
         self, endpoint: Endpoint, payload: dict[str, Any]

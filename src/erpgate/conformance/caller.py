@@ -47,6 +47,9 @@ class Exchange(Generic[T]):
     bodies: list[bytes] = field(default_factory=list)  # complete 2xx bodies, for format.*
     attempts: list[AttemptRecord] = field(default_factory=list)  # unmasked: mask to show
     customer_code: str | None = None  # on whose behalf it was asked (None: no credentials)
+    # An event of the store holds this call, so a page may link to it; the CLI's calls and the
+    # admin's no-credentials probe are kept nowhere.
+    event_recorded: bool = False
 
     @property
     def ok(self) -> bool:

@@ -108,6 +108,7 @@ class RuleResult:
     status: Status
     message: str
     trace_ids: list[str] = field(default_factory=list)
+    event_trace_ids: list[str] = field(default_factory=list)  # those kept as the store's events
     requests: list[RequestRef] = field(default_factory=list)
     answer: ShownAnswer | None = None  # a failure's evidence: what the ERP sent back
 
@@ -118,8 +119,13 @@ class RuleResult:
 
     @property
     def trace_id(self) -> str | None:
-        """The first call's trace id: the admin page links its events with it."""
+        """The first call's trace id (the CLI's report names it)."""
         return self.trace_ids[0] if self.trace_ids else None
+
+    @property
+    def event_trace_id(self) -> str | None:
+        """The first call kept as an event: the only kind a page can link to."""
+        return self.event_trace_ids[0] if self.event_trace_ids else None
 
     def as_json(self) -> dict[str, Any]:
         return {

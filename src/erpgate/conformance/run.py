@@ -111,6 +111,7 @@ class RuleRun:
             status=status,
             message=message,
             trace_ids=[exchange.trace_id for exchange in used],
+            event_trace_ids=[exchange.trace_id for exchange in used if exchange.event_recorded],
             requests=[request for exchange in used for request in exchange.requests],
             answer=answer,
         )

@@ -46,6 +46,12 @@ def _check_faults(
     help="What list meta carries.",
 )
 @click.option("--seed", default=4935, show_default=True, type=int, help="Seed of the fake data.")
+@click.option(
+    "--stop-when-stdin-closes",
+    is_flag=True,
+    hidden=True,  # for `erpgate demo`, which runs it as a child holding its stdin
+    help="Stop when standard input is closed.",
+)
 def mock_erp_command(
     host: str,
     port: int,
@@ -55,6 +61,7 @@ def mock_erp_command(
     faults: tuple[str, ...],
     paging_style: str,
     seed: int,
+    stop_when_stdin_closes: bool,
 ) -> None:
     """Run the reference mock ERP: the seven contract endpoints over seeded data."""
     if auth_style == "header" and not key:
@@ -71,4 +78,5 @@ def mock_erp_command(
         faults=list(faults),
         paging_style=paging_style,
         seed=seed,
+        stop_when_stdin_closes=stop_when_stdin_closes,
     )

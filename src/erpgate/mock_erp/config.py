@@ -28,6 +28,8 @@ FAULT_KINDS: dict[str, str | None] = {
     "oversized": "bytes",
     "redirect": "location",
     "echo_credentials": None,
+    # Free text holding markup, as an ERP's users may type it; pages must show it as text.
+    "markup_text": None,
     # Mistakes of the lists a first-time ERP developer makes; the lists answer, but wrongly.
     "ignore_search": None,
     "ignore_status": None,

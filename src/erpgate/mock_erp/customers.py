@@ -1,4 +1,8 @@
-"""The mock ERP's fixed cast: customers, catalogue, carriers and tricky free text."""
+"""The mock ERP's fixed cast: customers, catalogue, carriers and free text in several scripts.
+
+It is also the demo's data, so it reads like a real ERP's. The markup that proves pages escape
+ERP text lives in the "markup_text" fault (``mock_erp.faults``), not here.
+"""
 
 from __future__ import annotations
 
@@ -33,9 +37,9 @@ CARRIERS: list[tuple[str, str, str]] = [
     ("USPS", "Priority Mail", "https://tools.usps.com/go/TrackConfirmAction?tLabels={n}"),
 ]
 
-# Free text with markup, unicode and right-to-left script, so escaping is tested downstream.
-TRICKY_NOTES = [
-    '<b>Deliver to dock 4</b> <script>alert("erp")</script> & call "Ann" first',
+# Delivery notes as buyers write them: punctuation, unicode and right-to-left script.
+NOTES = [
+    'Deliver to dock 4 & call "Ann" first',
     "Lieferung bitte an Tor 3 – Größe prüfen ✓",
     "يرجى التسليم قبل الساعة العاشرة صباحًا",
     "נא לתאם משלוח מראש",
@@ -82,7 +86,7 @@ CUSTOMERS: list[Customer] = [
         [
             _address("ACME Warehouse 3", "1200 Front St", "Toledo", "OH", "43605", "US"),
             _address("ACME West", "88 Harbor Way", "San Francisco", "CA", "94107", "US"),
-            _address('ACME <i>Dock</i> & "Yard"', "5 Rail Rd", "Portland", "OR", "97210", "US"),
+            _address("ACME Dock & Yard", "5 Rail Rd", "Portland", "OR", "97210", "US"),
         ],
         160,
     ),
@@ -123,7 +127,7 @@ CUSTOMERS: list[Customer] = [
         "USD",
         Decimal("30000.00"),
         _address("Pacific Coast Foods", "700 Alameda St", "Los Angeles", "CA", "90012", "US"),
-        [_address("PCF <b>Cold</b> Store", "9 Pier Ave", "Long Beach", "CA", "90802", "US")],
+        [_address("PCF Cold Store", "9 Pier Ave", "Long Beach", "CA", "90802", "US")],
         30,
     ),
     Customer(

@@ -20,8 +20,8 @@ from erpgate.mock_erp.customers import (
     CARRIERS,
     CATALOGUE,
     CUSTOMERS,
+    NOTES,
     PAYMENT_METHODS,
-    TRICKY_NOTES,
     Customer,
 )
 from erpgate.mock_erp.pricing import line_tax, money_text, shipping_charge, tax_rate
@@ -188,7 +188,7 @@ def build_dataset(seed: int, today: dt.date) -> MockDataset:
                 "customer_code": customer.code,
             }
             shipments = _shipments(rng, status, day, today)
-            notes = TRICKY_NOTES[index % len(TRICKY_NOTES)] if index % 9 == 0 else None
+            notes = NOTES[index % len(NOTES)] if index % 9 == 0 else None
             detail = {
                 **row,
                 "bill_to": customer.bill_to,

@@ -36,6 +36,13 @@ CONTRACT_BREAKS: dict[str, Any] = {
 }
 
 
+# What "markup_text" writes into the free-text fields of an answer: tags, a script, quotes and an
+# ampersand, each of which a page must escape. Only this fault holds them, so the seeded data (the
+# demo's) stays believable.
+MARKUP_NOTES = '<b>Deliver to dock 4</b> <script>alert("erp")</script> & call "Ann" first'
+MARKUP_NAME = 'ACME <i>Dock</i> & "Yard"'
+
+
 def json_response(
     body: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
@@ -164,4 +171,25 @@ async def apply_fault(
         return web.Response(status=302, headers={"Location": fault.location})
     if kind == "echo_credentials":
         return await _echo_credentials(request, await answer())
+    if kind == "markup_text":
+        return _markup_text(await answer())
     raise AssertionError(f"unhandled fault {kind}")
+
+
+def _markup_text(answer: web.Response) -> web.Response:
+    """The same answer with markup in its notes and ship-to names (lists and by-id rows)."""
+    if answer.status != 200 or not isinstance(answer.body, bytes):
+        return answer
+    body = orjson.loads(answer.body)
+    data = body.get("data") if isinstance(body, dict) else None
+    rows = data if isinstance(data, list) else [data]
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        if "notes" in row:
+            row["notes"] = MARKUP_NOTES
+        if "ship_to_name" in row:
+            row["ship_to_name"] = MARKUP_NAME
+        if isinstance(row.get("ship_to"), dict):
+            row["ship_to"]["name"] = MARKUP_NAME
+    return json_response(body)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -305,6 +306,7 @@ def run_mock_erp(
     faults: list[str],
     paging_style: str,
     seed: int,
+    stop_when_stdin_closes: bool = False,
 ) -> None:
     """Serve the mock ERP until interrupted, after printing its URLs and customer codes."""
     config = MockErpConfig(
@@ -323,7 +325,25 @@ def run_mock_erp(
             if auth_style == "oauth2":
                 print(f"token_url: {handle.token_url}", flush=True)
             print(f"customers: {', '.join(handle.customers())}", flush=True)
-            await asyncio.Event().wait()
+            await (_stdin_closed() if stop_when_stdin_closes else asyncio.Event().wait())
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve())
+
+
+async def _stdin_closed() -> None:
+    """Returns when standard input reaches its end. `erpgate demo` holds the other end of that
+    pipe, and the kernel closes it however the demo ends (a SIGKILL included), so the mock ERP
+    cannot outlive it and squat on its port."""
+    closed = asyncio.Event()
+
+    class _Watch(asyncio.Protocol):
+        def connection_lost(self, exc: Exception | None) -> None:
+            closed.set()
+
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.connect_read_pipe(_Watch, sys.stdin)
+    try:
+        await closed.wait()
+    finally:
+        transport.close()

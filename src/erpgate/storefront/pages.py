@@ -102,13 +102,15 @@ async def _detail_page(
     *,
     template: str,
     title: str,
+    **values: Any,
 ) -> Response:
     """One order or invoice, or the calm page when the ERP is down and no recent answer is saved."""
     try:
         detail = await load
     except ErpUnavailable as exc:
         return unavailable(request, buyer, exc, title)
-    return render(request, template, read_context(request, buyer, detail, detail=detail))
+    context = read_context(request, buyer, detail, detail=detail, **values)
+    return render(request, template, context)
 
 
 @router.get("/store/{slug}/")
@@ -168,6 +170,7 @@ async def invoice_detail(request: Request, buyer: PageBuyer, invoice_id: str) ->
         service.get_invoice(erp_reads(request), buyer, invoice_id),
         template="storefront/invoice.html",
         title="Invoice",
+        order_links=service.opens_orders(buyer),
     )
 
 

@@ -139,6 +139,12 @@ def modules(buyer: Buyer) -> list[str]:
     return shown
 
 
+def opens_orders(buyer: Buyer) -> bool:
+    """Whether an order id may link to its page: the buyer sees orders and the Order URL is set
+    (otherwise the link would lead to a refusal or a "not found")."""
+    return buyer.may("orders") and buyer.integration.is_enabled(Endpoint.ORDER)
+
+
 @dataclass
 class Listing(Generic[RowT]):
     rows: list[RowT]

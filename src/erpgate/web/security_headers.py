@@ -2,14 +2,16 @@
 
 The pages need nothing from elsewhere and nothing inline (no inline script or style: a test reads
 every template), so the policy allows only this site's own files, and no site may frame a page
-(clickjacking of the admin console). The API documentation pages (/docs, /redoc) are FastAPI's:
-they load Swagger UI and ReDoc from a CDN and start them with an inline script, so they get a
-policy of their own allowing exactly that, still unframeable.
+(clickjacking of the admin console). The API documentation pages (/docs, /redoc,
+/erp-contract/docs) start Swagger UI and ReDoc, served from this site, with an inline script and
+inline styles, so they get a policy of their own allowing exactly that, still unframeable.
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from erpgate.web import api_docs
 
 POLICY = "; ".join(
     [
@@ -24,17 +26,16 @@ POLICY = "; ".join(
 DOCS_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
-        "font-src 'self' https://fonts.gstatic.com",
-        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
         "worker-src 'self' blob:",
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
     ]
 )
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_PATHS = api_docs.PAGES
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
     # Full URLs (with ids and trace codes) stay on this site; other sites get nothing.
