@@ -43,6 +43,29 @@ def measure(url: str, connections: int, proc: h.Proc | None, **env: str) -> dict
     return figures
 
 
+def measure_alternately(targets: dict[str, tuple[h.Proc, str, str | None]]) -> dict[str, Any]:
+    """Processes compared with each other (name -> process, URL, buyer cookie or None), run by
+    turns, one run each, RUNS times: a drift of the shared machine during the bench weighs on
+    each of them alike (the others idle meanwhile)."""
+
+    def run(proc: h.Proc, url: str, cookie: str | None, seconds: float) -> h.Run:
+        env = {"BENCH_COOKIE": cookie} if cookie else None
+        return h.wrk(url, connections=CONCURRENCY, seconds=seconds, watch=proc, env=env)
+
+    for proc, url, cookie in targets.values():  # warm-up, discarded
+        run(proc, url, cookie, WARMUP)
+    runs: dict[str, list[h.Run]] = {name: [] for name in targets}
+    for _ in range(RUNS):
+        for name, (proc, url, cookie) in targets.items():
+            runs[name].append(run(proc, url, cookie, SECONDS))
+    figures: dict[str, Any] = {}
+    for name, (proc, url, _cookie) in targets.items():
+        figures[name] = h.summary(runs[name])
+        figures[name]["rss_mb"] = h.peak_rss_mb(proc.pids())
+        print(f"  {name} {url.split('?')[0]} c={CONCURRENCY}: {fmt(figures[name])}", flush=True)
+    return figures
+
+
 def fmt(f: dict[str, float]) -> str:
     return (
         f"{f['rps']:.0f} req/s, p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, "
@@ -110,18 +133,24 @@ def run() -> dict[str, Any]:
         print("mock ERP directly", flush=True)
         out["direct"] = measure(st.erp_base + "/erp/orders", CONCURRENCY, mock, **post)
 
-        print("bare ASGI + aiohttp pass-through", flush=True)
+        print("bare pass-through and erpgate (logging on, every success's requests, off), by turns")
         bare_proc, bare = st.start_bare(WORKERS)
-        out["bare"] = measure(bare + "/", CONCURRENCY, bare_proc)
+        apps = {
+            "on": st.start_app(WORKERS, **NO_SHARING),
+            "on_all": st.start_app(WORKERS, ERPGATE_SUCCESS_REQUESTS_SAMPLE_RATE="1", **NO_SHARING),
+            "off": st.start_app(WORKERS, ERPGATE_EVENT_SUCCESS_SAMPLE_RATE="0", **NO_SHARING),
+        }
+        targets: dict[str, tuple[h.Proc, str, str | None]] = {"bare": (bare_proc, bare + "/", None)}
+        for name, (proc, url) in apps.items():
+            targets[name] = (proc, url + h.ORDERS_PATH, h.login(url))
+        out.update(measure_alternately(targets))
         st.stop(bare_proc)
-
-        print("erpgate storefront, logging on", flush=True)
-        app_proc, app = st.start_app(WORKERS, **NO_SHARING)
-        cookie = h.login(app)
-        out["on"] = measure(app + h.ORDERS_PATH, CONCURRENCY, app_proc, BENCH_COOKIE=cookie)
-        out["on_c1"] = measure(app + h.ORDERS_PATH, 1, app_proc, BENCH_COOKIE=cookie)
+        on_proc, on_url = apps["on"]
+        cookie = h.login(on_url)
+        out["on_c1"] = measure(on_url + h.ORDERS_PATH, 1, on_proc, BENCH_COOKIE=cookie)
         out["direct_c1"] = measure(st.erp_base + "/erp/orders", 1, None, **post)
-        st.stop(app_proc)
+        for proc, _url in apps.values():
+            st.stop(proc)
 
         print("P3: 200 concurrent identical requests (default settings)", flush=True)
         app_proc, app = st.start_app(WORKERS)
@@ -135,20 +164,6 @@ def run() -> dict[str, Any]:
         out["p3_latency"] = p3_burst(st, app, cookie, "02")
         st.erp_control("DELETE", "/_control/faults")
         st.stop(app_proc)
-
-        print("erpgate storefront, every success's request and answer kept", flush=True)
-        all_proc, every = st.start_app(
-            WORKERS, ERPGATE_SUCCESS_REQUESTS_SAMPLE_RATE="1", **NO_SHARING
-        )
-        cookie = h.login(every)
-        out["on_all"] = measure(every + h.ORDERS_PATH, CONCURRENCY, all_proc, BENCH_COOKIE=cookie)
-        st.stop(all_proc)
-
-        print("erpgate storefront, logging off (success sample rate 0)", flush=True)
-        off_proc, off = st.start_app(WORKERS, ERPGATE_EVENT_SUCCESS_SAMPLE_RATE="0", **NO_SHARING)
-        cookie = h.login(off)
-        out["off"] = measure(off + h.ORDERS_PATH, CONCURRENCY, off_proc, BENCH_COOKIE=cookie)
-        st.stop(off_proc)
 
         print(f"P6: ERP latency {ERP_LATENCY * 1000:.0f} ms, {P6_CONCURRENCY} concurrent")
         st.erp_control(

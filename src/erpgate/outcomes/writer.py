@@ -26,7 +26,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -139,9 +139,13 @@ class OutcomeWriter:
         if not keep_event and key is None:
             return None
         done = self._future() if call.durable else None
-        item = _Item(
-            outcome, None, keep_event, key, done, keep_requests=self._keeps_requests(outcome)
-        )
+        keep_requests = keep_event and self._keeps_requests(outcome)
+        # The queue holds what the writer needs, never the parsed answer (the buyer's response
+        # is built from it meanwhile): a second's worth of answers kept alive as objects would
+        # only feed the garbage collector. The attempts stay for what is written from them.
+        attempts = outcome.attempts if keep_requests or key is not None else []
+        light = replace(outcome, value=None, attempts=attempts)
+        item = _Item(light, None, keep_event, key, done, keep_requests=keep_requests)
         if self._put(item) and key is not None:
             self.answers.queued(key, outcome.answer_body or b"", outcome.started_at)
         return done
