@@ -102,6 +102,9 @@ async def test_negative_balance_shows_as_credit_with_red_bars(
     assert page.status_code == 200
     assert "-1,250.50" in page.text
     assert "Credit in your favour" in page.text
-    assert re.search(r'<svg class="bar negative"[^>]*><rect width="100"', page.text)
-    assert re.search(r'<svg class="bar"[^>]*><rect width="16"', page.text)
+    # Bars are shares of all the aged amounts (credits by their size), labelled.
+    assert re.search(r'<svg class="bar negative"[^>]*><rect width="85.7"', page.text)
+    assert re.search(r'<svg class="bar"[^>]*><rect width="14.3"', page.text)
+    assert '<span class="share-label">85.7 %</span>' in page.text
+    assert "14.3 % of the aged amounts" in page.text
     assert "נטו 30 &lt;script&gt;x&lt;/script&gt;" in page.text

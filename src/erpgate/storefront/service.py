@@ -318,8 +318,15 @@ async def get_balance(reads: ErpReads, buyer: Buyer) -> Detail[Balance]:
 class AgingBar:
     label: str
     amount: Decimal
-    percent: int  # width of the bar, relative to the largest bucket
+    share: Decimal  # of all the aged amounts, in percent (one decimal): the bar's width
     negative: bool
+
+    @property
+    def share_label(self) -> str:
+        """ "72 %", "0.4 %"; a bucket that holds something never reads as "0 %"."""
+        if self.share == 0 and self.amount != 0:
+            return "< 0.1 %"
+        return f"{self.share.normalize():f} %"
 
 
 @dataclass
@@ -328,13 +335,15 @@ class AgingChart:
 
 
 def aging_chart(balance: Balance) -> AgingChart:
-    """Bars sized against the largest absolute bucket; credits (negative) drawn apart."""
-    largest = max((abs(b.amount) for b in balance.aging), default=Decimal(0))
+    """Each bucket's share of all the aged amounts (credits counted by their size and drawn
+    apart), so a bucket holding 72 % of the balance fills 72 % of the width, not all of it, and an
+    empty bucket draws nothing."""
+    total = sum((abs(b.amount) for b in balance.aging), Decimal(0))
     bars = [
         AgingBar(
             label=b.label,
             amount=b.amount,
-            percent=int(abs(b.amount) * 100 / largest) if largest else 0,
+            share=(abs(b.amount) * 100 / total).quantize(Decimal("0.1")) if total else Decimal(0),
             negative=b.amount < 0,
         )
         for b in balance.aging
