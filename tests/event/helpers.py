@@ -142,6 +142,8 @@ def outcome_row(
     reference: str | None = None,
     problem_id: uuid.UUID | None = None,
     requests_kept: bool = True,
+    user_id: uuid.UUID | None = None,
+    customer_account_id: uuid.UUID | None = None,
 ) -> dict[str, object]:
     """An event row as the writer builds it, for arranging the events pages."""
     target = ErpTarget(
@@ -151,7 +153,12 @@ def outcome_row(
         timeout_seconds=5.0,
         credentials=Credentials(token="t"),
     )
-    actor = Actor(source="storefront", customer_code=code)
+    actor = Actor(
+        source="storefront",
+        customer_code=code,
+        user_id=user_id,
+        customer_account_id=customer_account_id,
+    )
     call = ErpCall(endpoint, b"{}", OrdersListResponse, actor, code, trace_id=trace_id)
     failure: ErpError | None = None
     if outcome == "error":

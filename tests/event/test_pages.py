@@ -147,6 +147,31 @@ async def test_a_success_whose_requests_were_sampled_out_says_so_and_how_to_see_
     assert api["related_requests"] == []
 
 
+async def test_an_event_names_its_user_and_account_and_says_when_they_were_deleted(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    shop = await make_shop(db, settings)
+    await sign_in_admin(client, db, shop.store.id)
+    row = outcome_row(
+        shop.store.id,
+        trace_id="d" * 32,
+        user_id=shop.buyer.id,
+        customer_account_id=shop.account.id,
+    )
+    gone = outcome_row(
+        shop.store.id, trace_id="c" * 32, user_id=uuid.uuid4(), customer_account_id=uuid.uuid4()
+    )
+    await insert_events(db, [row, gone])
+    await db.commit()
+
+    page = (await client.get(f"/admin/events/{row['id']}")).text
+    assert f'<a href="/admin/customers/{shop.account.id}">Acme Industrial Supply</a>' in page
+    assert "Bea Buyer" in page and shop.buyer.email in page
+    assert str(shop.buyer.id) in page  # the documented event data still carries the ids
+    deleted = (await client.get(f"/admin/events/{gone['id']}")).text
+    assert deleted.count("deleted since") == 2
+
+
 def test_a_sample_rate_is_said_in_words() -> None:
     from erpgate.event.service import share_in_words
 

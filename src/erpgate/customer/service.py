@@ -137,6 +137,18 @@ async def get_user(db: AsyncSession, store_id: uuid.UUID, user_id: uuid.UUID) ->
     return user
 
 
+async def find_user(db: AsyncSession, store_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+    """The store's user, or None when there is none (any more)."""
+    return await repository.get_user(db, store_id, user_id)
+
+
+async def find_account(
+    db: AsyncSession, store_id: uuid.UUID, account_id: uuid.UUID
+) -> CustomerAccount | None:
+    """The store's customer account, or None when there is none (any more)."""
+    return await repository.get_account(db, store_id, account_id)
+
+
 async def find_user_by_email(db: AsyncSession, store_id: uuid.UUID, email: str) -> User | None:
     return await repository.get_user_by_email(db, store_id, email.strip())
 

@@ -125,6 +125,7 @@ async def event_page(
     request: Request, db: DbSession, principal: Viewer, event_id: uuid.UUID
 ) -> Response:
     event, requests = await service.get_event(db, principal.store_id, event_id)
+    people = await service.event_people(db, principal.store_id, event)
     rate = get_state(request).settings.success_requests_sample_rate
     return render(
         request,
@@ -133,6 +134,7 @@ async def event_page(
             "principal": principal,
             "event": event,
             "requests": requests,
+            "people": people,
             "success_requests_share": service.share_in_words(rate),
         },
     )

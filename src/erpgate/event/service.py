@@ -24,8 +24,10 @@ from erpgate.event import repository
 from erpgate.event.repository import EventFilters
 from erpgate.integration.service import LiveIntegration
 from erpgate.kit.references import normalize_reference
+from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.event import Event
 from erpgate.models.related_request import RelatedRequest
+from erpgate.models.user import User
 from erpgate.web.params import parse_day
 
 OUTCOMES = ("success", "error", "not_found")
@@ -143,6 +145,23 @@ async def get_event(
     if event is None:
         raise NotFound("No such event.")
     return event, await repository.requests_for_trace(db, store_id, event.trace_id)
+
+
+@dataclass(frozen=True, slots=True)
+class EventPeople:
+    """Whom the event's ids name, for people reading it (None: not set, or deleted since)."""
+
+    user: User | None
+    account: CustomerAccount | None
+
+
+async def event_people(db: AsyncSession, store_id: uuid.UUID, event: Event) -> EventPeople:
+    user = account = None
+    if event.user_id is not None:
+        user = await customer_service.find_user(db, store_id, event.user_id)
+    if event.customer_account_id is not None:
+        account = await customer_service.find_account(db, store_id, event.customer_account_id)
+    return EventPeople(user, account)
 
 
 async def get_request(
