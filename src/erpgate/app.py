@@ -22,6 +22,7 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from erpgate import __version__
 from erpgate.config import ConfigError, Settings, load_settings
@@ -48,6 +49,7 @@ from erpgate.web.request_guard import RequestGuard
 from erpgate.web.responses import JsonResponse, wants_json
 from erpgate.web.security_headers import SecurityHeaders
 from erpgate.web.state import AppState
+from erpgate.web.validation import field_name, human_message
 
 log = get_logger(__name__)
 
@@ -113,7 +115,7 @@ async def _validation_error_handler(request: Request, exc: Exception) -> Respons
     """422 naming each field for the JSON API; a page in plain words for a browser."""
     assert isinstance(exc, RequestValidationError)
     fields = {
-        ".".join(str(p) for p in error["loc"] if p not in ("body", "query", "path")): error["msg"]
+        field_name(error, skip=("body", "query", "path")): human_message(error)
         for error in exc.errors()
     }
     if not wants_json(request):
@@ -135,6 +137,34 @@ async def _validation_error_handler(request: Request, exc: Exception) -> Respons
         {"error": "validation_failed", "message": "Some fields are not valid.", "fields": fields},
         status_code=422,
     )
+
+
+NOT_HERE = {
+    404: ("not_found", "Not found", "There is nothing at this address."),
+    405: ("method_not_allowed", "Not allowed", "This address does not take that kind of request."),
+}
+
+
+async def _http_error_handler(request: Request, exc: Exception) -> Response:
+    """What the router itself answers (no route at this address, or not for this method): a page
+    in the product's words for a browser, the app's error shape for the JSON API — never
+    Starlette's bare ``{"detail": "Not Found"}``."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code not in NOT_HERE:
+        message = exc.detail if isinstance(exc.detail, str) else "The request was refused."
+        code, title = "error", "Something is not right"
+    else:
+        code, title, message = NOT_HERE[exc.status_code]
+    headers = dict(exc.headers or {})
+    if wants_json(request):
+        return JsonResponse(
+            {"error": code, "message": message}, status_code=exc.status_code, headers=headers
+        )
+    page = render(
+        request, "error.html", {"title": title, "message": message}, status_code=exc.status_code
+    )
+    page.headers.update(headers)  # e.g. a 405's Allow
+    return page
 
 
 BUSY_MESSAGE = "The service is busy right now. Please try again in a moment."
@@ -249,6 +279,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_error_handler)
     app.add_exception_handler(PoolTimeout, _pool_timeout_handler)
     static_dir = Path(__file__).parent / "web" / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")

@@ -214,15 +214,15 @@ async def test_a_put_missing_fields_is_422_naming_each_and_erases_nothing(
     )
     assert partial.status_code == 422
     assert partial.json()["fields"] == {
-        "key": "Field required",
-        "token": "Field required",
-        "auth_style": "Field required",
-        "oauth_token_url": "Field required",
-        **{f"urls.{e.value}": "Field required" for e in Endpoint if e.value != "orders"},
-        "timeouts": "Field required",
-        "stale_max_age_seconds": "Field required",
-        "notify_sender": "Field required",
-        "notify_receivers": "Field required",
+        "key": "is required",
+        "token": "is required",
+        "auth_style": "is required",
+        "oauth_token_url": "is required",
+        **{f"urls.{e.value}": "is required" for e in Endpoint if e.value != "orders"},
+        "timeouts": "is required",
+        "stale_max_age_seconds": "is required",
+        "notify_sender": "is required",
+        "notify_receivers": "is required",
     }
     assert (await client.get("/api/v1/admin/integration")).json() == before
 

@@ -59,11 +59,13 @@ async def test_bad_dates_show_a_form_error_and_ask_nothing(
 ) -> None:
     page = await buyer_client.get("/store/demo/orders?date_from=2026-05-01&date_to=2026-04-01")
     assert page.status_code == 422
-    assert "To: Value error, must not be before date_from" in page.text
+    assert "To: must not be before the start date (date_from)" in page.text
+    assert "Value error" not in page.text
     garbage = await buyer_client.get("/store/demo/invoices?date_from=%3Cscript%3E&page=0")
     assert garbage.status_code == 422
     assert "<script>" not in garbage.text
-    assert "Page: Input should be greater than or equal to 1" in garbage.text
+    assert "Page: must be 1 or more" in garbage.text
+    assert "Input should" not in garbage.text
     assert mock_erp.calls("orders") == 0 and mock_erp.calls("invoices") == 0
 
 

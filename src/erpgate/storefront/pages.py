@@ -16,6 +16,7 @@ from erpgate.storefront.deps import PageBuyer, erp_reads
 from erpgate.storefront.schemas import InvoiceQuery, ListQuery
 from erpgate.web.pages import render
 from erpgate.web.state import get_state
+from erpgate.web.validation import human_message
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,7 +58,7 @@ def unavailable(request: Request, buyer: Buyer, exc: ErpUnavailable, title: str)
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
-    return {str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in exc.errors()}
+    return {str(e["loc"][0]) if e["loc"] else "form": human_message(e) for e in exc.errors()}
 
 
 def query_values(request: Request) -> dict[str, str]:

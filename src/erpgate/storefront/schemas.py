@@ -42,7 +42,7 @@ class ListQuery(BaseModel):
     def _not_before_from(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
         start = info.data.get("date_from")
         if value is not None and start is not None and value < start:
-            raise ValueError("must not be before date_from")
+            raise ValueError("must not be before the start date (date_from)")
         return value
 
 

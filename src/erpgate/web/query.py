@@ -15,6 +15,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from erpgate.errors import ValidationFailed
+from erpgate.web.validation import field_name, human_message
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -24,8 +25,7 @@ def read_query(model: type[M], request: Request) -> M:
         return model.model_validate(request.query_params)
     except ValidationError as exc:
         fields = {
-            ".".join(str(part) for part in error["loc"]) or "query": error["msg"]
-            for error in exc.errors(include_url=False)
+            field_name(error): human_message(error) for error in exc.errors(include_url=False)
         }
         raise ValidationFailed("Some fields are not valid.", fields=fields) from None
 
