@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,7 +37,7 @@ from erpgate.kit.clock import Clock
 from erpgate.kit.crypto import SecretBox
 from erpgate.kit.metrics import Families, exposition, process_exited
 from erpgate.kit.modules import optional_import
-from erpgate.logging import configure_logging, get_logger
+from erpgate.logging import configure_logging, get_logger, level_number
 from erpgate.notification.figures import outbox_families
 from erpgate.problem.figures import problem_families
 from erpgate.web.api_docs import CONTRACT_OPENAPI_URL, add_api_docs
@@ -274,9 +275,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # Added last, so it wraps the guard too: its refusals carry the headers as well.
     app.add_middleware(SecurityHeaders)
     # Added last: the outermost layer, so it times, logs and traces everything the others do.
-    app.add_middleware(
-        Observe, access_log=settings.access_log, sample_rate=settings.access_log_sample_rate
-    )
+    # Access lines are written at INFO: below that level none would be, so none is built.
+    access_log = settings.access_log and level_number(settings.log_level) <= logging.INFO
+    app.add_middleware(Observe, access_log=access_log, sample_rate=settings.access_log_sample_rate)
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)

@@ -35,8 +35,13 @@ def _renderer(log_format: str) -> Any:
     return structlog.dev.ConsoleRenderer(colors=False)
 
 
+def level_number(level: str) -> int:
+    """``ERPGATE_LOG_LEVEL`` as logging's number (an unknown name reads as INFO)."""
+    return logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+
+
 def configure_logging(log_format: str = "console", level: str = "INFO") -> None:
-    numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    numeric_level = level_number(level)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
