@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import TypeVar
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 from ahocorasick_rs import MATCHKIND_LEFTMOST_LONGEST, AhoCorasick, BytesAhoCorasick
 
@@ -47,12 +47,16 @@ def is_sensitive_name(name: str) -> bool:
 # Cached: an integration calls the same few URLs over and over, and parsing and rebuilding each
 # one showed up as several per cent of a storefront request's CPU.
 @lru_cache(maxsize=4096)
+def _host_and_port(parts: SplitResult) -> str:
+    """The URL's netloc without its userinfo."""
+    netloc = parts.hostname or ""
+    return f"{netloc}:{parts.port}" if parts.port else netloc
+
+
 def mask_url(url: str) -> str:
     """Drop userinfo and mask credential-looking query parameters."""
     parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
+    netloc = _host_and_port(parts)
     # Built by hand so the mask stays readable instead of percent-encoded; the result is for display.
     query = "&".join(
         f"{quote(k)}={MASK if is_sensitive_name(k) else quote(v)}"
@@ -66,9 +70,7 @@ def mask_webhook_url(url: str) -> str:
     (``hooks.slack.com/services/T…/B…/<token>``, Discord's ``/api/webhooks/<id>/<token>``) or the
     query, so only the scheme, host, port and first path segment are shown."""
     parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
+    netloc = _host_and_port(parts)
     segments = [segment for segment in parts.path.split("/") if segment]
     path = f"/{segments[0]}" if segments else ""
     if len(segments) > 1:

@@ -12,6 +12,7 @@ loaded with, so a cached buyer outlives the request that loaded it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import replace
 from typing import Annotated
 
@@ -102,6 +103,13 @@ _buyers: LocalCache[str, Buyer] = LocalCache((SESSIONS, INTEGRATIONS))
 _looking_up: Coalescer[Buyer | None] = Coalescer()
 
 
+async def _shared(
+    key: Hashable | None, look_up: Callable[[], Awaitable[Buyer | None]]
+) -> Buyer | None:
+    """One look-up for the reads in flight under ``key``; without a key (not cacheable), its own."""
+    return await (look_up() if key is None else _looking_up.run(key, look_up))
+
+
 def _cached_buyer(request: Request) -> tuple[str | None, Buyer | None]:
     """(cache key, live cached buyer) of the session cookie; GET and HEAD only."""
     state = get_state(request)
@@ -167,7 +175,7 @@ async def page_buyer(request: Request, slug: str) -> Buyer:
             store = await store_by_slug(db, slug)
             return await session_buyer(request, db, store, key)
 
-    buyer = await (look_up() if key is None else _looking_up.run((key, slug), look_up))
+    buyer = await _shared(None if key is None else (key, slug), look_up)
     if buyer is None:
         raise Unauthorized("Please sign in.")
     return buyer
@@ -191,7 +199,7 @@ async def _api_buyer(request: Request) -> Buyer:
             async with get_state(request).session_factory() as db:
                 return await session_buyer(request, db, None, key)
 
-        buyer = await (look_up() if key is None else _looking_up.run(key, look_up))
+        buyer = await _shared(key, look_up)
         if buyer is None:
             raise Unauthorized("Please sign in.")
         return buyer
