@@ -93,18 +93,27 @@ def _login_path(request: Request) -> str:
     return f"/admin/login?next={quote(path)}"
 
 
+# An error page's heading, by status.
+ERROR_TITLES = {
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    503: "Not available",
+}
+
+
 async def _app_error_handler(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, AppError)
     if wants_json(request):
         return JsonResponse(exc.to_json(), status_code=exc.status_code)
     if exc.status_code == 401:
         return RedirectResponse(_login_path(request), status_code=303)
-    titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found", 503: "Not available"}
     return render(
         request,
         "error.html",
         {
-            "title": titles.get(exc.status_code, "Something is not right"),
+            "title": ERROR_TITLES.get(exc.status_code, "Something is not right"),
             "message": exc.message,
             "reference": exc.extra.get("reference"),
         },
@@ -141,8 +150,8 @@ async def _validation_error_handler(request: Request, exc: Exception) -> Respons
 
 
 NOT_HERE = {
-    404: ("not_found", "Not found", "There is nothing at this address."),
-    405: ("method_not_allowed", "Not allowed", "This address does not take that kind of request."),
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not take that kind of request."),
 }
 
 
@@ -153,9 +162,10 @@ async def _http_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code not in NOT_HERE:
         message = exc.detail if isinstance(exc.detail, str) else "The request was refused."
-        code, title = "error", "Something is not right"
+        code = "error"
     else:
-        code, title, message = NOT_HERE[exc.status_code]
+        code, message = NOT_HERE[exc.status_code]
+    title = ERROR_TITLES.get(exc.status_code, "Something is not right")
     headers = dict(exc.headers or {})
     if wants_json(request):
         return JsonResponse(
