@@ -25,8 +25,16 @@ def _demo_env(workdir: Path) -> dict[str, str]:
     return env
 
 
-def _start_demo(workdir: Path, port: int, erp_port: int) -> subprocess.Popen[bytes]:
-    """The demo, its output in demo.out and demo.log of ``workdir``."""
+def _start_demo(
+    workdir: Path, port: int, erp_port: int, *, blocked: set[signal.Signals] | None = None
+) -> subprocess.Popen[bytes]:
+    """The demo, its output in demo.out and demo.log of ``workdir``; ``blocked`` signals are
+    blocked in the mask it inherits, as some supervisors and CI runners leave them."""
+
+    def block_signals() -> None:
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+
     return subprocess.Popen(
         [
             sys.executable,
@@ -42,6 +50,7 @@ def _start_demo(workdir: Path, port: int, erp_port: int) -> subprocess.Popen[byt
         env=_demo_env(workdir),
         stdout=(workdir / "demo.out").open("wb"),
         stderr=(workdir / "demo.log").open("wb"),
+        preexec_fn=block_signals if blocked else None,
     )
 
 
@@ -80,16 +89,24 @@ def ports() -> Iterator[tuple[int, int]]:
     yield free_port(), free_port()
 
 
+ENDING_SIGNALS = [signal.SIGTERM, signal.SIGHUP, signal.SIGINT]
+
+
 @pytest.mark.parametrize(
-    "signum",
-    [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL],
-    ids=lambda signum: signum.name,
+    ("signum", "blocked"),
+    [(signum, None) for signum in [*ENDING_SIGNALS, signal.SIGKILL]]
+    # Started by a parent that blocks them (the mask is inherited), the demo still ends on them.
+    + [(signum, set(ENDING_SIGNALS)) for signum in ENDING_SIGNALS],
+    ids=lambda value: value.name if isinstance(value, signal.Signals) else "blocked" * bool(value),
 )
 def test_any_signal_that_ends_the_demo_ends_its_mock_erp(
-    tmp_path: Path, ports: tuple[int, int], signum: signal.Signals
+    tmp_path: Path,
+    ports: tuple[int, int],
+    signum: signal.Signals,
+    blocked: set[signal.Signals] | None,
 ) -> None:
     port, erp_port = ports
-    demo = _start_demo(tmp_path, port, erp_port)
+    demo = _start_demo(tmp_path, port, erp_port, blocked=blocked)
     mock_pids: list[int] = []
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", demo, seconds=120)

@@ -145,6 +145,11 @@ def _end_on_signals() -> None:
     def exit_on(signum: int, _frame: FrameType | None) -> None:
         raise SystemExit(128 + signum)
 
+    # A blocked signal stays pending whatever its handler, and the mask is inherited: a demo
+    # started by a supervisor or CI runner that blocks these would never end on them. The mock
+    # ERP, started after this, inherits the cleared mask and so stops on SIGTERM too.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGHUP, signal.SIGINT})
+
     signal.signal(signal.SIGTERM, exit_on)
     # SIGHUP (the terminal closed) becomes SIGTERM, so a running app also gets its graceful stop.
     signal.signal(signal.SIGHUP, lambda _signum, _frame: signal.raise_signal(signal.SIGTERM))
