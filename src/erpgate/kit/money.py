@@ -17,15 +17,7 @@ def parse_money(value: object) -> Decimal:
     "1,234.50" is refused on purpose: a thousands separator is ambiguous across locales.
     Floats go through ``repr`` so 0.1 stays 0.1 rather than its binary expansion.
     """
-    if isinstance(value, bool):
-        raise MoneyError("is not a number")
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int):
-        result = Decimal(value)
-    elif isinstance(value, float):
-        result = Decimal(repr(value))
-    elif isinstance(value, str):
+    if isinstance(value, str):  # first: the contract's preferred form, so the usual one
         text = value.strip()
         if not text or "," in text or "_" in text:
             raise MoneyError("is not a number")
@@ -33,6 +25,14 @@ def parse_money(value: object) -> Decimal:
             result = Decimal(text)
         except InvalidOperation as exc:
             raise MoneyError("is not a number") from exc
+    elif isinstance(value, bool):
+        raise MoneyError("is not a number")
+    elif isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
     else:
         raise MoneyError("is not a number")
     if not result.is_finite():

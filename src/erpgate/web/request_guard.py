@@ -132,6 +132,11 @@ class RequestGuard:
         if declared is not None and declared > self.max_body_bytes:
             await _refuse(scope, send, 413, self._too_large())
             return
+        if not declared and _header(scope, b"transfer-encoding") is None:
+            # No body (in HTTP/1.1 a request without either header has none): nothing to read or
+            # check. Most requests (every GET) are these.
+            await self.app(scope, receive, send)
+            return
         kind = _body_kind(_content_type(scope))
         if kind is None:
             # Nothing to inspect (an upload the endpoint reads itself): stream it, stopping at
