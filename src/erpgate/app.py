@@ -40,6 +40,7 @@ from erpgate.kit.modules import optional_import
 from erpgate.logging import configure_logging, get_logger, level_number
 from erpgate.notification.figures import outbox_families
 from erpgate.problem.figures import problem_families
+from erpgate.storefront.fast_lane import FastLane
 from erpgate.web.api_docs import CONTRACT_OPENAPI_URL, add_api_docs
 from erpgate.web.gc_tuning import tune_after_startup
 from erpgate.web.loop_lag import LoopLagMonitor
@@ -281,6 +282,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         redoc_url=None,
     )
     app.state.erpgate = state
+    # Innermost: the storefront's hot reads leave the stack here, after the guard's checks.
+    app.add_middleware(FastLane, api_app=app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_request_body_bytes)
     # Added last, so it wraps the guard too: its refusals carry the headers as well.
     app.add_middleware(SecurityHeaders)

@@ -188,9 +188,28 @@ async def api_buyer(request: Request) -> Buyer:
     return buyer
 
 
-async def _api_buyer(request: Request) -> Buyer:
+async def cached_session_buyer(request: Request) -> Buyer | None:
+    """The JSON API's buyer when the session cache has it (a session cookie and no API key, GET
+    or HEAD), as ``api_buyer`` would give it; None otherwise."""
+    if _bearer_key(request) is not None:
+        return None
+    _key, cached = _cached_buyer(request)
+    if cached is None:
+        return None
+    tag_store(request.scope, cached.store.slug)  # for the access log
+    return await _with_fresh_integration(request, cached)
+
+
+def _bearer_key(request: Request) -> str | None:
     authorization = request.headers.get("authorization", "")
     if not authorization.lower().startswith("bearer "):
+        return None
+    return authorization[7:].strip()
+
+
+async def _api_buyer(request: Request) -> Buyer:
+    plaintext = _bearer_key(request)
+    if plaintext is None:
         key, cached = _cached_buyer(request)
         if cached is not None:
             return await _with_fresh_integration(request, cached)
@@ -204,7 +223,7 @@ async def _api_buyer(request: Request) -> Buyer:
             raise Unauthorized("Please sign in.")
         return buyer
     async with get_state(request).session_factory() as db:
-        buyer = await _api_key_buyer(request, db, authorization[7:].strip())
+        buyer = await _api_key_buyer(request, db, plaintext)
         # The key's last-used time (written at most once a minute) goes with this session.
         await db.commit()
     return buyer
