@@ -20,9 +20,9 @@ MAX_PAGE_SIZE = 100
 
 
 class ListQuery(BaseModel):
-    """Filters of the orders and invoices lists."""
+    """Filters of the orders and invoices lists (frozen: ``read_query`` shares its readings)."""
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore", frozen=True)
 
     # Paging, search and date bounds are the ones every list shares (erpgate.web.params).
     page: PageNumber = 1
