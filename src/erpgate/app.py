@@ -40,7 +40,9 @@ from erpgate.kit.modules import optional_import
 from erpgate.logging import configure_logging, get_logger, level_number
 from erpgate.notification.figures import outbox_families
 from erpgate.problem.figures import problem_families
+from erpgate.storefront.deps import storefront_slug
 from erpgate.storefront.fast_lane import FastLane
+from erpgate.storefront.pages import error_page_context
 from erpgate.web.api_docs import CONTRACT_OPENAPI_URL, add_api_docs
 from erpgate.web.gc_tuning import tune_after_startup
 from erpgate.web.loop_lag import LoopLagMonitor
@@ -88,10 +90,35 @@ def _domain_modules(suffix: str, domains: tuple[str, ...] = DOMAINS) -> list[Mod
 
 def _login_path(request: Request) -> str:
     path = request.url.path
-    parts = path.split("/")
-    if len(parts) > 2 and parts[1] == "store":  # /store/<slug>/... is a storefront page
-        return f"/store/{parts[2]}/login?next={quote(path)}"
+    slug = storefront_slug(path)
+    if slug is not None:
+        return f"/store/{slug}/login?next={quote(path)}"
     return f"/admin/login?next={quote(path)}"
+
+
+async def _error_page(
+    request: Request,
+    status_code: int,
+    message: str,
+    *,
+    title: str | None = None,
+    details: list[str] | None = None,
+    reference: str | None = None,
+    headers: dict[str, str] | None = None,
+    in_store: bool = True,
+) -> Response:
+    """Every error page: under /store/{slug}/ with the store's header and a way back into it
+    (``in_store=False`` when no database connection may be taken), the plain page elsewhere."""
+    context: dict[str, Any] = {
+        "title": title or ERROR_TITLES.get(status_code, "Something is not right"),
+        "message": message,
+        "details": details,
+        "reference": reference,
+    }
+    store_context = await error_page_context(request) if in_store else None
+    page = render(request, "error.html", {**(store_context or {}), **context}, status_code)
+    page.headers.update(headers or {})  # e.g. a 405's Allow, a 503's Retry-After
+    return page
 
 
 # An error page's heading, by status.
@@ -110,15 +137,8 @@ async def _app_error_handler(request: Request, exc: Exception) -> Any:
         return JsonResponse(exc.to_json(), status_code=exc.status_code)
     if exc.status_code == 401:
         return RedirectResponse(_login_path(request), status_code=303)
-    return render(
-        request,
-        "error.html",
-        {
-            "title": ERROR_TITLES.get(exc.status_code, "Something is not right"),
-            "message": exc.message,
-            "reference": exc.extra.get("reference"),
-        },
-        status_code=exc.status_code,
+    return await _error_page(
+        request, exc.status_code, exc.message, reference=exc.extra.get("reference")
     )
 
 
@@ -130,19 +150,15 @@ async def _validation_error_handler(request: Request, exc: Exception) -> Respons
         for error in exc.errors()
     }
     if not wants_json(request):
-        return render(
+        return await _error_page(
             request,
-            "error.html",
-            {
-                "title": "Something is not right",
-                "message": (
-                    "This address asks for something the page cannot show."
-                    if request.method in ("GET", "HEAD")
-                    else "Some of what the form sent is not valid."
-                ),
-                "details": [f"{name}: {message}" for name, message in fields.items()],
-            },
-            status_code=422,
+            422,
+            (
+                "This address asks for something the page cannot show."
+                if request.method in ("GET", "HEAD")
+                else "Some of what the form sent is not valid."
+            ),
+            details=[f"{name}: {message}" for name, message in fields.items()],
         )
     return JsonResponse(
         {"error": "validation_failed", "message": "Some fields are not valid.", "fields": fields},
@@ -166,17 +182,12 @@ async def _http_error_handler(request: Request, exc: Exception) -> Response:
         code = "error"
     else:
         code, message = NOT_HERE[exc.status_code]
-    title = ERROR_TITLES.get(exc.status_code, "Something is not right")
     headers = dict(exc.headers or {})
     if wants_json(request):
         return JsonResponse(
             {"error": code, "message": message}, status_code=exc.status_code, headers=headers
         )
-    page = render(
-        request, "error.html", {"title": title, "message": message}, status_code=exc.status_code
-    )
-    page.headers.update(headers)  # e.g. a 405's Allow
-    return page
+    return await _error_page(request, exc.status_code, message, headers=headers)
 
 
 BUSY_MESSAGE = "The service is busy right now. Please try again in a moment."
@@ -192,11 +203,10 @@ async def _pool_timeout_handler(request: Request, exc: Exception) -> Response:
     if wants_json(request):
         body = {"error": "service_busy", "message": BUSY_MESSAGE}
         return JsonResponse(body, status_code=503, headers=headers)
-    page = render(
-        request, "error.html", {"title": "Busy", "message": BUSY_MESSAGE}, status_code=503
+    # The store's header would need a database connection, and none is free.
+    return await _error_page(
+        request, 503, BUSY_MESSAGE, title="Busy", headers=headers, in_store=False
     )
-    page.headers.update(headers)
-    return page
 
 
 def build_state(settings: Settings, clock: Clock | None = None) -> AppState:

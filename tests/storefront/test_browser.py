@@ -130,3 +130,20 @@ def test_phone_sized_orders_page_stacks_the_table(page: Page, live_server: LiveS
     page.goto(f"{live_server.base_url}/store/demo/orders")
     expect(page.locator("table.responsive thead")).to_be_hidden()
     screenshot(page, "orders-phone")
+
+
+def test_a_missing_page_keeps_the_store_and_leads_back_into_it(
+    page: Page, live_server: LiveServer
+) -> None:
+    page.goto(f"{live_server.base_url}/store/demo/no-such-page")
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    page.get_by_role("link", name="Sign in to the store").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+    sign_in(page, live_server, "buyer@example.com", "demo-buyer")
+    page.goto(f"{live_server.base_url}/store/demo/no-such-page")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Orders", exact=True)).to_be_visible()
+    expect(nav.get_by_role("button", name="Sign out")).to_be_visible()
+    page.get_by_role("link", name="Back to the store").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")

@@ -126,6 +126,7 @@ async def test_another_customers_order_page_is_404(
     page = await buyer_client.get(f"/store/demo/orders/{theirs}")
     assert page.status_code == 404
     assert "Not found" in page.text
+    assert '<a href="/store/demo/">Back to the store</a>' in page.text  # inside the store
 
 
 async def test_impersonated_session_shows_the_banner_until_it_expires(

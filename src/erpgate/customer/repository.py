@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from erpgate.models.customer_account import CustomerAccount
+from erpgate.models.customer_address import CustomerAddress
 from erpgate.models.user import User
 
 
@@ -48,7 +49,7 @@ async def get_user_by_email(db: AsyncSession, store_id: uuid.UUID, email: str) -
     return result.scalar_one_or_none()
 
 
-async def add(db: AsyncSession, row: CustomerAccount | User) -> None:
+async def add(db: AsyncSession, row: CustomerAccount | CustomerAddress | User) -> None:
     db.add(row)
     await db.flush()
 
@@ -129,3 +130,36 @@ async def insert_many(
 ) -> None:
     """New rows from column values (the columns' defaults fill the rest), without ORM objects."""
     await db.execute(insert(model), list(rows))
+
+
+async def list_addresses(
+    db: AsyncSession, store_id: uuid.UUID, account_id: uuid.UUID
+) -> list[CustomerAddress]:
+    result = await db.execute(
+        select(CustomerAddress)
+        .where(
+            CustomerAddress.store_id == store_id,
+            CustomerAddress.customer_account_id == account_id,
+        )
+        .order_by(CustomerAddress.created_at, CustomerAddress.id)
+    )
+    return list(result.scalars())
+
+
+async def get_address(
+    db: AsyncSession, store_id: uuid.UUID, account_id: uuid.UUID, address_id: uuid.UUID
+) -> CustomerAddress | None:
+    """The address only when it belongs to this account of this store."""
+    result = await db.execute(
+        select(CustomerAddress).where(
+            CustomerAddress.store_id == store_id,
+            CustomerAddress.customer_account_id == account_id,
+            CustomerAddress.id == address_id,
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def delete_address(db: AsyncSession, address: CustomerAddress) -> None:
+    await db.delete(address)
+    await db.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -10,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from erpgate.checkout import cart as cart_service
 from erpgate.checkout import catalog as catalog_service
 from erpgate.checkout import service as checkout_service
+from erpgate.customer import addresses
 from erpgate.errors import ErpUnavailable, Forbidden, NotFound, ValidationFailed
 from erpgate.storefront.buyers import Buyer
 from erpgate.storefront.deps import PageBuyer, check_csrf
@@ -130,10 +133,12 @@ async def _checkout_page(
             )
         except ValidationFailed as exc:
             error = exc.message
+    saved = await addresses.list_addresses(db, buyer.store.id, buyer.account.id)
     context = page_context(
         request,
         buyer,
         ship_to=ship_to,
+        saved_addresses=saved,
         quote=quote,
         address_errors=address_errors if ship_to or errors is not None else {},
         flashes=[("error", error)] if error else [],
@@ -173,6 +178,30 @@ async def checkout_address(
     errors = checkout_service.check_ship_to(ship_to)
     if errors:
         return await _checkout_page(request, db, buyer, errors=errors, status=422)
+    return _back(buyer, "checkout")
+
+
+@router.post("/store/{slug}/checkout/saved-address")
+async def checkout_saved_address(
+    request: Request,
+    db: DbSession,
+    buyer: PageBuyer,
+    address_id: Annotated[str, Form(max_length=64)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Ship to one of the account's saved addresses: its fields fill the ship-to."""
+    buyer.require("checkout")
+    check_csrf(buyer, csrf_token)
+    address = None
+    with suppress(ValueError):
+        chosen = uuid.UUID(address_id)
+        # Looked up within the buyer's own account: another account's id is simply not found.
+        address = await addresses.find_address(db, buyer.store.id, buyer.account.id, chosen)
+    if address is None:
+        return await _checkout_page(
+            request, db, buyer, error="Choose one of your account's addresses.", status=422
+        )
+    await cart_service.set_ship_to(db, buyer.store.id, buyer.user.id, address.ship_to())
     return _back(buyer, "checkout")
 
 

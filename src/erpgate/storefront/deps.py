@@ -163,6 +163,27 @@ async def session_buyer(
     return buyer
 
 
+def storefront_slug(path: str) -> str | None:
+    """The store's slug of a storefront page's path (/store/<slug>/...), else None."""
+    parts = path.split("/")
+    if len(parts) > 2 and parts[1] == "store" and parts[2]:
+        return parts[2]
+    return None
+
+
+async def store_and_buyer(request: Request, slug: str) -> tuple[Store | None, Buyer | None]:
+    """The store of ``slug`` (None when there is none) and this browser's live buyer session in
+    it (None for a visitor), for pages that show the store to everyone, such as error pages."""
+    key, cached = _cached_buyer(request)
+    if cached is not None and cached.store.slug == slug:
+        return cached.store, cached
+    async with get_state(request).session_factory() as db:
+        store = await store_service.find_store_by_slug(db, slug)
+        if store is None:
+            return None, None
+        return store, await session_buyer(request, db, store, key)
+
+
 async def page_buyer(request: Request, slug: str) -> Buyer:
     """Pages under /store/{slug}/: a live buyer session of that store, or off to its login."""
     tag_store(request.scope, slug)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from erpgate.errors import ErpUnavailable
 from erpgate.storefront import service
 from erpgate.storefront.buyers import Buyer
-from erpgate.storefront.deps import PageBuyer, erp_reads
+from erpgate.storefront.deps import PageBuyer, erp_reads, store_and_buyer, storefront_slug
 from erpgate.storefront.schemas import InvoiceQuery, ListQuery
 from erpgate.web.pages import render
 from erpgate.web.state import get_state
@@ -33,6 +33,30 @@ def page_context(request: Request, buyer: Buyer, **values: Any) -> dict[str, Any
         "today": get_state(request).clock.now().date(),
         **values,
     }
+
+
+async def error_page_context(request: Request) -> dict[str, Any] | None:
+    """An error page under /store/{slug}/ keeps the store's header and navigation and leads back
+    into the store: to its start page for a signed-in buyer, to its sign-in for a visitor. None
+    elsewhere and for a store that does not exist (a plain page then)."""
+    slug = storefront_slug(request.url.path)
+    if slug is None:
+        return None
+    store, buyer = await store_and_buyer(request, slug)
+    if store is None:
+        return None
+    base = f"/store/{store.slug}"
+    layout = {"error_layout": "storefront/layout.html"}
+    if buyer is None:
+        visitor: dict[str, Any] = {"store": store, "buyer": None, "modules": [], "base": base}
+        return {
+            **visitor,
+            **layout,
+            "back_url": f"{base}/login",
+            "back_label": "Sign in to the store",
+        }
+    back = {"back_url": f"{base}/", "back_label": "Back to the store"}
+    return {**page_context(request, buyer), **layout, **back}
 
 
 def read_context(

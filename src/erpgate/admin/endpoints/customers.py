@@ -14,7 +14,7 @@ from erpgate.admin.deps import AdminPrincipal, check_csrf, require, require_api_
 from erpgate.admin.endpoints.forms import refused
 from erpgate.admin.roles import Capability
 from erpgate.admin.schemas import AccountIn, AccountPatch, account_json, page_json, report_json
-from erpgate.customer import csv_import
+from erpgate.customer import addresses, csv_import
 from erpgate.customer import service as customer_service
 from erpgate.errors import AppError, ValidationFailed
 from erpgate.models.user import PERMISSIONS
@@ -162,6 +162,10 @@ async def _account_context(
         "principal": principal,
         "account": account,
         "users": users,
+        "addresses": await addresses.list_addresses(db, principal.store_id, account.id),
+        "address_fields": addresses.ADDRESS_FIELDS,
+        "address_values": {},
+        "address_errors": {},
         "values": {},
         "errors": {},
         "permissions": PERMISSIONS,
@@ -209,6 +213,38 @@ async def update_customer_form(
         }
         context = refused(await _account_context(db, principal, account_id), values, exc)
         return render(request, "admin/customer.html", context, status_code=exc.status_code)
+    return RedirectResponse(f"/admin/customers/{account.id}?done=1", status_code=303)
+
+
+@pages.post("/admin/customers/{account_id}/addresses")
+async def add_address_form(
+    request: Request, db: DbSession, principal: Manager, account_id: uuid.UUID
+) -> Response:
+    form = await request.form()
+    check_csrf(principal, str(form.get("csrf_token", "")))
+    account = await customer_service.get_account(db, principal.store_id, account_id)
+    values = {field: str(form.get(field, "")) for field in addresses.ADDRESS_FIELDS}
+    try:
+        await addresses.add_address(db, principal.store_id, account.id, values)
+    except ValidationFailed as exc:
+        context = await _account_context(db, principal, account.id)
+        context |= {"address_values": values, "address_errors": exc.fields}
+        context["flashes"] = [("error", exc.message)]
+        return render(request, "admin/customer.html", context, status_code=exc.status_code)
+    return RedirectResponse(f"/admin/customers/{account.id}?done=1", status_code=303)
+
+
+@pages.post("/admin/customers/{account_id}/addresses/{address_id}/remove")
+async def remove_address_form(
+    db: DbSession,
+    principal: Manager,
+    account_id: uuid.UUID,
+    address_id: uuid.UUID,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(principal, csrf_token)
+    account = await customer_service.get_account(db, principal.store_id, account_id)
+    await addresses.remove_address(db, principal.store_id, account.id, address_id)
     return RedirectResponse(f"/admin/customers/{account.id}?done=1", status_code=303)
 
 
