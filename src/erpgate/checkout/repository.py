@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.models.cart import Cart
@@ -83,6 +84,44 @@ async def list_orders(
         .limit(limit)
     )
     return list(rows.scalars()), int(total.scalar_one())
+
+
+async def search_orders(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    account_id: uuid.UUID,
+    *,
+    search: str | None,
+    status: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    limit: int,
+) -> list[LocalOrder]:
+    """The account's placed orders whose number or PO number contains ``search`` (any case),
+    with that status (any case), placed within the dates (UTC, both ends included)."""
+    query = select(LocalOrder).where(
+        LocalOrder.store_id == store_id, LocalOrder.customer_account_id == account_id
+    )
+    if search:
+        needle = search.lower()
+        query = query.where(
+            or_(
+                func.lower(LocalOrder.number).contains(needle, autoescape=True),
+                func.lower(LocalOrder.po_number).contains(needle, autoescape=True),
+            )
+        )
+    if status:
+        query = query.where(func.lower(LocalOrder.status) == status.lower())
+    if date_from:
+        query = query.where(LocalOrder.placed_at >= _midnight(date_from))
+    if date_to:
+        query = query.where(LocalOrder.placed_at < _midnight(date_to + dt.timedelta(days=1)))
+    ordered = query.order_by(LocalOrder.placed_at.desc(), LocalOrder.number.desc())
+    return list((await db.execute(ordered.limit(limit))).scalars())
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 async def get_order(

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from erpgate.checkout import repository
+from erpgate.checkout import placed, repository
 from erpgate.checkout.cart import parse_quantity
 from erpgate.db.engine import release_connection
 from erpgate.erp.contract import (
@@ -371,6 +371,8 @@ async def place_order(
         for index, line in enumerate(result.lines, start=1)
     ]
     await repository.add_order(db, order, lines)
+    # The account's orders list looks again (in this process; others within the cache's TTL).
+    placed.order_placed(buyer.account.id)
     return order, lines
 
 

@@ -44,18 +44,26 @@ STALE = ("stale_as_of",)
     openapi_extra=openapi_parameters(ListQuery),
 )
 async def list_orders(request: Request, buyer: ApiBuyer) -> Response:
-    """The buyer's orders: search (order or PO number), status, date range, paging."""
+    """The buyer's orders: search (order or PO number), status, date range, paging. The first
+    page also gives the orders placed in this store that the ERP does not list yet (`placed`)."""
     query = read_query(ListQuery, request)
-    sessions = get_state(request).session_factory
-    listing = await service.list_orders(erp_reads(request), sessions, buyer, query)
+    state = get_state(request)
+    listing = await service.list_orders(
+        erp_reads(request),
+        state.session_factory,
+        buyer,
+        query,
+        cache_seconds=state.settings.buyer_cache_seconds,
+    )
     page = OrdersPage.model_construct(
         data=listing.rows,
         page=listing.page,
         source=listing.source,
         stale_as_of=listing.stale_as_of,
         statuses=listing.statuses,
+        placed=listing.placed or None,
     )
-    return model_response(page, omit_none=(*STALE, "statuses"))
+    return model_response(page, omit_none=(*STALE, "statuses", "placed"))
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, responses=ERRORS)

@@ -151,12 +151,15 @@ async def home_no_slash(request: Request, buyer: PageBuyer) -> Response:
 @router.get("/store/{slug}/orders")
 async def orders(request: Request, buyer: PageBuyer) -> Response:
     buyer.require("orders")
-    reads, sessions = erp_reads(request), get_state(request).session_factory
+    reads, state = erp_reads(request), get_state(request)
+    cache_seconds = state.settings.buyer_cache_seconds
     return await _list_page(
         request,
         buyer,
         ListQuery,
-        lambda query: service.list_orders(reads, sessions, buyer, query),
+        lambda query: service.list_orders(
+            reads, state.session_factory, buyer, query, cache_seconds=cache_seconds
+        ),
         template="storefront/orders.html",
         title="Your orders",
     )

@@ -67,6 +67,11 @@ class OrdersPage(BaseModel):
     statuses: list[str] | None = Field(
         default=None, description="The ERP's order statuses, when it publishes them: a select"
     )
+    placed: list[OrderSummary] | None = Field(
+        default=None,
+        description="First page only: orders placed in this store that the ERP does not list "
+        "yet, matching the filters, newest first (their order_id is this store's)",
+    )
 
 
 class OrderOut(BaseModel):

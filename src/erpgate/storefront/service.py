@@ -18,6 +18,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.checkout import placed
 from erpgate.checkout import service as checkout_service
 from erpgate.db.engine import SessionFactory
 from erpgate.erp.contract import (
@@ -154,6 +155,8 @@ class Listing(Generic[RowT]):
     reference: str | None = None
     detail_links: bool = True
     statuses: list[str] | None = None  # the ERP's order statuses, when it publishes them
+    # Orders placed in this store that the ERP does not list yet (the orders list's first page).
+    placed: list[Any] = field(default_factory=list)
 
     def status_options(self, current: str | None) -> list[tuple[str, str]] | None:
         """The status select's choices, or None for a text field (no statuses published)."""
@@ -203,15 +206,20 @@ async def _erp_listing(
 
 
 async def list_orders(
-    reads: ErpReads, sessions: SessionFactory, buyer: Buyer, query: ListQuery
+    reads: ErpReads,
+    sessions: SessionFactory,
+    buyer: Buyer,
+    query: ListQuery,
+    *,
+    cache_seconds: float,
 ) -> Listing[OrderSummary]:
-    """The ERP's list; without an Orders URL, the orders placed in this store (the only case
-    that opens a database session)."""
+    """The ERP's list, its first page led by the orders placed here that the ERP does not list
+    yet; without an Orders URL, the orders placed in this store."""
     buyer.require("orders")
     if not buyer.integration.is_enabled(Endpoint.ORDERS):
         async with sessions() as db:
             return await _local_orders(db, buyer, query)
-    return await _erp_listing(
+    listing = await _erp_listing(
         reads,
         buyer,
         query,
@@ -221,25 +229,27 @@ async def list_orders(
         response_type=OrdersListResponse,
         detail_endpoint=Endpoint.ORDER,
     )
+    if query.page == 1:
+        filters = placed.PlacedFilters(query.search, query.status, query.date_from, query.date_to)
+        rows = await placed.not_in_erp(
+            sessions,
+            buyer.store.id,
+            buyer.account.id,
+            filters,
+            limit=query.page_size,
+            cache_seconds=cache_seconds,
+        )
+        # Never twice: an ERP that lists a placed order under its number has it already.
+        listed = {row.order_number.casefold() for row in listing.rows if row.order_number}
+        listing.placed = [row for row in rows if (row.order_number or "").casefold() not in listed]
+    return listing
 
 
 async def _local_orders(db: AsyncSession, buyer: Buyer, query: ListQuery) -> Listing[OrderSummary]:
     orders, total = await checkout_service.list_local_orders(
         db, buyer.store.id, buyer.account.id, page=query.page, page_size=query.page_size
     )
-    rows = [
-        OrderSummary(
-            order_id=str(order.id),
-            order_number=order.number,
-            date=order.placed_at.date(),
-            status=order.status,
-            po_number=order.po_number,
-            currency=order.currency,
-            total=order.total,
-            ship_to_name=str(order.ship_to.get("name") or "") or None,
-        )
-        for order in orders
-    ]
+    rows = [placed.summary(order) for order in orders]
     return Listing(
         rows=rows,
         page=pager(query, len(rows), PageMeta(total=total)),

@@ -1,0 +1,121 @@
+"""Orders placed in this store that the ERP does not list yet, for the buyer's orders list.
+
+erpgate does not send placed orders to the ERP yet, so every order placed here is one the ERP's
+list does not have: the buyer's orders list shows them on its first page, marked, so a placed
+order can always be found again (also by its number or PO number).
+
+The orders list is the storefront's hottest read, and most accounts have never placed an order
+here: the account's most recent placed orders are kept in memory for the buyer cache's time to
+live, so a read costs no query. Placing an order drops its account's entry in this process; other
+instances see the new order within that time to live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from erpgate.checkout import repository
+from erpgate.db.engine import SessionFactory
+from erpgate.erp.contract import OrderSummary
+from erpgate.kit.local_cache import LocalCache
+from erpgate.kit.money import quantize
+from erpgate.models.local_order import LocalOrder
+
+# The most recent placed orders kept per account. An account with more has the older ones looked
+# up in the database when a filter asks for them.
+KEPT = 50
+PLACED_ORDERS = "placed_orders"  # the cache topic
+
+
+@dataclass(frozen=True)
+class PlacedFilters:
+    search: str | None = None
+    status: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def matches(self, row: OrderSummary) -> bool:
+        if self.search:
+            needle = self.search.casefold()
+            texts = (row.order_number or "", row.po_number or "")
+            if not any(needle in text.casefold() for text in texts):
+                return False
+        if self.status and (row.status or "").casefold() != self.status.casefold():
+            return False
+        if self.date_from and row.date < self.date_from:
+            return False
+        return not (self.date_to and row.date > self.date_to)
+
+    @property
+    def any(self) -> bool:
+        return any((self.search, self.status, self.date_from, self.date_to))
+
+
+@dataclass(frozen=True)
+class _Recent:
+    rows: tuple[OrderSummary, ...]  # newest first
+    complete: bool  # every placed order of the account is in rows
+
+
+_recent: LocalCache[uuid.UUID, _Recent] = LocalCache((PLACED_ORDERS,))
+
+
+def summary(order: LocalOrder) -> OrderSummary:
+    """A placed order as a row of the orders list (its id is erpgate's, not the ERP's)."""
+    return OrderSummary(
+        order_id=str(order.id),
+        order_number=order.number,
+        date=order.placed_at.date(),
+        status=order.status,
+        po_number=order.po_number,
+        currency=order.currency,
+        total=quantize(order.total),  # stored with four places
+        ship_to_name=str(order.ship_to.get("name") or "") or None,
+    )
+
+
+async def not_in_erp(
+    sessions: SessionFactory,
+    store_id: uuid.UUID,
+    account_id: uuid.UUID,
+    filters: PlacedFilters,
+    *,
+    limit: int,
+    cache_seconds: float,
+) -> list[OrderSummary]:
+    """Up to ``limit`` of the account's placed orders the ERP does not list yet that match
+    ``filters``, newest first."""
+    recent = _recent.get(account_id, cache_seconds)
+    if recent is None:
+        async with sessions() as db:
+            orders, _total = await repository.list_orders(
+                db, store_id, account_id, offset=0, limit=KEPT + 1
+            )
+        rows = tuple(summary(order) for order in orders[:KEPT])
+        recent = _Recent(rows=rows, complete=len(orders) <= KEPT)
+        _recent.put(account_id, recent, cache_seconds)
+    if not recent.rows:
+        return []
+    matching = [row for row in recent.rows if filters.matches(row)]
+    if len(matching) >= limit or recent.complete or not filters.any:
+        return matching[:limit]
+    # A filter may match placed orders older than the kept ones: ask the database.
+    async with sessions() as db:
+        orders = await repository.search_orders(
+            db,
+            store_id,
+            account_id,
+            search=filters.search,
+            status=filters.status,
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            limit=limit,
+        )
+    return [summary(order) for order in orders]
+
+
+def order_placed(account_id: uuid.UUID) -> None:
+    """This process placed an order for the account: its next list read looks again."""
+    _recent.discard(account_id)
