@@ -142,7 +142,11 @@ async def test_the_home_sums_up_the_admins_own_store(
     ]
     assert "it@alpha.example" in notification and "old@alpha.example" not in notification
     assert '<span class="badge badge-ok">sent</span>' in notification
-    assert now.strftime("%Y-%m-%d") in notification
+    sent = now - timedelta(minutes=59)
+    assert (
+        f'<time datetime="{sent.isoformat()}" title="{sent:%Y-%m-%d %H:%M:%S} UTC">59 minutes ago</time>'
+        in notification
+    )
     assert 'href="/admin/notifications"' in notification
     assert "beta" not in page
 

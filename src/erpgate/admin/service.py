@@ -275,7 +275,7 @@ async def save_settings(
     clean = await integration_settings.validate_settings(
         raw, current=integration, box=box, options=options, store_id=store_id
     )
-    row, changed = await integration_settings.save_settings(db, store_id, box, clean)
+    row, changed, changes = await integration_settings.save_settings(db, store_id, box, clean)
     await audit.record(
         db,
         store_id=store_id,
@@ -283,7 +283,7 @@ async def save_settings(
         action=audit.INTEGRATION_SETTINGS_CHANGED,
         now=now,
         subject=APP_NAME,
-        details={"changed": changed},
+        details={"changed": changed, "changes": changes},
     )
     return row
 

@@ -17,19 +17,16 @@ router = APIRouter()
 
 @router.get("/admin", include_in_schema=False)
 async def home_page(request: Request, db: DbSession, principal: CurrentAdmin) -> Response:
+    state = get_state(request)
+    now = state.clock.now()
     summary = None
     # Platform operators have no store to sum up: they get the links alone.
     if principal.admin.store_id is not None:
-        state = get_state(request)
         summary = await service.home_summary(
-            db,
-            principal.store_id,
-            gateway=state.gateway,
-            box=state.secret_box,
-            now=state.clock.now(),
+            db, principal.store_id, gateway=state.gateway, box=state.secret_box, now=now
         )
     return render(
         request,
         "admin/home.html",
-        {"principal": principal, "summary": summary, "window_hours": WINDOW_HOURS},
+        {"principal": principal, "summary": summary, "window_hours": WINDOW_HOURS, "now": now},
     )
