@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 import pytest
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from erpgate.admin.accounts import create_admin
 from erpgate.customer import service as customer_service
 from erpgate.models.customer_account import CustomerAccount
+from erpgate.models.event import Event
 from erpgate.models.store import Store
 from erpgate.models.user import User
 from erpgate.store.service import create_store
@@ -67,3 +70,20 @@ async def sign_in(client: httpx.AsyncClient, email: str) -> str:
     assert response.status_code == 200, response.text
     csrf: str = response.json()["csrf_token"]
     return csrf
+
+
+def erp_event(
+    store_id: uuid.UUID, endpoint: str, outcome: str, at: datetime, ms: float, n: int
+) -> Event:
+    """A stored ERP call of ``ms`` milliseconds; ``n`` makes its trace id."""
+    return Event(
+        store_id=store_id,
+        type=f"erp.{endpoint}",
+        outcome=outcome,
+        source="storefront",
+        occurred_at=at,
+        trace_id=f"{n:032x}",
+        endpoint=endpoint,
+        error="The ERP did not answer in time" if outcome == "error" else "",
+        duration_ms=ms,
+    )

@@ -263,7 +263,19 @@ async def test_patch_changes_only_the_fields_it_names(
         .scalars()
         .all()
     )
-    assert changes[1:] == [{"changed": ["tax_failure_policy"]}, {"changed": ["urls", "timeouts"]}]
+    assert changes[1:] == [
+        {
+            "changed": ["tax_failure_policy"],
+            "changes": [{"field": "tax_failure_policy", "old": "estimate", "new": "block"}],
+        },
+        {
+            "changed": ["urls", "timeouts"],
+            "changes": [
+                {"field": "urls.balance", "old": f"{ERP}/balance", "new": ""},
+                {"field": "timeouts.taxes", "old": "3", "new": "2.5"},
+            ],
+        },
+    ]
 
 
 async def test_roles_without_configure_cannot_change_settings(

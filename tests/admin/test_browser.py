@@ -200,3 +200,26 @@ def test_uninstall_hides_the_buyers_live_modules(
         assert _live_modules(buyer) == ["Orders", "Invoices", "Balance", "Order products"]
     finally:
         buyer_context.close()
+
+
+def test_the_admin_header_fits_one_row_at_1280_pixels(page: Page, live_server: LiveServer) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    admin_sign_in(page, live_server)
+    for path in ("/admin", "/admin/audit", "/admin/problems"):
+        page.goto(live_server.base_url + path)
+        header = page.locator("header.top")
+        boxes = [
+            item.bounding_box() for item in header.locator(".brand, nav > a, nav summary").all()
+        ]
+        assert len(boxes) == 11 and all(boxes), path
+        # One row: every item's vertical extent overlaps every other's.
+        assert max(b["y"] for b in boxes) < min(b["y"] + b["height"] for b in boxes), path
+        header_box = header.bounding_box()
+        assert header_box is not None and header_box["height"] < 64, (path, header_box)
+    # The shorter links keep their section in their names; the account menu opens on a click.
+    expect(page.get_by_role("link", name="Developers › Events")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out everywhere")).to_be_hidden()
+    page.locator("details.account summary").click()
+    expect(page.get_by_role("button", name="Sign out everywhere")).to_be_visible()
+    expect(page.get_by_text("Signed in as admin@example.com (owner)")).to_be_visible()
+    shot(page, "header-1280")

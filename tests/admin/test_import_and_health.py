@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.kit.clock import Clock
 from erpgate.models.audit_log import AuditLog
-from erpgate.models.event import Event
-from tests.admin.conftest import World, sign_in
+from tests.admin.conftest import World, erp_event, sign_in
 
 
 async def test_upload_reports_bad_rows_and_refuses_oversized_files(
@@ -82,31 +81,17 @@ async def test_imports_are_audited_from_the_form_and_the_api_alike(
     ]
 
 
-def _event(store_id: object, endpoint: str, outcome: str, at: object, ms: float, n: int) -> Event:
-    return Event(
-        store_id=store_id,
-        type=f"erp.{endpoint}",
-        outcome=outcome,
-        source="storefront",
-        occurred_at=at,
-        trace_id=f"{n:032x}",
-        endpoint=endpoint,
-        error="The ERP did not answer in time" if outcome == "error" else "",
-        duration_ms=ms,
-    )
-
-
 async def test_health_counts_errors_and_p95_per_endpoint_over_24_hours(
     world: World, client: httpx.AsyncClient, db: AsyncSession, clock: Clock
 ) -> None:
     now = clock.now().replace(minute=30, second=0, microsecond=0)
     clock.freeze(now)
     store_id = world.a.store.id
-    rows = [_event(store_id, "invoices", "success", now, float(ms), ms) for ms in range(1, 20)]
-    rows.append(_event(store_id, "invoices", "error", now - timedelta(hours=2), 5000.0, 100))
+    rows = [erp_event(store_id, "invoices", "success", now, float(ms), ms) for ms in range(1, 20)]
+    rows.append(erp_event(store_id, "invoices", "error", now - timedelta(hours=2), 5000.0, 100))
     # Outside the window and in another store: not counted.
-    rows.append(_event(store_id, "invoices", "error", now - timedelta(hours=30), 1.0, 101))
-    rows.append(_event(world.b.store.id, "invoices", "error", now, 1.0, 102))
+    rows.append(erp_event(store_id, "invoices", "error", now - timedelta(hours=30), 1.0, 101))
+    rows.append(erp_event(world.b.store.id, "invoices", "error", now, 1.0, 102))
     db.add_all(rows)
     await db.commit()
     await sign_in(client, "developer@alpha.example")
@@ -131,8 +116,8 @@ async def test_hourly_p95_is_the_nearest_rank_in_each_hour(
     clock.freeze(now)
     store_id = world.a.store.id
     earlier = now - timedelta(hours=5)
-    rows = [_event(store_id, "orders", "success", now, float(ms), ms) for ms in range(1, 101)]
-    rows += [_event(store_id, "orders", "success", earlier, 7.0, 200 + n) for n in range(3)]
+    rows = [erp_event(store_id, "orders", "success", now, float(ms), ms) for ms in range(1, 101)]
+    rows += [erp_event(store_id, "orders", "success", earlier, 7.0, 200 + n) for n in range(3)]
     db.add_all(rows)
     await db.commit()
     await sign_in(client, "developer@alpha.example")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.admin import repository
+from erpgate.kit.redaction import MASK, is_sensitive_name
 from erpgate.models.admin_user import AdminUser
 from erpgate.models.audit_log import AuditLog
 from erpgate.web.params import offset
@@ -65,3 +68,38 @@ async def list_entries(
     return await repository.list_audit_entries(
         db, store_id, action=action, offset=offset(page, per_page), limit=per_page
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DetailLine:
+    """One line of an entry's details: ``field: old → new`` for a change (``old`` not None),
+    ``field: new`` for a fact."""
+
+    field: str
+    new: str
+    old: str | None = None
+
+
+# Ids the page shows as a link (the subject) rather than as text.
+_LINKED = frozenset({"user_id", "session_id"})
+
+
+def _fact(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def detail_lines(details: Mapping[str, Any]) -> list[DetailLine]:
+    """An entry's details as lines to read. Recorded changes were masked when recorded; any
+    other detail with a secret's name is masked here, so a page never shows one."""
+    changes = details.get("changes")
+    lines = [DetailLine(c["field"], c["new"], c["old"]) for c in changes or ()]
+    for name, value in details.items():
+        # Entries from before changes were recorded name only the changed settings.
+        if name in _LINKED or name == "changes" or (name == "changed" and changes is not None):
+            continue
+        lines.append(DetailLine(name, MASK if is_sensitive_name(name) else _fact(value)))
+    return lines

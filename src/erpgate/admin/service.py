@@ -1,22 +1,25 @@
 """Admin console rules that span domains: who may set a buyer's password, what signing out
 everywhere ends, what an import records, how the integration's settings and API keys change
-(audited). Never commits; the audit rows go with the change."""
+(audited), what the home page sums up. Never commits; the audit rows go with the change."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from erpgate.admin import accounts, audit
+from erpgate.admin import accounts, audit, health
+from erpgate.admin.health import EndpointState
 from erpgate.admin.roles import Capability, can
 from erpgate.auth import service as auth_service
 from erpgate.auth.service import IssuedSession
 from erpgate.customer import csv_import
 from erpgate.customer import service as customer_service
+from erpgate.erp.gateway import ErpGateway
 from erpgate.erp.options import ErpClientOptions
 from erpgate.errors import Conflict, Forbidden
 from erpgate.integration import service as integration_service
@@ -25,9 +28,14 @@ from erpgate.kit.crypto import SecretBox
 from erpgate.models.admin_user import AdminUser
 from erpgate.models.api_key import ApiKey
 from erpgate.models.integration import Integration
+from erpgate.models.notification import Notification
+from erpgate.models.problem import Problem
 from erpgate.models.store import Store
 from erpgate.models.user import PERMISSIONS, User
 from erpgate.models.web_session import WebSession
+from erpgate.notification import service as notification_service
+from erpgate.problem import service as problem_service
+from erpgate.problem.service import ProblemQuery
 from erpgate.store import service as store_service
 from erpgate.storefront import api_keys as api_key_service
 
@@ -267,7 +275,7 @@ async def save_settings(
     clean = await integration_settings.validate_settings(
         raw, current=integration, box=box, options=options, store_id=store_id
     )
-    row, changed = await integration_settings.save_settings(db, store_id, box, clean)
+    row, changed, changes = await integration_settings.save_settings(db, store_id, box, clean)
     await audit.record(
         db,
         store_id=store_id,
@@ -275,7 +283,7 @@ async def save_settings(
         action=audit.INTEGRATION_SETTINGS_CHANGED,
         now=now,
         subject=APP_NAME,
-        details={"changed": changed},
+        details={"changed": changed, "changes": changes},
     )
     return row
 
@@ -325,4 +333,44 @@ async def revoke_api_key(
         action=audit.API_KEY_REVOKED,
         now=now,
         subject=f"{record.name} ({record.prefix}…)",
+    )
+
+
+# The home page
+
+
+LATEST_PROBLEMS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class HomeSummary:
+    open_problems: int
+    latest_problems: list[Problem]  # open, the most recently failing first
+    endpoints: list[EndpointState]
+    last_notification: Notification | None
+
+
+async def home_summary(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    *,
+    gateway: ErpGateway,
+    box: SecretBox,
+    now: datetime,
+) -> HomeSummary:
+    """The store's open problems, each endpoint's state over the health page's window and the
+    newest notification, from the services of those pages: five queries, whatever the data."""
+    open_problems = await problem_service.count_open(db, store_id)
+    found, _more = await problem_service.list_problems(
+        db, store_id, ProblemQuery(state="open"), page=1, page_size=LATEST_PROBLEMS
+    )
+    endpoints = await health.endpoint_states(gateway, box, now, db, store_id)
+    newest = await notification_service.list_notifications(
+        db, store_id, status=None, limit=1, offset=0
+    )
+    return HomeSummary(
+        open_problems=open_problems,
+        latest_problems=[f.problem for f in found],
+        endpoints=endpoints,
+        last_notification=newest[0] if newest else None,
     )

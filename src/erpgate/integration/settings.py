@@ -24,7 +24,7 @@ from erpgate.errors import ValidationFailed
 from erpgate.integration import repository
 from erpgate.integration.service import TAX_POLICIES, URL_FIELDS, integration_changed
 from erpgate.kit.crypto import SecretBox
-from erpgate.kit.redaction import mask_tail
+from erpgate.kit.redaction import mask_tail, mask_url
 from erpgate.models.integration import URL_LENGTH, Integration
 
 TIMEOUT_MIN_SECONDS = 0.5
@@ -313,10 +313,51 @@ def form_values(view: dict[str, Any]) -> dict[str, str]:
     return values
 
 
+def _shown(name: str, value: Any) -> str:
+    """A setting as the audit log may keep it: the Key masked like the Token (both are stored
+    encrypted, never in clear), URLs without credentials, lists joined."""
+    if name == "key":
+        return mask_tail(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if name.startswith("urls.") or name == "oauth_token_url":
+        return mask_url(value) if value else ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _flat(view: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, value in view.items():
+        if name in ("installed", "token_hint", "token_set"):
+            continue
+        if isinstance(value, dict):
+            flat.update({f"{name}.{sub}": item for sub, item in value.items()})
+        else:
+            flat[name] = value
+    return flat
+
+
+def setting_changes(
+    before: dict[str, Any], after: dict[str, Any], *, token_replaced: bool
+) -> list[dict[str, str]]:
+    """Each changed setting as {"field", "old", "new"}, named as in the JSON API (``urls.orders``),
+    with secrets masked (the Token as •••• and its last 4 characters, as the settings show it)."""
+    old, new = _flat(before), _flat(after)
+    changes = [
+        {"field": name, "old": _shown(name, old[name]), "new": _shown(name, value)}
+        for name, value in new.items()
+        if old[name] != value
+    ]
+    if token_replaced:
+        changes.append({"field": "token", "old": before["token_hint"], "new": after["token_hint"]})
+    return changes
+
+
 async def save_settings(
     db: AsyncSession, store_id: uuid.UUID, box: SecretBox, clean: CleanSettings
-) -> tuple[Integration, list[str]]:
-    """Store validated settings; returns the row and the names of the fields that changed."""
+) -> tuple[Integration, list[str], list[dict[str, str]]]:
+    """Store validated settings; returns the row, the names of the settings that changed and
+    each change, masked (``setting_changes``)."""
     integration = await repository.get_for_store(db, store_id)
     if integration is None:
         integration = await repository.add(db, Integration(store_id=store_id, timeouts={}))
@@ -339,4 +380,5 @@ async def save_settings(
     changed = [name for name in after if name != "token_hint" and before[name] != after[name]]
     if clean.token is not None and "token_set" not in changed:
         changed.append("token")
-    return integration, changed
+    changes = setting_changes(before, after, token_replaced=clean.token is not None)
+    return integration, changed, changes

@@ -48,3 +48,28 @@ def ensure_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def exact_time(value: datetime) -> str:
+    """To the second, in UTC: what a reader checks a readable time against."""
+    return ensure_utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def readable_time(value: datetime, now: datetime) -> str:
+    """How long ago, in words, for the last day; then the day and time in UTC (the zone of every
+    other time on the pages), with the year only when it is not this year's.
+
+    Written here rather than taken from a library: five cases, and the wording must match the
+    pages' ("UTC" named, no locale of the server's)."""
+    value, now = ensure_utc(value), ensure_utc(now)
+    seconds = (now - value).total_seconds()
+    if 0 <= seconds < 60:
+        return "just now"
+    if 0 <= seconds < 3600:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes > 1 else ''} ago"
+    if 0 <= seconds < 24 * 3600:
+        hours = int(seconds // 3600)
+        return f"{hours} hour{'s' if hours > 1 else ''} ago"
+    day = f"{value.day} {value:%b}" if value.year == now.year else f"{value.day} {value:%b %Y}"
+    return f"{day}, {value:%H:%M} UTC"

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from erpgate.kit.clock import exact_time, readable_time
 from erpgate.kit.money import format_money
 
 TEMPLATE_PACKAGES = (
@@ -55,5 +56,7 @@ def build_environment() -> Environment:
     )
     env.filters["money"] = _fmt_money
     env.filters["dt"] = _fmt_datetime
+    env.filters["exact_dt"] = exact_time
+    env.filters["readable_dt"] = readable_time
     env.filters["pretty_json"] = _fmt_json
     return env

@@ -14,6 +14,7 @@ from erpgate.admin.schemas import audit_json
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
 from erpgate.web.params import FilterText, PageNumber
+from erpgate.web.state import get_state
 
 router = APIRouter()
 
@@ -35,7 +36,8 @@ async def audit_page(
         "admin/audit.html",
         {
             "principal": principal,
-            "entries": entries,
+            "entries": [(entry, audit.detail_lines(entry.details)) for entry in entries],
+            "now": get_state(request).clock.now(),
             "total": total,
             "page": page,
             "pages": max(1, -(-total // 50)),
