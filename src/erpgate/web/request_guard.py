@@ -66,6 +66,9 @@ def _body_kind(content_type: str) -> str | None:
 
 
 def _pairs_hold_nul(query: str) -> bool:
+    # Decoding makes a NUL only of a NUL or "%00": without either there is nothing to decode.
+    if NUL not in query and "%00" not in query:
+        return False
     return any(NUL in name or NUL in value for name, value in parse_qsl(query, True))
 
 
