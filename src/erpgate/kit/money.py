@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel import Locale
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_group_symbol,
+)
+
+from erpgate.kit.locales import DEFAULT_LOCALE, babel_locale
+
 CENT = Decimal("0.01")
+_INTEGER_PART = re.compile(r"\d+")
 
 
 class MoneyError(ValueError):
@@ -44,8 +56,34 @@ def quantize(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def format_money(amount: Decimal | None, currency: str | None = None) -> str:
+def format_money(
+    amount: Decimal | None, currency: str | None = None, locale: str = DEFAULT_LOCALE
+) -> str:
+    """An amount for people, in ``locale``: with its currency's sign and digits (1,234.57 $ in
+    en_US is $1,234.57; CHF 1'234.57 in de_CH), rounded half up; without a currency, to cents."""
     if amount is None:
         return ""
-    text = f"{quantize(amount):,.2f}"
-    return f"{text} {currency}" if currency else text
+    where = babel_locale(locale)
+    currency = currency.strip().upper() if currency else None
+    digits = get_currency_precision(currency) if currency else 2
+    value = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    # Babel (2.19) takes the apostrophe that de_CH and its neighbours group with for a quote and
+    # drops two of them (CHF 1234567.50): its digits come ungrouped and are grouped here.
+    regroup = get_group_symbol(where) == "'"
+    if currency:
+        text = format_currency(value, currency, locale=where, group_separator=not regroup)
+    else:
+        text = format_decimal(value, "#,##0.00", locale=where, group_separator=not regroup)
+    return _group_digits(text, where) if regroup else text
+
+
+def _group_digits(text: str, where: Locale) -> str:
+    first, others = where.decimal_formats[None].grouping
+
+    def group(match: re.Match[str]) -> str:
+        head, tail, size = match.group(), "", first
+        while len(head) > size:
+            head, tail, size = head[:-size], "'" + head[-size:] + tail, others
+        return head + tail
+
+    return _INTEGER_PART.sub(group, text, count=1)
