@@ -39,6 +39,20 @@ async def test_create_store_and_admins(env: dict[str, str], db: AsyncSession) ->
     )
     assert made.exit_code == 0, made.output
     assert made.output.startswith("created store north (")
+    swiss = await asyncio.to_thread(
+        runner.invoke,
+        main,
+        ["create-store", "--slug", "zurich", "--name", "Zurich", "--locale", "de_CH"],
+    )
+    assert swiss.exit_code == 0, swiss.output
+    assert (await find_store_by_slug(db, "zurich")).locale == "de_CH"  # type: ignore[union-attr]
+    unknown = await asyncio.to_thread(
+        runner.invoke,
+        main,
+        ["create-store", "--slug", "nowhere", "--name", "Nowhere", "--locale", "xx_XX"],
+    )
+    assert unknown.exit_code == 1
+    assert "xx_XX is not a locale we know" in unknown.output
     again = await asyncio.to_thread(
         runner.invoke, main, ["create-store", "--slug", "north", "--name", "North"]
     )

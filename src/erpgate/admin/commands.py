@@ -49,8 +49,13 @@ def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
 @click.option("--slug", required=True, help="Lower-case letters, digits and dashes.")
 @click.option("--name", required=True)
 @click.option("--currency", default="USD", show_default=True)
+@click.option(
+    "--locale", default="en_US", show_default=True, help="How pages show money and dates."
+)
 @click.option("--fallback-tax-rate", default="0", show_default=True, help="0.0725 for 7.25%.")
-def create_store_command(slug: str, name: str, currency: str, fallback_tax_rate: str) -> None:
+def create_store_command(
+    slug: str, name: str, currency: str, locale: str, fallback_tax_rate: str
+) -> None:
     """Create a store (the platform operator's job)."""
     from erpgate.store import service as store_service
 
@@ -60,6 +65,7 @@ def create_store_command(slug: str, name: str, currency: str, fallback_tax_rate:
             slug=slug,
             name=name,
             currency=currency,
+            locale=locale,
             fallback_tax_rate=Decimal(fallback_tax_rate)
             if _is_number(fallback_tax_rate)
             else fallback_tax_rate,

@@ -1,4 +1,4 @@
-"""Store rules: slugs, currencies, fallback tax and built-in shipping methods."""
+"""Store rules: slugs, currencies, locales, fallback tax and built-in shipping methods."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.errors import Conflict, NotFound, ValidationFailed
+from erpgate.kit.locales import DEFAULT_LOCALE, LocaleError, check_locale
 from erpgate.models.store import DEFAULT_BUILTIN_SHIPPING, Store
 from erpgate.store import repository
 
@@ -32,12 +33,20 @@ def _check_tax_rate(rate: Decimal | str) -> Decimal:
     return value
 
 
+def _check_locale(text: str) -> str:
+    try:
+        return check_locale(text)
+    except LocaleError as exc:
+        raise ValidationFailed(str(exc), fields={"locale": str(exc)}) from None
+
+
 async def create_store(
     db: AsyncSession,
     *,
     slug: str,
     name: str,
     currency: str = "USD",
+    locale: str = DEFAULT_LOCALE,
     fallback_tax_rate: Decimal | str = Decimal("0"),
     builtin_shipping_methods: list[dict[str, Any]] | None = None,
 ) -> Store:
@@ -59,6 +68,7 @@ async def create_store(
         slug=slug,
         name=name.strip(),
         currency=currency,
+        locale=_check_locale(locale),
         fallback_tax_rate=_check_tax_rate(fallback_tax_rate),
         builtin_shipping_methods=builtin_shipping_methods or list(DEFAULT_BUILTIN_SHIPPING),
     )
@@ -70,6 +80,15 @@ async def get_store(db: AsyncSession, store_id: uuid.UUID) -> Store:
     if store is None:
         raise NotFound("No such store.")
     return store
+
+
+async def set_locale(db: AsyncSession, store_id: uuid.UUID, locale: str) -> tuple[Store, str]:
+    """Change the locale the store's pages are shown in; returns the store and its locale before.
+    ValidationFailed (field ``locale``) for one Babel has no data for: nothing changes."""
+    store = await get_store(db, store_id)
+    before, store.locale = store.locale, _check_locale(locale)
+    await db.flush()
+    return store, before
 
 
 async def find_store_by_slug(db: AsyncSession, slug: str) -> Store | None:
