@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from erpgate.kit.money import MoneyError, format_money, parse_money
+from erpgate.kit.money import MoneyError, format_money, format_number, parse_money
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,13 @@ def test_a_currency_keeps_its_own_digits_and_is_read_in_capitals() -> None:
     assert format_money(Decimal("1234.5"), "JPY", "en_US") == "¥1,235"
     assert format_money(Decimal("-1250.5"), "usd", "en_US") == "-$1,250.50"
     assert format_money(Decimal("5"), "XYZ", "en_US") == "XYZ5.00"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("en_US", "1,234,567.5"), ("de_CH", "1'234'567.5"), ("fr_FR", "1\u202f234\u202f567,5")],
+)
+def test_quantities_take_the_locales_separators(locale: str, expected: str) -> None:
+    assert format_number(Decimal("1234567.50"), locale) == expected
+    assert format_number(Decimal("12"), locale) == "12"
+    assert format_number(None, locale) == ""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,6 +102,27 @@ def recorder(app: FastAPI) -> Iterator[SpySink]:
     gateway.sink = spy
     yield spy
     gateway.sink = inner
+
+
+@asynccontextmanager
+async def answering_erp(answers: dict[str, Any]) -> AsyncIterator[dict[str, str]]:
+    """A loopback ERP that gives each endpoint its one fixed answer; yields the endpoint URLs."""
+    app = web.Application()
+    for name, body in answers.items():
+
+        async def answer(request: web.Request, body: Any = body) -> web.Response:
+            return web.json_response(body)
+
+        app.router.add_post(f"/{name}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield {name: f"http://127.0.0.1:{port}/{name}" for name in answers}
+    finally:
+        await runner.cleanup()
 
 
 async def build_shop(

@@ -8,11 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.config import Settings
-from tests.storefront.conftest import BUYER, SpyRecorder, build_shop, login
+from tests.storefront.conftest import BUYER, SpyRecorder, answering_erp, build_shop, login
 
 ANSWERS: dict[str, Any] = {
     # Only the required fields: no number, status, PO, currency, ship-to.
@@ -45,20 +44,8 @@ ANSWERS: dict[str, Any] = {
 
 @pytest.fixture
 async def odd_erp() -> AsyncIterator[dict[str, str]]:
-    app = web.Application()
-    for name, body in ANSWERS.items():
-
-        async def answer(request: web.Request, body: Any = body) -> web.Response:
-            return web.json_response(body)
-
-        app.router.add_post(f"/{name}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield {name: f"http://127.0.0.1:{port}/{name}" for name in ANSWERS}
-    await runner.cleanup()
+    async with answering_erp(ANSWERS) as urls:
+        yield urls
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from erpgate.admin.accounts import create_admin
 from erpgate.auth import service as auth_service
 from erpgate.auth.cookies import BUYER_COOKIE
 from erpgate.kit.clock import Clock
+from erpgate.kit.locales import format_datetime
 from erpgate.mock_erp.server import MockErpHandle
 from erpgate.storefront.schemas import PageOut
 from erpgate.storefront.service import Listing
@@ -115,7 +116,7 @@ async def test_stale_page_says_as_of_when(
     mock_erp.set_fault("balance", "status", status=503)
     page = await buyer_client.get("/store/demo/balance")
     assert page.status_code == 200
-    assert f"as of {clock.now().strftime('%Y-%m-%d %H:%M UTC')}" in page.text
+    assert f"as of {format_datetime(clock.now(), 'en_US')}" in page.text
     assert 'class="bar' in page.text
 
 
@@ -148,7 +149,9 @@ async def test_impersonated_session_shows_the_banner_until_it_expires(
     await db.commit()
     client.cookies.set(BUYER_COOKIE, issued.token)
     page = await client.get("/store/demo/")
-    until = (clock.now() + timedelta(minutes=30)).strftime("%Y-%m-%d %H:%M UTC")
+    # In the store's locale (en_US here), as every time on its pages; tests/kit has the forms.
+    until = format_datetime(clock.now() + timedelta(minutes=30), "en_US")
+    assert until.endswith("M UTC")
     assert f"by boss@example.com until {until}" in page.text
     assert 'action="/admin/impersonation/end"' in page.text
     assert (await client.get("/store/demo/balance")).status_code == 200

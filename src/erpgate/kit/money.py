@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from babel import Locale
 from babel.numbers import (
     format_currency,
     format_decimal,
@@ -63,21 +63,26 @@ def format_money(
     en_US is $1,234.57; CHF 1'234.57 in de_CH), rounded half up; without a currency, to cents."""
     if amount is None:
         return ""
-    where = babel_locale(locale)
     currency = currency.strip().upper() if currency else None
     digits = get_currency_precision(currency) if currency else 2
     value = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    if currency:
+        return _babel(format_currency, value, currency, locale=locale)
+    return _babel(format_decimal, value, "#,##0.00", locale=locale)
+
+
+def format_number(value: Decimal | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A quantity for people, in ``locale``: 1,234.5 / 1'234.5 / 1 234,5."""
+    return "" if value is None else _babel(format_decimal, value, locale=locale)
+
+
+def _babel(formatter: Callable[..., str], *args: object, locale: str) -> str:
+    where = babel_locale(locale)
     # Babel (2.19) takes the apostrophe that de_CH and its neighbours group with for a quote and
     # drops two of them (CHF 1234567.50): its digits come ungrouped and are grouped here.
-    regroup = get_group_symbol(where) == "'"
-    if currency:
-        text = format_currency(value, currency, locale=where, group_separator=not regroup)
-    else:
-        text = format_decimal(value, "#,##0.00", locale=where, group_separator=not regroup)
-    return _group_digits(text, where) if regroup else text
-
-
-def _group_digits(text: str, where: Locale) -> str:
+    if get_group_symbol(where) != "'":
+        return formatter(*args, locale=where)
+    text = formatter(*args, locale=where, group_separator=False)
     first, others = where.decimal_formats[None].grouping
 
     def group(match: re.Match[str]) -> str:
