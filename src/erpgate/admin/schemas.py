@@ -22,8 +22,10 @@ from erpgate.customer.service import (
     USER_NAME_MAX,
     Page,
 )
+from erpgate.kit.locales import LOCALE_MAX
 from erpgate.models.audit_log import AuditLog
 from erpgate.models.customer_account import CustomerAccount
+from erpgate.models.store import Store
 from erpgate.models.user import PERMISSIONS, User
 
 
@@ -179,7 +181,27 @@ class IntegrationSettingsPatch(BaseModel):
     installed: bool | None = None
 
 
+class StoreSettingsPatch(BaseModel):
+    """The store settings to change; the others are kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    locale: str = Field(
+        description="How the buyers' pages show money, numbers and dates: en_US, de_CH, fr_FR …",
+        json_schema_extra={"maxLength": LOCALE_MAX},
+    )
+
+
 # Out shapes of the JSON API.
+
+
+def store_json(store: Store) -> dict[str, Any]:
+    return {
+        "slug": store.slug,
+        "name": store.name,
+        "currency": store.currency,
+        "locale": store.locale,
+    }
 
 
 def account_json(account: CustomerAccount) -> dict[str, Any]:

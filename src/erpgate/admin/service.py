@@ -297,6 +297,28 @@ async def current_settings_form(
     return integration_settings.form_values(integration_settings.settings_view(integration, box))
 
 
+async def set_store_locale(
+    db: AsyncSession, admin: AdminUser, store_id: uuid.UUID, locale: str, *, now: datetime
+) -> Store:
+    """Change the locale the store's pages show money and dates in, audited as a settings change
+    (``locale: en_US → de_CH``) when it changed; ValidationFailed means nothing was stored."""
+    store, before = await store_service.set_locale(db, store_id, locale)
+    if store.locale != before:
+        await audit.record(
+            db,
+            store_id=store_id,
+            admin=admin,
+            action=audit.STORE_SETTINGS_CHANGED,
+            now=now,
+            subject=store.name,
+            details={
+                "changed": ["locale"],
+                "changes": [{"field": "locale", "old": before, "new": store.locale}],
+            },
+        )
+    return store
+
+
 # The "API keys" section of the app settings. The storefront domain owns API keys (it is the one
 # that checks them); the admin console calls its service for its own store and audits.
 

@@ -14,9 +14,23 @@ from erpgate.admin.endpoints import (
     home,
     impersonation,
     integration,
+    store,
     users,
 )
 
 router = APIRouter()
-for area in (home, auth, apps, integration, health, alerts, customers, users, impersonation, audit):
+AREAS = (
+    home,
+    auth,
+    apps,
+    integration,
+    store,
+    health,
+    alerts,
+    customers,
+    users,
+    impersonation,
+    audit,
+)
+for area in AREAS:
     router.include_router(area.router)
