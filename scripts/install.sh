@@ -23,6 +23,7 @@ if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
 fi
 
 PYTHON=${PYTHON:-python3}
+echo "erpgate: installing its Python packages into .venv (a first run takes a few minutes)…"
 if [[ ! -x .venv/bin/python ]]; then
   # /usr/bin/python3 when present: a venv made from it is readable by other users (postgres).
   if [[ -x /usr/bin/python3 ]]; then PYTHON=/usr/bin/python3; fi
@@ -30,3 +31,4 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
+echo "erpgate: Python packages installed"

@@ -157,6 +157,15 @@ def test_the_demo_prints_the_customer_accounts_the_store_has_and_no_others(
         demo.wait(timeout=60)
     printed = (tmp_path / "demo.out").read_text()
 
+    # While it starts, it says what it is doing, in order, and where the database is.
+    steps = re.findall(r"^erpgate demo: (.+)…$", printed, flags=re.MULTILINE)
+    assert steps == [
+        f"preparing the database (SQLite at {tmp_path / 'demo.db'})",
+        f"starting the mock ERP on port {erp_port}",
+        "seeding the demo store: its customer accounts, buyers, admins and catalog",
+        f"starting erpgate on port {port}",
+    ]
+    assert printed.index("starting erpgate") < printed.index("erpgate demo is running")
     assert (
         "  customer accounts: Acme Industrial Supply (C0004935), Gibsonburg Hardware (C010268)\n"
         in printed

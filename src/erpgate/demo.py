@@ -10,9 +10,11 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.config import Settings, load_settings
@@ -185,19 +187,36 @@ def _stop_mock_erp(mock: subprocess.Popen[bytes]) -> None:
         mock.wait(timeout=10)
 
 
+def _step(what: str) -> None:
+    """What the demo is doing, as it starts: the first start takes a while on a slow machine."""
+    print(f"erpgate demo: {what}…", flush=True)
+
+
+def _database_name(url: str) -> str:
+    """The database's kind and file, never a password (the demo's is SQLite unless set)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return f"SQLite at {Path(parsed.database).resolve()}"
+    return parsed.get_backend_name()
+
+
 def run_demo(*, port: int, erp_port: int) -> None:
     # Only the demo store, only the mock ERP's port (the store is seeded before the app starts).
     os.environ.setdefault("ERPGATE_ALLOWED_PRIVATE_HOSTS", f"127.0.0.1:{erp_port}@{DEMO_STORE}")
     os.environ.setdefault("ERPGATE_MAIL_BACKEND", "file")
     os.environ.setdefault("ERPGATE_PUBLIC_URL", f"http://127.0.0.1:{port}")
     settings = load_settings()
+    _step(f"preparing the database ({_database_name(settings.database_url)})")
     upgrade_to_head(settings.database_url)
     erp_urls = mock_erp_urls(erp_port)
     _end_on_signals()
+    _step(f"starting the mock ERP on port {erp_port}")
     mock = _start_mock_erp(erp_port)
     try:
         _wait_for(f"http://127.0.0.1:{erp_port}/")
+        _step("seeding the demo store: its customer accounts, buyers, admins and catalog")
         context = asyncio.run(_seed(settings, erp_urls))
+        _step(f"starting erpgate on port {port}")
         print(f"\nerpgate demo is running: http://127.0.0.1:{port}/")
         print(f"  storefront: http://127.0.0.1:{port}/store/{DEMO_STORE}/")
         for email, password, _name, permissions in DEMO_BUYERS:
