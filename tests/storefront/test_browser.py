@@ -48,6 +48,7 @@ def test_buyer_browses_orders_invoices_balance_and_checks_out(
     page.locator('td[data-label="Order"] a').first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Order SO-")
     expect(page.get_by_role("heading", name="Shipments")).to_be_visible()
+    _expect_totals_block(page)
     screenshot(page, "order-detail")
 
     page.get_by_role("link", name="Invoices", exact=True).first.click()
@@ -78,12 +79,41 @@ def test_buyer_browses_orders_invoices_balance_and_checks_out(
     page.get_by_role("button", name="Save address and get shipping and tax").click()
     expect(page.get_by_role("heading", name="Order summary")).to_be_visible()
     expect(page.get_by_role("group", name="Shipping method")).to_be_visible()
+    _expect_totals_block(page)
     screenshot(page, "checkout")
     page.get_by_label("Your PO number (optional)").fill("PO-BROWSER-1")
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_text("Thank you — your order was placed")).to_be_visible()
     expect(page.get_by_text("PO number: PO-BROWSER-1")).to_be_visible()
+    _expect_totals_block(page)
     screenshot(page, "placed-order")
+    number = page.get_by_role("heading", level=1).inner_text().split()[-1]
+
+    # The placed order is found again in "Your orders", marked, by its PO number too.
+    page.get_by_role("link", name="Orders", exact=True).first.click()
+    page.get_by_label("Search").fill("po-browser-1")
+    page.get_by_role("button", name="Filter").click()
+    placed = page.locator("tr.placed-here")
+    expect(placed).to_have_count(1)
+    expect(placed).to_contain_text("Placed here")
+    placed.get_by_role("link").click()
+    expect(page.get_by_text("PO number: PO-BROWSER-1")).to_be_visible()
+    assert number in page.get_by_role("heading", level=1).inner_text()
+
+
+def _expect_totals_block(page: Page) -> None:
+    """The totals read as a block: a grid at the right, amounts right-aligned, the total last."""
+    totals = page.locator("dl.totals")
+    expect(totals).to_have_count(1)
+    expect(totals.locator("dt").last).to_have_text("Total")
+    assert totals.evaluate("e => getComputedStyle(e).display") == "grid"
+    block = totals.bounding_box()
+    amount = totals.locator("dd").last.bounding_box()
+    label = totals.locator("dt").last.bounding_box()
+    main = page.locator("main").bounding_box()
+    assert block and amount and label and main
+    assert amount["x"] > label["x"]  # amount beside its label, not under it
+    assert abs(block["x"] + block["width"] - (main["x"] + main["width"])) < 40  # at the right
 
 
 def test_every_page_stays_calm_when_the_erp_fails(page: Page, erp_faults: LiveServer) -> None:
