@@ -223,3 +223,28 @@ def test_the_admin_header_fits_one_row_at_1280_pixels(page: Page, live_server: L
     expect(page.get_by_role("button", name="Sign out everywhere")).to_be_visible()
     expect(page.get_by_text("Signed in as admin@example.com (owner)")).to_be_visible()
     shot(page, "header-1280")
+
+
+def test_test_integration_says_it_is_working_while_it_runs(
+    page: Page, live_server: LiveServer
+) -> None:
+    admin_sign_in(page, live_server)
+    page.goto(live_server.base_url + SETTINGS)
+    page.get_by_label("Customer code", exact=True).fill("C0004935")
+    # Against the mock ERP a run takes a moment only: the page is kept from leaving (a listener
+    # after the page's own cancels the submission) so what it shows while it waits stays in view.
+    page.evaluate("() => document.addEventListener('submit', (e) => e.preventDefault())")
+    page.get_by_role("button", name="Test integration").click()
+    # While it runs: the button is disabled (no second run) and the page says what happens.
+    busy = page.locator("#test-form button[type=submit]")
+    expect(busy).to_be_disabled()
+    expect(busy).to_contain_text("Testing the integration")
+    expect(page.locator("#test-form [role=status]")).to_contain_text("can take a minute")
+    expect(page.locator("#test-form")).to_have_attribute("aria-busy", "true")
+    # Without the listener the run goes through, the busy button's form sent whole.
+    page.reload()
+    page.get_by_label("Customer code", exact=True).fill("C0004935")
+    page.get_by_role("button", name="Test integration").click()
+    expect(page.locator("#test-results")).to_be_visible(timeout=60_000)
+    expect(page.get_by_label("Customer code", exact=True)).to_have_value("C0004935")
+    expect(page.get_by_role("button", name="Test integration")).to_be_enabled()

@@ -41,6 +41,7 @@ DEADLINE = 0.5  # the faulted endpoint's timeout: long enough for loopback, shor
 # The healthy endpoint of the checkout quote (shipping while taxes fail, and the other way round)
 # is not under test: a generous timeout keeps a pause of the shared test process from failing it.
 HEALTHY_DEADLINE = 5.0
+ANSWER_MARGIN = 0.25  # seconds past the deadline within which the calm answer must come
 RESPONSE_CAP = 64 * 1024  # the answer size cap in these tests, so "oversized" stays small
 
 # What the ERP (or the network) would leak if the storefront passed its words on.
@@ -176,10 +177,12 @@ async def _ask(client: httpx.AsyncClient, endpoint: Endpoint, spy: SpySink) -> s
             assert quote["shipping_code"] == BUILTIN[0][0]
             assert quote["tax_source"] == "erp"
     # The deadline is a promise to the buyer, not a speed figure: the ERP call ends at its deadline
-    # and the calm answer follows within 100 ms (a new problem is stored before it). Full
+    # and the calm answer follows (a new problem is stored before it). The margin allows for a
+    # busy, shared machine (a trickling answer keeps the loop busy up to the deadline); it stays
+    # far below what any fault here would take without the deadline (1.5 s and more). Full
     # collections of earlier tests' objects are kept out of the way (see conftest.py).
     elapsed = time.monotonic() - started
-    assert elapsed <= DEADLINE + 0.1, f"answered after {elapsed:.3f} s"
+    assert elapsed <= DEADLINE + ANSWER_MARGIN, f"answered after {elapsed:.3f} s"
     for words in ERP_WORDS:
         assert words not in response.text
     return reference
