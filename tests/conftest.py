@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from erpgate.config import Settings
@@ -68,13 +69,24 @@ async def _drop_everything(url: str) -> None:
 
 async def _empty_tables(engine: AsyncEngine, url: str) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    async with engine.begin() as conn:
-        if is_postgresql(url):
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-        else:
+    if not is_postgresql(url):
+        async with engine.begin() as conn:
             for name in tables:
                 await conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608
+        return
+    quoted = ", ".join(f'"{name}"' for name in tables)
+    for attempt in range(1, 4):
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            return
+        except DBAPIError as exc:
+            # A write still finishing from the test before (a server it ran, winding down) can
+            # lock the tables in the other order: PostgreSQL then cancels one side of the
+            # deadlock. Once that write is through, emptying the tables goes through too.
+            if "deadlock detected" not in str(exc) or attempt == 3:
+                raise
+            await asyncio.sleep(0.2 * attempt)
 
 
 @pytest.fixture
