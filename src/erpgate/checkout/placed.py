@@ -89,12 +89,8 @@ async def not_in_erp(
     ``filters``, newest first."""
     recent = _recent.get(account_id, cache_seconds)
     if recent is None:
-        async with sessions() as db:
-            orders, _total = await repository.list_orders(
-                db, store_id, account_id, offset=0, limit=KEPT + 1
-            )
-        rows = tuple(summary(order) for order in orders[:KEPT])
-        recent = _Recent(rows=rows, complete=len(orders) <= KEPT)
+        orders = await _search(sessions, store_id, account_id, PlacedFilters(), KEPT + 1)
+        recent = _Recent(rows=tuple(orders[:KEPT]), complete=len(orders) <= KEPT)
         _recent.put(account_id, recent, cache_seconds)
     if not recent.rows:
         return []
@@ -102,6 +98,16 @@ async def not_in_erp(
     if len(matching) >= limit or recent.complete or not filters.any:
         return matching[:limit]
     # A filter may match placed orders older than the kept ones: ask the database.
+    return await _search(sessions, store_id, account_id, filters, limit)
+
+
+async def _search(
+    sessions: SessionFactory,
+    store_id: uuid.UUID,
+    account_id: uuid.UUID,
+    filters: PlacedFilters,
+    limit: int,
+) -> list[OrderSummary]:
     async with sessions() as db:
         orders = await repository.search_orders(
             db,
