@@ -191,7 +191,7 @@ async def test_a_store_without_anything_says_so(world: World, client: httpx.Asyn
     assert '<a class="value" href="/admin/problems?state=open">0</a> open' in page
     assert "No open problem." in page
     assert "No notification yet." in page
-    assert page.count('<span class="badge">off</span>') == 7
+    assert page.count('<span class="badge">off</span>') == 8
 
 
 async def test_the_summary_costs_the_same_few_queries_whatever_the_data(

@@ -89,7 +89,7 @@ class UserPatch(BaseModel):
 
 
 class EndpointUrls(BaseModel):
-    """All seven ERP endpoint URLs; null or "" switches an endpoint off."""
+    """All eight ERP endpoint URLs; null or "" switches an endpoint off."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -100,10 +100,11 @@ class EndpointUrls(BaseModel):
     balance: str | None
     taxes: str | None
     shipping: str | None
+    submit_order: str | None
 
 
 class EndpointTimeouts(BaseModel):
-    """All seven timeouts in seconds (0.5-30); null means the endpoint's default."""
+    """All eight timeouts in seconds (0.5-30); null means the endpoint's default."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -114,6 +115,7 @@ class EndpointTimeouts(BaseModel):
     balance: float | str | None
     taxes: float | str | None
     shipping: float | str | None
+    submit_order: float | str | None
 
 
 class IntegrationSettingsPut(BaseModel):

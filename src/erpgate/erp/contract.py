@@ -362,6 +362,102 @@ class ShippingResponse(ContractModel):
     shipping_methods: list[ShippingMethod]
 
 
+# -- 8. submit order (a placed order, sent by the delivery worker) --------------------------
+
+
+class SubmitLine(ContractModel):
+    line_number: int
+    sku: str
+    description: str | None = None
+    uom: str | None = None
+    quantity: Money
+    unit_price: Money
+    line_total: Money
+    price_source: str = Field(
+        description="Where the unit price came from: `catalog` (the store's catalog when the "
+        "order was placed)."
+    )
+
+
+class SubmitShipping(ContractModel):
+    code: str | None = Field(default=None, description="The chosen method's code, as you sent it.")
+    label: str
+    amount: Money = Field(description="What the buyer pays for shipping, before tax.")
+    source: str = Field(
+        description="`erp` (your shipping methods) or `fallback` (the store's built-in methods "
+        "while yours could not be asked)."
+    )
+
+
+class SubmitTax(ContractModel):
+    amount: Money
+    source: str = Field(description="`erp` (your taxes answer) or `fallback`.")
+    estimated: bool = Field(
+        description="True when your taxes endpoint could not be asked and the store's fallback "
+        "rate was used: recalculate the tax before invoicing."
+    )
+
+
+class SubmitTotals(ContractModel):
+    subtotal: Money
+    shipping: Money
+    tax: Money
+    total: Money
+
+
+class SubmitOrderRequest(_CustomerScoped):
+    order_reference: str = Field(
+        min_length=1,
+        description="The store's order number, shown to the buyer; also sent as the "
+        "Idempotency-Key header. The same reference twice is one order.",
+    )
+    po_number: str | None = None
+    placed_at: dt.datetime = Field(description="When the buyer placed the order (UTC).")
+    currency: str
+    ship_to: Address
+    lines: list[SubmitLine]
+    shipping: SubmitShipping
+    tax: SubmitTax
+    totals: SubmitTotals
+    notes: str | None = Field(default=None, description="The buyer's note to the order.")
+
+
+class SubmittedOrder(ContractModel):
+    order_id: str = Field(min_length=1, description="Your id of the order (the by-id key).")
+    order_number: str | None = Field(
+        default=None, description="The number the buyer sees; order_id when missing."
+    )
+    status: str | None = None
+
+    @model_validator(mode="after")
+    def _default_order_number(self) -> SubmittedOrder:
+        if not self.order_number:
+            self.order_number = self.order_id
+        return self
+
+
+class SubmitOrderResponse(ContractModel):
+    data: SubmittedOrder
+
+
+class RejectionReason(ContractModel):
+    field: str | None = Field(
+        default=None, description="Which part of the request, e.g. `lines[0].sku`."
+    )
+    message: str = Field(description="For the merchant's staff: what to fix.")
+    buyer_message: str | None = Field(
+        default=None,
+        description="Written for the buyer, shown to them as is. Leave it out for anything "
+        "internal (credit limits, account notes): the buyer then sees a calm sentence.",
+    )
+
+
+class SubmitOrderRejection(ContractModel):
+    """The body of a 422: the ERP's rules refuse this order, for good."""
+
+    errors: list[RejectionReason] = Field(min_length=1)
+
+
 REQUEST_MODELS: dict[Endpoint, type[WireRequest]] = {
     Endpoint.ORDERS: OrdersListRequest,
     Endpoint.ORDER: OrderRequest,
@@ -370,6 +466,7 @@ REQUEST_MODELS: dict[Endpoint, type[WireRequest]] = {
     Endpoint.BALANCE: BalanceRequest,
     Endpoint.TAXES: TaxesRequest,
     Endpoint.SHIPPING: ShippingRequest,
+    Endpoint.SUBMIT_ORDER: SubmitOrderRequest,
 }
 
 RESPONSE_MODELS: dict[Endpoint, type[ContractModel]] = {
@@ -380,4 +477,5 @@ RESPONSE_MODELS: dict[Endpoint, type[ContractModel]] = {
     Endpoint.BALANCE: BalanceResponse,
     Endpoint.TAXES: TaxesResponse,
     Endpoint.SHIPPING: ShippingResponse,
+    Endpoint.SUBMIT_ORDER: SubmitOrderResponse,
 }

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from erpgate.erp.contract import REQUEST_MODELS, RESPONSE_MODELS
+from erpgate.erp.contract import REQUEST_MODELS, RESPONSE_MODELS, SubmitOrderRejection
 from erpgate.erp.endpoints import Endpoint
 
 CONTRACT_VERSION = "1"
@@ -27,6 +27,7 @@ PATHS: dict[Endpoint, str] = {
     Endpoint.BALANCE: "/balance",
     Endpoint.TAXES: "/checkout/taxes",
     Endpoint.SHIPPING: "/checkout/shipping",
+    Endpoint.SUBMIT_ORDER: "/orders/submit",
 }
 
 SUMMARIES: dict[Endpoint, str] = {
@@ -37,6 +38,8 @@ SUMMARIES: dict[Endpoint, str] = {
     Endpoint.BALANCE: "A customer's accounts-receivable balance and aging",
     Endpoint.TAXES: "Sales tax for a cart at checkout",
     Endpoint.SHIPPING: "Shipping methods and prices for a cart and address at checkout",
+    Endpoint.SUBMIT_ORDER: "Create an order placed in the store (sent again with the same "
+    "Idempotency-Key until it is answered)",
 }
 
 BY_ID = (Endpoint.ORDER, Endpoint.INVOICE)
@@ -64,6 +67,15 @@ _HEADERS: list[dict[str, Any]] = [
         "schema": {"type": "string"},
     },
 ]
+
+_IDEMPOTENCY_HEADER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "The order's reference. A key seen before must answer the order created "
+    "then (same order_id), never create a second one: a timed-out call is sent again.",
+    "schema": {"type": "string"},
+}
 
 _SECURITY_SCHEMES: dict[str, Any] = {
     "bearer": {
@@ -140,13 +152,26 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         responses["200"]["description"] = (
             "The answer, for any customer code, known to the ERP or not (default rules)."
         )
+    parameters = _HEADERS
+    if endpoint is Endpoint.SUBMIT_ORDER:
+        responses["200"]["description"] = (
+            "Accepted (201 is read the same). For an Idempotency-Key seen before, the order "
+            "created then, never a second one."
+        )
+        responses["422"] = _json_body(
+            SubmitOrderRejection,
+            "Rejected by your rules (blocked account, unknown SKU, credit hold): final, never "
+            "sent again. `buyer_message` is shown to the buyer as written; `message` only to "
+            "the merchant's staff.",
+        )
+        parameters = [*_HEADERS, _IDEMPOTENCY_HEADER]
     responses.update(_CREDENTIAL_RESPONSES)
     responses["default"] = {"description": _ERROR_DESCRIPTION}
     return {
         "operationId": endpoint.value,
         "summary": endpoint.label,
         "description": SUMMARIES[endpoint] + ". Optional: the feature is on while its URL is set.",
-        "parameters": _HEADERS,
+        "parameters": parameters,
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": _ref(REQUEST_MODELS[endpoint])}},
@@ -156,8 +181,12 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def contract_openapi() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of the ERP contract: seven POST operations and their shapes."""
-    models: list[type[BaseModel]] = [*REQUEST_MODELS.values(), *RESPONSE_MODELS.values()]
+    """The OpenAPI 3.1 document of the ERP contract: eight POST operations and their shapes."""
+    models: list[type[BaseModel]] = [
+        *REQUEST_MODELS.values(),
+        *RESPONSE_MODELS.values(),
+        SubmitOrderRejection,
+    ]
     _, top = models_json_schema(
         [(model, "validation") for model in models],
         ref_template="#/components/schemas/{model}",

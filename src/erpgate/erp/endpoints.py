@@ -1,4 +1,7 @@
-"""The seven ERP operations, their names in settings, pages, events and the mock ERP."""
+"""The eight ERP operations, their names in settings, pages, events and the mock ERP.
+
+Seven read (the storefront and checkout ask); ``submit_order`` writes: the delivery worker sends
+placed orders through it, off the request path."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ class Endpoint(StrEnum):
     BALANCE = "balance"
     TAXES = "taxes"
     SHIPPING = "shipping"
+    SUBMIT_ORDER = "submit_order"
 
     @property
     def event_type(self) -> str:
@@ -25,6 +29,9 @@ class Endpoint(StrEnum):
     @property
     def default_timeout_seconds(self) -> float:
         # Checkout waits on taxes and shipping while the buyer looks at a spinner: keep them short.
+        # Nobody waits on a delivery, and creating an order is an ERP's slowest write.
+        if self is Endpoint.SUBMIT_ORDER:
+            return 10.0
         return 3.0 if self in (Endpoint.TAXES, Endpoint.SHIPPING) else 5.0
 
 
@@ -36,6 +43,7 @@ EVENT_TYPES: dict[Endpoint, str] = {
     Endpoint.BALANCE: "erp.balance.get",
     Endpoint.TAXES: "erp.checkout.taxes",
     Endpoint.SHIPPING: "erp.checkout.shipping",
+    Endpoint.SUBMIT_ORDER: "erp.order.submit",
 }
 
 LABELS: dict[Endpoint, str] = {
@@ -46,4 +54,5 @@ LABELS: dict[Endpoint, str] = {
     Endpoint.BALANCE: "Customer A/R Balance URL",
     Endpoint.TAXES: "Checkout Taxes URL",
     Endpoint.SHIPPING: "Checkout Shipping Methods URL",
+    Endpoint.SUBMIT_ORDER: "Submit Order URL",
 }

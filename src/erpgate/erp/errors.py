@@ -17,7 +17,10 @@ Buyers see neither; they see a calm message and a reference.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from erpgate.erp.contract import RejectionReason
 
 Scope = Literal["endpoint", "customer"]
 
@@ -107,6 +110,21 @@ class ErpServerStatusError(ErpRejectedError):
     kind = "status_5xx"
     scope: ClassVar[Scope] = "customer"
     counts_for_breaker = True
+
+
+class ErpOrderRejectedError(ErpRejectedError):
+    """A 422 from submit_order: the ERP's own rules refuse this order (blocked account, unknown
+    SKU, credit hold). Final: the order is never sent again. One customer's answer, not an ERP
+    failure; ``reasons`` are the ERP's, each with its optional buyer-facing sentence."""
+
+    kind = "order_rejected"
+    scope: ClassVar[Scope] = "customer"
+
+    def __init__(
+        self, human: str, *, status: int | None = 422, reasons: tuple[RejectionReason, ...] = ()
+    ) -> None:
+        super().__init__(human, status=status)
+        self.reasons = reasons
 
 
 class ErpTlsError(ErpRejectedError):

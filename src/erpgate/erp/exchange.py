@@ -26,7 +26,13 @@ from erpgate.erp.errors import (
     ErpSsrfError,
     ErpTlsError,
 )
-from erpgate.erp.reading import declared_length, error_for_status, oversized, read_capped
+from erpgate.erp.reading import (
+    declared_length,
+    error_for_status,
+    oversized,
+    read_capped,
+    rejection,
+)
 from erpgate.erp.ssrf import SsrfRefused
 from erpgate.kit.clock import utcnow
 
@@ -56,6 +62,7 @@ class AttemptContext:
     subject: str = "ERP"  # "Token URL" for the oauth2 token fetch
     by_id: bool = False
     token_answer: bool = False
+    reads_rejection: bool = False  # a 422 carries the ERP's reasons (submit_order)
 
 
 @dataclass(slots=True)
@@ -143,6 +150,8 @@ async def exchange(
     try:
         await transport.post(request, raw, cap=cap, subject=context.subject)
         status = raw.status or 0
+        if status == 422 and context.reads_rejection:
+            raise rejection(raw.body)
         if not 200 <= status < 300:
             raise error_for_status(
                 status, raw.reason, raw.headers, by_id=context.by_id, subject=context.subject

@@ -281,6 +281,7 @@ class ErpGateway:
     ) -> T:
         request_id = new_request_id()
         headers = self._headers(call.trace_id, request_id, "application/json")
+        headers.extend(call.headers)
         if access_token is not None:
             headers.extend(bearer_header(access_token))
             secrets = (*target.secrets, access_token)
@@ -297,6 +298,7 @@ class ErpGateway:
             secrets=secrets,
             secret_header_names=target.secret_header_names,
             by_id=by_id,
+            reads_rejection=target.endpoint is Endpoint.SUBMIT_ORDER,
         )
         model, expected = call.answer_model, call.expected_customer_code
 

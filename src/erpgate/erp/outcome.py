@@ -55,7 +55,7 @@ class ErpCall(Generic[T]):
     ``expected_customer_code`` arms the cross-customer guard (None: no guard, e.g. the checker's
     probe without credentials). ``keep_answer`` asks the writer to save a successful answer as
     the stale fallback; ``durable`` makes the caller wait until the writer has stored the
-    outcome (admin actions that link to the event they produced).
+    outcome (admin actions that link to the event they produced, order deliveries).
     """
 
     endpoint: Endpoint
@@ -66,6 +66,8 @@ class ErpCall(Generic[T]):
     trace_id: str = field(default_factory=new_trace_id)
     keep_answer: bool = False
     durable: bool = False
+    # Extra request headers of this call (submit_order's Idempotency-Key).
+    headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(

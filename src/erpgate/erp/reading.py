@@ -15,6 +15,7 @@ import orjson
 from aiohttp import ClientResponse
 from pydantic import BaseModel, ValidationError
 
+from erpgate.erp.contract import SubmitOrderRejection
 from erpgate.erp.errors import (
     ErpBusyError,
     ErpClientStatusError,
@@ -24,6 +25,7 @@ from erpgate.erp.errors import (
     ErpErrorAnswerError,
     ErpNotFoundError,
     ErpNotJsonError,
+    ErpOrderRejectedError,
     ErpOversizedError,
     ErpRateLimitedError,
     ErpRedirectError,
@@ -130,6 +132,22 @@ def error_for_status(
         return ErpServerStatusError(f"{subject} answered {phrase}", status=status)
     # 4xx, and the odd 1xx/2xx-less statuses that reach here (a 2xx never does).
     return ErpClientStatusError(f"{subject} answered {phrase}", status=status)
+
+
+def rejection(body: bytes) -> ErpOrderRejectedError:
+    """A submit_order 422: the ERP's reasons, the first (and how many more) in the sentence."""
+    try:
+        reasons = SubmitOrderRejection.model_validate_json(body).errors
+    except ValidationError:
+        return ErpOrderRejectedError(
+            "ERP rejected the order (422) without the errors list the contract asks for"
+        )
+    first = reasons[0]
+    where = f"{first.field[:80]}: " if first.field else ""
+    more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+    return ErpOrderRejectedError(
+        f"ERP rejected the order: {where}{first.message[:200]}{more}", reasons=tuple(reasons)
+    )
 
 
 def parse_json(body: bytes) -> Any:

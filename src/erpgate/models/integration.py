@@ -38,6 +38,7 @@ class Integration(Base):
     balance_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
     taxes_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
     shipping_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    submit_order_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
 
     # {"orders": 5.0, ..., "taxes": 3.0}; a missing endpoint uses Endpoint.default_timeout_seconds.
     timeouts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
@@ -45,6 +46,8 @@ class Integration(Base):
     notify_receivers: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
     tax_failure_policy: Mapped[str] = mapped_column(String(16), default="estimate", nullable=False)
     stale_max_age_seconds: Mapped[int] = mapped_column(Integer, default=24 * 3600, nullable=False)
+    # How long a placed order is sent again while the ERP fails, before its delivery gives up.
+    order_retry_hours: Mapped[int] = mapped_column(Integer, default=24, nullable=False)
 
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = mapped_column(

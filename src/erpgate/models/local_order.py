@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from erpgate.db.base import Base
@@ -39,6 +39,7 @@ class LocalOrder(Base):
     status: Mapped[str] = mapped_column(String(32), default="Placed", nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     po_number: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str | None] = mapped_column(Text)
     ship_to: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
     shipping_code: Mapped[str | None] = mapped_column(String(64))
     shipping_label: Mapped[str] = mapped_column(String(200), nullable=False)
