@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from erpgate import __version__
 from erpgate.config import ConfigError, Settings, load_settings
 from erpgate.db.engine import create_engine, create_session_factory
+from erpgate.delivery.figures import delivery_families
 from erpgate.erp.gateway import ErpClientOptions, ErpGateway
 from erpgate.erp.metrics import BreakerStateCollector
 from erpgate.erp.outcome import NullSink
@@ -65,6 +66,7 @@ DOMAINS = (
     "problem",
     "event",
     "notification",
+    "delivery",
     "auth",
     "store",
     "customer",
@@ -336,7 +338,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def metrics() -> Response:
         figures = await database_figures(
             state.session_factory,
-            [problem_families, lambda db: outbox_families(db, state.clock.now())],
+            [
+                problem_families,
+                lambda db: outbox_families(db, state.clock.now()),
+                lambda db: delivery_families(db, state.clock.now()),
+            ],
             settings.ready_timeout_seconds,
         )
         text = exposition([BreakerStateCollector(state.gateway.breakers), Families(figures)])

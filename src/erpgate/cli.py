@@ -22,7 +22,6 @@ DOMAINS_WITH_COMMANDS = (
     "integration",
     "storefront",
     "checkout",
-    "event",
     "notification",
     "admin",
     "conformance",
@@ -119,6 +118,12 @@ def _register_mock_erp() -> None:
     main.add_command(mock_erp_command, "mock-erp")
 
 
+def _register_worker() -> None:
+    from erpgate.worker import worker
+
+    main.add_command(worker)
+
+
 def _register_domain_commands() -> None:
     for domain in DOMAINS_WITH_COMMANDS:
         module = optional_import(f"erpgate.{domain}.commands")
@@ -127,6 +132,7 @@ def _register_domain_commands() -> None:
 
 
 _register_mock_erp()
+_register_worker()
 _register_domain_commands()
 
 if __name__ == "__main__":  # pragma: no cover

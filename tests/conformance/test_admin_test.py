@@ -52,6 +52,7 @@ def live(
         credentials=credentials,
         tax_failure_policy="estimate",
         stale_max_age_seconds=3600,
+        order_retry_hours=24,
         notify_sender=None,
         notify_receivers=(),
         targets={

@@ -132,6 +132,7 @@ class IntegrationSettingsPut(BaseModel):
     timeouts: EndpointTimeouts
     tax_failure_policy: str
     stale_max_age_seconds: int | str
+    order_retry_hours: int | str
     notify_sender: str | None
     notify_receivers: list[str] | str
     installed: bool | None = None
@@ -149,6 +150,7 @@ class EndpointUrlsPatch(BaseModel):
     balance: str | None = None
     taxes: str | None = None
     shipping: str | None = None
+    submit_order: str | None = None
 
 
 class EndpointTimeoutsPatch(BaseModel):
@@ -163,6 +165,7 @@ class EndpointTimeoutsPatch(BaseModel):
     balance: float | str | None = None
     taxes: float | str | None = None
     shipping: float | str | None = None
+    submit_order: float | str | None = None
 
 
 class IntegrationSettingsPatch(BaseModel):
@@ -178,6 +181,7 @@ class IntegrationSettingsPatch(BaseModel):
     timeouts: EndpointTimeoutsPatch | None = None
     tax_failure_policy: str | None = None
     stale_max_age_seconds: int | str | None = None
+    order_retry_hours: int | str | None = None
     notify_sender: str | None = None
     notify_receivers: list[str] | str | None = None
     installed: bool | None = None

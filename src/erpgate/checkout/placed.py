@@ -1,8 +1,9 @@
 """Orders placed in this store that the ERP does not list yet, for the buyer's orders list.
 
-erpgate does not send placed orders to the ERP yet, so every order placed here is one the ERP's
-list does not have: the buyer's orders list shows them on its first page, marked, so a placed
-order can always be found again (also by its number or PO number).
+An order placed here reaches the ERP's list only once it is delivered (with a Submit Order URL)
+and the ERP lists it; until then the buyer's orders list shows it on its first page, marked with
+its delivery state, so a placed order can always be found again (also by its number or PO
+number). Once the ERP's list has it, it shows once, as the ERP's (``erp_keys``).
 
 The orders list is the storefront's hottest read, and most accounts have never placed an order
 here: the account's most recent placed orders are kept in memory for the buyer cache's time to
@@ -17,16 +18,18 @@ import uuid
 from dataclasses import dataclass
 
 from erpgate.checkout import repository
+from erpgate.checkout.schemas import DeliveryOut, PlacedSummary
 from erpgate.db.engine import SessionFactory
+from erpgate.delivery import service as delivery_service
 from erpgate.erp.contract import OrderSummary
-from erpgate.kit.local_cache import LocalCache
+from erpgate.kit.local_cache import PLACED_ORDERS, LocalCache
 from erpgate.kit.money import quantize
 from erpgate.models.local_order import LocalOrder
+from erpgate.models.order_delivery import OrderDelivery
 
 # The most recent placed orders kept per account. An account with more has the older ones looked
 # up in the database when a filter asks for them.
 KEPT = 50
-PLACED_ORDERS = "placed_orders"  # the cache topic
 
 
 @dataclass(frozen=True)
@@ -55,16 +58,16 @@ class PlacedFilters:
 
 @dataclass(frozen=True)
 class _Recent:
-    rows: tuple[OrderSummary, ...]  # newest first
+    rows: tuple[PlacedSummary, ...]  # newest first
     complete: bool  # every placed order of the account is in rows
 
 
 _recent: LocalCache[uuid.UUID, _Recent] = LocalCache((PLACED_ORDERS,))
 
 
-def summary(order: LocalOrder) -> OrderSummary:
+def summary(order: LocalOrder, delivery: OrderDelivery | None) -> PlacedSummary:
     """A placed order as a row of the orders list (its id is erpgate's, not the ERP's)."""
-    return OrderSummary(
+    return PlacedSummary(
         order_id=str(order.id),
         order_number=order.number,
         date=order.placed_at.date(),
@@ -73,7 +76,24 @@ def summary(order: LocalOrder) -> OrderSummary:
         currency=order.currency,
         total=quantize(order.total),  # stored with four places
         ship_to_name=str(order.ship_to.get("name") or "") or None,
+        delivery=delivery_out(delivery),
     )
+
+
+def delivery_out(delivery: OrderDelivery | None) -> DeliveryOut:
+    return DeliveryOut.model_validate(delivery_service.for_buyer(delivery).as_json())
+
+
+def listed_by_erp(row: PlacedSummary, erp_rows: list[OrderSummary]) -> bool:
+    """Whether the ERP's rows hold this placed order: by the id or number the ERP gave it, or
+    by the store's number (an ERP that keeps the order reference as its number)."""
+    ids = {r.order_id for r in erp_rows}
+    numbers = {r.order_number.casefold() for r in erp_rows if r.order_number}
+    delivery = row.delivery
+    if delivery.erp_order_id and delivery.erp_order_id in ids:
+        return True
+    own = {(row.order_number or "").casefold(), (delivery.erp_order_number or "").casefold()}
+    return bool(own - {""} & numbers)
 
 
 async def not_in_erp(
@@ -84,7 +104,7 @@ async def not_in_erp(
     *,
     limit: int,
     cache_seconds: float,
-) -> list[OrderSummary]:
+) -> list[PlacedSummary]:
     """Up to ``limit`` of the account's placed orders the ERP does not list yet that match
     ``filters``, newest first."""
     recent = _recent.get(account_id, cache_seconds)
@@ -107,7 +127,7 @@ async def _search(
     account_id: uuid.UUID,
     filters: PlacedFilters,
     limit: int,
-) -> list[OrderSummary]:
+) -> list[PlacedSummary]:
     async with sessions() as db:
         orders = await repository.search_orders(
             db,
@@ -119,7 +139,8 @@ async def _search(
             date_to=filters.date_to,
             limit=limit,
         )
-    return [summary(order) for order in orders]
+        deliveries = await delivery_service.for_orders(db, [order.id for order in orders])
+    return [summary(order, deliveries.get(order.id)) for order in orders]
 
 
 def order_placed(account_id: uuid.UUID) -> None:

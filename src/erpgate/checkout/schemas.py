@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from erpgate.erp.contract import OrderSummary
 
 
 class ShipTo(BaseModel):
@@ -21,6 +25,9 @@ class ShipTo(BaseModel):
     country: str | None = Field(default=None, max_length=2, description="ISO 3166 alpha-2")
 
 
+NOTES_MAX = 1000
+
+
 class QuoteLineIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
     quantity: str | int = Field(description="A whole number from 1 to 99,999")
@@ -35,6 +42,7 @@ class QuoteIn(BaseModel):
 class PlaceOrderIn(QuoteIn):
     shipping_code: str = Field(min_length=1, max_length=200)
     po_number: str | None = Field(default=None, max_length=64)
+    notes: str | None = Field(default=None, max_length=NOTES_MAX, description="For the store")
 
 
 class QuoteLineOut(BaseModel):
@@ -72,9 +80,41 @@ class QuoteOut(BaseModel):
     )
 
 
+DeliveryState = Literal["local", "queued", "sent", "rejected", "failed", "cancelled"]
+
+
+class DeliveryOut(BaseModel):
+    """Where the order stands with the ERP."""
+
+    state: DeliveryState = Field(
+        description="local: no Submit Order URL, the order stays in this store; queued: being "
+        "sent (tried again until the ERP answers); sent: the ERP has it; rejected: the ERP's "
+        "rules refused it; failed: not accepted within the store's retry window; cancelled: "
+        "withdrawn by the store"
+    )
+    erp_order_id: str | None = Field(description="The ERP's id once sent")
+    erp_order_number: str | None = Field(description="The ERP's order number once sent")
+    attempts: int
+    last_error: str | None = Field(
+        description="A sentence for the buyer when the order is not (yet) in the ERP"
+    )
+    buyer_messages: list[str] = Field(
+        description="Rejected: the ERP's reasons written for the buyer, when it gave any"
+    )
+
+
+class PlacedSummary(OrderSummary):
+    """A row of the orders list for an order placed in this store, with its delivery."""
+
+    delivery: DeliveryOut
+
+
 class PlacedOrderOut(BaseModel):
     id: str
     number: str
+    placed_at: dt.datetime
+    po_number: str | None
+    notes: str | None
     currency: str
     subtotal: Decimal
     shipping_label: str
@@ -85,3 +125,4 @@ class PlacedOrderOut(BaseModel):
     tax_estimated: bool
     total: Decimal
     lines: list[QuoteLineOut]
+    delivery: DeliveryOut

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.checkout import placed, repository
 from erpgate.checkout.cart import parse_quantity
-from erpgate.db.engine import release_connection
+from erpgate.db.engine import after_commit, release_connection
+from erpgate.delivery import service as delivery_service
 from erpgate.erp.contract import (
     Address,
     ShippingItem,
@@ -40,6 +42,7 @@ from erpgate.kit.money import CENT, quantize
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.local_order import LocalOrder
 from erpgate.models.local_order_line import LocalOrderLine
+from erpgate.models.order_delivery import OrderDelivery
 from erpgate.models.store import Store
 
 REQUIRED_ADDRESS_FIELDS = {
@@ -325,8 +328,14 @@ async def place_order(
     ship_to: dict[str, Any],
     shipping_code: str,
     po_number: str | None = None,
-) -> tuple[LocalOrder, list[LocalOrderLine]]:
-    """Quote again on the server (never trust client totals) and store the order with its lines."""
+    notes: str | None = None,
+    *,
+    wake_delivery: Callable[[], None] | None = None,
+) -> tuple[LocalOrder, list[LocalOrderLine], OrderDelivery | None]:
+    """Quote again on the server (never trust client totals) and store the order with its lines.
+
+    With a Submit Order URL set, its delivery to the ERP is written in the same transaction
+    (``wake_delivery`` is called once that commits: this process's worker sends it at once)."""
     result = await quote(gateway, db, integration, buyer, raw_lines, ship_to, shipping_code)
     if result.tax_blocked:
         raise ErpUnavailable(result.references["taxes"])
@@ -346,6 +355,7 @@ async def place_order(
         status="Placed",
         currency=result.currency,
         po_number=(po_number or "").strip() or None,
+        notes=(notes or "").strip() or None,
         ship_to={k: v for k, v in ship_to.items() if v},
         shipping_code=chosen.code,
         shipping_label=chosen.label,
@@ -371,23 +381,48 @@ async def place_order(
         for index, line in enumerate(result.lines, start=1)
     ]
     await repository.add_order(db, order, lines)
+    delivery = None
+    if integration.target(Endpoint.SUBMIT_ORDER) is not None:
+        delivery = await delivery_service.queue(
+            db,
+            order,
+            lines,
+            buyer.account,
+            retry_hours=integration.order_retry_hours,
+            now=order.placed_at,
+        )
+        if wake_delivery is not None:
+            after_commit(db, wake_delivery)
     # The account's orders list looks again (in this process; others within the cache's TTL).
     placed.order_placed(buyer.account.id)
-    return order, lines
+    return order, lines, delivery
 
 
 async def list_local_orders(
     db: AsyncSession, store_id: uuid.UUID, account_id: uuid.UUID, *, page: int, page_size: int
-) -> tuple[list[LocalOrder], int]:
-    return await repository.list_orders(
+) -> tuple[list[LocalOrder], int, dict[uuid.UUID, OrderDelivery]]:
+    """A page of the account's placed orders, their count, and their deliveries."""
+    orders, total = await repository.list_orders(
         db, store_id, account_id, offset=(page - 1) * page_size, limit=page_size
     )
+    deliveries = await delivery_service.for_orders(db, [order.id for order in orders])
+    return orders, total, deliveries
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    order: LocalOrder
+    lines: list[LocalOrderLine]
+    delivery: OrderDelivery | None
 
 
 async def get_local_order(
     db: AsyncSession, store_id: uuid.UUID, account_id: uuid.UUID, order_id: uuid.UUID
-) -> tuple[LocalOrder, list[LocalOrderLine]] | None:
+) -> PlacedOrder | None:
+    """One of the account's placed orders, with its lines and its delivery to the ERP."""
     order = await repository.get_order(db, store_id, account_id, order_id)
     if order is None:
         return None
-    return order, await repository.order_lines(db, order.id)
+    lines = await repository.order_lines(db, order.id)
+    deliveries = await delivery_service.for_orders(db, [order.id])
+    return PlacedOrder(order, lines, deliveries.get(order.id))

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from erpgate.erp.targets import ErpTarget
 
 T = TypeVar("T", bound=BaseModel)
-Source = Literal["storefront", "admin test", "replay", "api", "checker"]
+Source = Literal["storefront", "admin test", "replay", "api", "checker", "delivery"]
 
 
 @dataclass(frozen=True, slots=True)

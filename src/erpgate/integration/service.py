@@ -36,6 +36,7 @@ class LiveIntegration:
     credentials: Credentials
     tax_failure_policy: str
     stale_max_age_seconds: int
+    order_retry_hours: int
     notify_sender: str | None
     notify_receivers: tuple[str, ...]
     targets: dict[Endpoint, ErpTarget]
@@ -83,6 +84,7 @@ def snapshot(
         credentials=credentials,
         tax_failure_policy=integration.tax_failure_policy,
         stale_max_age_seconds=integration.stale_max_age_seconds,
+        order_retry_hours=integration.order_retry_hours,
         notify_sender=integration.notify_sender,
         notify_receivers=tuple(integration.notify_receivers or ()),
         targets={
@@ -109,6 +111,7 @@ def not_installed(store_id: uuid.UUID) -> LiveIntegration:
         credentials=Credentials(),
         tax_failure_policy="estimate",
         stale_max_age_seconds=24 * 3600,
+        order_retry_hours=24,
         notify_sender=None,
         notify_receivers=(),
         targets={},

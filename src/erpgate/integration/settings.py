@@ -30,6 +30,9 @@ from erpgate.models.integration import URL_LENGTH, Integration
 TIMEOUT_MIN_SECONDS = 0.5
 TIMEOUT_MAX_SECONDS = 30.0
 STALE_MAX_SECONDS = 30 * 24 * 3600
+# How long a placed order is sent again while the ERP fails (its delivery then gives up).
+DEFAULT_ORDER_RETRY_HOURS = 24
+ORDER_RETRY_MAX_HOURS = 7 * 24
 MAX_RECEIVERS = 20
 SECRET_MAX_LENGTH = 4096
 _RECEIVER_SEPARATORS = re.compile(r"[,;\r\n]+")
@@ -53,6 +56,7 @@ class CleanSettings:
     stale_max_age_seconds: int
     notify_sender: str | None
     notify_receivers: list[str] = field(default_factory=list)
+    order_retry_hours: int = DEFAULT_ORDER_RETRY_HOURS
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str:
@@ -194,6 +198,7 @@ async def validate_settings(
     if policy not in TAX_POLICIES:
         errors["tax_failure_policy"] = f"Choose one of: {', '.join(TAX_POLICIES)}."
     stale = _check_stale(_text(raw, "stale_max_age_seconds"), errors)
+    retry_hours = _check_retry_hours(_text(raw, "order_retry_hours"), errors)
     sender, receivers = _check_notifications(raw, errors)
 
     if not {"key", "token", "auth_style"} & errors.keys() and auth_style in AUTH_STYLES:
@@ -211,6 +216,7 @@ async def validate_settings(
         stale_max_age_seconds=stale,
         notify_sender=sender,
         notify_receivers=receivers,
+        order_retry_hours=retry_hours,
     )
 
 
@@ -228,6 +234,22 @@ def _check_stale(text: str, errors: dict[str, str]) -> int:
             f"The maximum age is between 0 and {STALE_MAX_SECONDS} seconds (30 days)."
         )
     return seconds
+
+
+def _check_retry_hours(text: str, errors: dict[str, str]) -> int:
+    text = text.strip()
+    if not text:
+        return DEFAULT_ORDER_RETRY_HOURS
+    try:
+        hours = int(text)
+    except ValueError:
+        errors["order_retry_hours"] = "Keep trying for a whole number of hours."
+        return DEFAULT_ORDER_RETRY_HOURS
+    if not 1 <= hours <= ORDER_RETRY_MAX_HOURS:
+        errors["order_retry_hours"] = (
+            f"Keep trying for between 1 and {ORDER_RETRY_MAX_HOURS} hours (7 days)."
+        )
+    return hours
 
 
 def _check_credentials(
@@ -272,6 +294,7 @@ def settings_view(current: Integration | None, box: SecretBox) -> dict[str, Any]
             "timeouts": {e.value: e.default_timeout_seconds for e in Endpoint},
             "tax_failure_policy": "estimate",
             "stale_max_age_seconds": 24 * 3600,
+            "order_retry_hours": DEFAULT_ORDER_RETRY_HOURS,
             "notify_sender": "",
             "notify_receivers": [],
         }
@@ -290,6 +313,7 @@ def settings_view(current: Integration | None, box: SecretBox) -> dict[str, Any]
         },
         "tax_failure_policy": current.tax_failure_policy,
         "stale_max_age_seconds": current.stale_max_age_seconds,
+        "order_retry_hours": current.order_retry_hours,
         "notify_sender": current.notify_sender or "",
         "notify_receivers": list(current.notify_receivers or []),
     }
@@ -304,6 +328,7 @@ def form_values(view: dict[str, Any]) -> dict[str, str]:
         "oauth_token_url": view["oauth_token_url"],
         "tax_failure_policy": view["tax_failure_policy"],
         "stale_max_age_seconds": str(view["stale_max_age_seconds"]),
+        "order_retry_hours": str(view["order_retry_hours"]),
         "notify_sender": view["notify_sender"],
         "notify_receivers": "\n".join(view["notify_receivers"]),
     }
@@ -372,6 +397,7 @@ async def save_settings(
     integration.timeouts = dict(clean.timeouts)
     integration.tax_failure_policy = clean.tax_failure_policy
     integration.stale_max_age_seconds = clean.stale_max_age_seconds
+    integration.order_retry_hours = clean.order_retry_hours
     integration.notify_sender = clean.notify_sender
     integration.notify_receivers = list(clean.notify_receivers)
     await db.flush()

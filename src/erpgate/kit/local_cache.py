@@ -19,6 +19,7 @@ V = TypeVar("V")
 # Topics of the caches in this code base.
 SESSIONS = "sessions"  # web sessions, buyers, customer accounts, stores
 INTEGRATIONS = "integrations"  # a store's integration settings and secrets
+PLACED_ORDERS = "placed_orders"  # orders placed here, with their delivery to the ERP
 
 _generations: dict[str, int] = {}
 

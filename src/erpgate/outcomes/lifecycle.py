@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from erpgate.config import Settings
+from erpgate.db.engine import SessionFactory
 from erpgate.erp.outcome import NullSink
+from erpgate.kit.clock import Clock
 from erpgate.outcomes.answers import SavedAnswers
 from erpgate.outcomes.writer import OutcomeWriter, WriterSettings
 from erpgate.problem.board import ProblemBoard
@@ -34,17 +36,23 @@ def saved_answers(state: AppState) -> SavedAnswers:
     return outcome_writer(state).answers
 
 
-async def startup(state: AppState) -> None:
-    settings = state.settings
-    writer = OutcomeWriter(
-        state.session_factory,
+def build_writer(
+    settings: Settings, session_factory: SessionFactory, clock: Clock
+) -> OutcomeWriter:
+    """The outcome writer of a process (web app or worker); ``open()`` it before use."""
+    return OutcomeWriter(
+        session_factory,
         writer_settings(settings),
-        state.clock,
+        clock,
         board=ProblemBoard(resolve_after_successes=settings.problem_resolve_after_successes),
         answers=SavedAnswers(
-            state.session_factory, save_interval_seconds=settings.stale_save_interval_seconds
+            session_factory, save_interval_seconds=settings.stale_save_interval_seconds
         ),
     )
+
+
+async def startup(state: AppState) -> None:
+    writer = build_writer(state.settings, state.session_factory, state.clock)
     await writer.open()
     state.services[OUTCOME_WRITER] = writer
     state.gateway.sink = writer

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from erpgate.auth.service import CSRF_HEADER
 from erpgate.checkout import catalog as catalog_service
+from erpgate.checkout import placed
 from erpgate.checkout import service as checkout_service
 from erpgate.checkout.schemas import (
     PlacedOrderOut,
@@ -18,8 +19,11 @@ from erpgate.checkout.schemas import (
     QuoteOut,
     ShippingOptionOut,
 )
+from erpgate.delivery.lifecycle import delivery_worker
+from erpgate.errors import Forbidden, NotFound
 from erpgate.storefront.api import ERRORS
 from erpgate.storefront.deps import ApiBuyer, check_csrf
+from erpgate.storefront.service import parse_local_order_id
 from erpgate.web.db import DbSession
 from erpgate.web.responses import JsonResponse
 from erpgate.web.state import get_state
@@ -103,7 +107,8 @@ async def place_order(
     buyer.require("checkout")
     check_csrf(buyer, request.headers.get(CSRF_HEADER))
     state = get_state(request)
-    order, lines = await checkout_service.place_order(
+    worker = delivery_worker(state)
+    order, lines, delivery = await checkout_service.place_order(
         state.gateway,
         state.clock,
         db,
@@ -113,10 +118,34 @@ async def place_order(
         _address(body),
         body.shipping_code,
         body.po_number,
+        body.notes,
+        wake_delivery=worker.wake if worker else None,
     )
-    out = PlacedOrderOut(
+    out = placed_out(checkout_service.PlacedOrder(order, lines, delivery))
+    return JsonResponse(out.model_dump(mode="json"), status_code=201)
+
+
+@router.get("/checkout/orders/{order_id}", response_model=PlacedOrderOut, responses=ERRORS)
+async def get_placed_order(db: DbSession, buyer: ApiBuyer, order_id: str) -> JsonResponse:
+    """One order placed in this store, with where its delivery to the ERP stands."""
+    if not (buyer.may("checkout") or buyer.may("orders")):
+        raise Forbidden("Your account does not have access to orders.")
+    found = await checkout_service.get_local_order(
+        db, buyer.store.id, buyer.account.id, parse_local_order_id(order_id)
+    )
+    if found is None:
+        raise NotFound("We could not find that order in your account.")
+    return JsonResponse(placed_out(found).model_dump(mode="json"))
+
+
+def placed_out(placed_order: checkout_service.PlacedOrder) -> PlacedOrderOut:
+    order, lines = placed_order.order, placed_order.lines
+    return PlacedOrderOut(
         id=str(order.id),
         number=order.number,
+        placed_at=order.placed_at,
+        po_number=order.po_number,
+        notes=order.notes,
         currency=order.currency,
         subtotal=order.subtotal,
         shipping_label=order.shipping_label,
@@ -127,5 +156,5 @@ async def place_order(
         tax_estimated=order.tax_estimated,
         total=order.total,
         lines=[QuoteLineOut.model_validate(line, from_attributes=True) for line in lines],
+        delivery=placed.delivery_out(placed_order.delivery),
     )
-    return JsonResponse(out.model_dump(mode="json"), status_code=201)

@@ -12,7 +12,10 @@ from fastapi.responses import RedirectResponse, Response
 from erpgate.checkout import cart as cart_service
 from erpgate.checkout import catalog as catalog_service
 from erpgate.checkout import service as checkout_service
+from erpgate.checkout.schemas import NOTES_MAX
 from erpgate.customer import addresses
+from erpgate.delivery import service as delivery_service
+from erpgate.delivery.lifecycle import delivery_worker
 from erpgate.errors import ErpUnavailable, Forbidden, NotFound, ValidationFailed
 from erpgate.storefront.buyers import Buyer
 from erpgate.storefront.deps import PageBuyer, check_csrf
@@ -212,6 +215,7 @@ async def checkout_place(
     buyer: PageBuyer,
     shipping_code: Annotated[str, Form(max_length=200)] = "",
     po_number: Annotated[str, Form(max_length=64)] = "",
+    notes: Annotated[str, Form(max_length=NOTES_MAX)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     buyer.require("checkout")
@@ -219,7 +223,8 @@ async def checkout_place(
     cart = await cart_service.get_cart(db, buyer.store.id, buyer.user.id)
     try:
         state = get_state(request)
-        order, _lines = await checkout_service.place_order(
+        worker = delivery_worker(state)
+        order, _lines, _delivery = await checkout_service.place_order(
             state.gateway,
             state.clock,
             db,
@@ -229,6 +234,8 @@ async def checkout_place(
             dict(cart.ship_to or {}),
             shipping_code,
             po_number,
+            notes,
+            wake_delivery=worker.wake if worker else None,
         )
     except ValidationFailed as exc:
         return await _checkout_page(
@@ -255,6 +262,11 @@ async def placed_order(
     )
     if found is None:
         raise NotFound("We could not find that order in your account.")
-    order, lines = found
-    context = page_context(request, buyer, order=order, lines=lines)
+    context = page_context(
+        request,
+        buyer,
+        order=found.order,
+        lines=found.lines,
+        delivery=delivery_service.for_buyer(found.delivery),
+    )
     return render(request, "checkout/placed.html", context)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from erpgate.checkout.schemas import PlacedSummary
 from erpgate.erp.contract import (
     Balance,
     InvoiceDetail,
@@ -60,17 +61,21 @@ class PageOut(BaseModel):
 
 
 class OrdersPage(BaseModel):
-    data: list[OrderSummary]
+    data: list[PlacedSummary | OrderSummary] = Field(
+        description="The ERP's rows; with source local, the orders placed in this store, each "
+        "with its delivery"
+    )
     page: PageOut
     source: Literal["erp", "local"] = Field(description="local: orders placed in this store")
     stale_as_of: dt.datetime | None = None
     statuses: list[str] | None = Field(
         default=None, description="The ERP's order statuses, when it publishes them: a select"
     )
-    placed: list[OrderSummary] | None = Field(
+    placed: list[PlacedSummary] | None = Field(
         default=None,
         description="First page only: orders placed in this store that the ERP does not list "
-        "yet, matching the filters, newest first (their order_id is this store's)",
+        "yet, matching the filters, newest first (their order_id is this store's), each with "
+        "where its delivery to the ERP stands",
     )
 
 

@@ -239,17 +239,16 @@ async def list_orders(
             limit=query.page_size,
             cache_seconds=cache_seconds,
         )
-        # Never twice: an ERP that lists a placed order under its number has it already.
-        listed = {row.order_number.casefold() for row in listing.rows if row.order_number}
-        listing.placed = [row for row in rows if (row.order_number or "").casefold() not in listed]
+        # Never twice: an order the ERP lists shows as the ERP's.
+        listing.placed = [row for row in rows if not placed.listed_by_erp(row, listing.rows)]
     return listing
 
 
 async def _local_orders(db: AsyncSession, buyer: Buyer, query: ListQuery) -> Listing[OrderSummary]:
-    orders, total = await checkout_service.list_local_orders(
+    orders, total, deliveries = await checkout_service.list_local_orders(
         db, buyer.store.id, buyer.account.id, page=query.page, page_size=query.page_size
     )
-    rows = [placed.summary(order) for order in orders]
+    rows: list[OrderSummary] = [placed.summary(order, deliveries.get(order.id)) for order in orders]
     return Listing(
         rows=rows,
         page=pager(query, len(rows), PageMeta(total=total)),
