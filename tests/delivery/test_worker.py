@@ -155,8 +155,8 @@ async def test_an_accepted_order_is_sent_once_with_its_reference_as_idempotency_
     assert body["order_reference"] == row.order_number and body["customer_code"] == "C0004935"
     assert body["po_number"] == "PO-1" and body["notes"] == "Ring the bell"
     assert [
-        (l["sku"], l["quantity"], l["unit_price"], l["line_total"], l["price_source"])
-        for l in body["lines"]
+        (x["sku"], x["quantity"], x["unit_price"], x["line_total"], x["price_source"])
+        for x in body["lines"]
     ] == [
         ("5620", "2", "16.80", "33.60", "catalog"),
         ("TST03", "1", "0.60", "0.60", "catalog"),
@@ -334,7 +334,7 @@ async def test_no_delivery_is_queued_without_a_submit_order_url(world: World) ->
     store = await store_service.get_store(world.db, world.store_id)
     assert store is not None
     buyer = checkout_service.CheckoutBuyer(store, world.account, Actor("storefront"))
-    order, _lines, delivery = await checkout_service.place_order(
+    _order, _lines, delivery = await checkout_service.place_order(
         world.worker.gateway, world.clock, world.db, live, buyer, LINES, SHIP_TO, "standard"
     )
     await world.db.commit()
