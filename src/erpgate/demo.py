@@ -60,6 +60,7 @@ def mock_erp_urls(erp_port: int) -> dict[str, str]:
         "balance": f"{base}/balance",
         "taxes": f"{base}/checkout/taxes",
         "shipping": f"{base}/checkout/shipping",
+        "submit_order": f"{base}/orders/submit",
     }
 
 

@@ -35,7 +35,7 @@ from erpgate.models.problem import Problem
 from erpgate.models.related_request import RelatedRequest
 from erpgate.models.store import DEFAULT_BUILTIN_SHIPPING
 from tests.plugins.fault_proxy import FaultProxy, FaultProxyFactory
-from tests.storefront.conftest import BUYER, SpySink, build_shop, login
+from tests.storefront.conftest import BUYER, SpySink, build_shop, login, read_urls
 
 DEADLINE = 0.5  # the faulted endpoint's timeout: long enough for loopback, short overall
 # The healthy endpoint of the checkout quote (shipping while taxes fail, and the other way round)
@@ -133,7 +133,7 @@ async def _arrange(
     case: FaultCase,
 ) -> None:
     """A store whose endpoint under test goes through the proxy; the fault switched on."""
-    urls = dict(mock.urls)
+    urls = read_urls(mock)
     urls[endpoint.value] = urls[endpoint.value].replace(mock.base_url, proxy.url)
     await build_shop(db, settings, urls, spy)
     await db.execute(

@@ -252,7 +252,8 @@ def for_buyer(row: OrderDelivery | None) -> BuyerDelivery:
         if isinstance(reason, dict) and reason.get("buyer_message")
     )
     message = None
-    if state != "sent" and (state != "queued" or row.attempts > 0):
+    # Queued: said only once an attempt has failed (not while the first one is on its way).
+    if state != "sent" and (state != "queued" or row.last_error is not None):
         message = BUYER_SENTENCES[state]
     return BuyerDelivery(
         state=state,
