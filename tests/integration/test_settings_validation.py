@@ -119,3 +119,18 @@ async def test_auth_style_rules_land_on_the_right_field() -> None:
     assert await _errors(auth_style="basic", key="") == {
         "key": "Basic auth needs a Key: the user name."
     }
+
+
+async def test_the_order_retry_window_defaults_to_a_day_and_refuses_garbage() -> None:
+    assert (await _validate()).order_retry_hours == 24
+    assert (await _validate(order_retry_hours=" 72 ")).order_retry_hours == 72
+    whole = "Keep trying for a whole number of hours."
+    bounds = "Keep trying for between 1 and 168 hours (7 days)."
+    for garbage, message in (
+        ("1.5", whole),
+        ("a day", whole),
+        ("0", bounds),
+        ("-3", bounds),
+        ("169", bounds),
+    ):
+        assert (await _errors(order_retry_hours=garbage)) == {"order_retry_hours": message}, garbage
