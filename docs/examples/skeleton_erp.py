@@ -1,4 +1,4 @@
-"""A skeleton ERP API for erpgate: the seven endpoints of docs/erp-contract.md over sample data.
+"""A skeleton ERP API for erpgate: the eight endpoints of docs/erp-contract.md over sample data.
 
 Copy it, replace the three functions under "Your ERP's data" with queries against your ERP, and
 check it with the config template next to it:
@@ -16,6 +16,7 @@ import hmac
 import json
 import os
 import sys
+import threading
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -122,6 +123,42 @@ def by_id(rows: list[Row], id_field: str, wanted: str) -> tuple[int, Row]:
     return (200, {"data": found}) if found else (404, {"error": "not_found"})
 
 
+# Idempotency-Key -> the answer it got. Keep it in your database, beside the order: a key sent
+# again (after a timeout, a lost answer) must get the order created then, never a second one.
+SUBMITTED: dict[str, Row] = {}
+SUBMITTING = threading.Lock()  # two retries of one key at once must not both create an order
+
+
+def submit_order(request: Row, key: str) -> tuple[int, Row]:
+    if not key:
+        raise BadRequest("the Idempotency-Key header is required")
+    with SUBMITTING:
+        if key in SUBMITTED:
+            return 200, SUBMITTED[key]
+        code = request["customer_code"]
+        if not customer_exists(code):  # refused for good: a 422 with the reasons
+            reason = {"field": "customer_code", "message": f"Unknown customer {code}"}
+            return 422, {"errors": [reason]}
+        order_id = f"SO-{1000 + len(SAMPLE_ORDERS)}"
+        SAMPLE_ORDERS.append(
+            {
+                "order_id": order_id,
+                "date": dt.date.today().isoformat(),
+                "status": "Open",
+                "po_number": request.get("po_number"),
+                "currency": request["currency"],
+                "total": request["totals"]["total"],
+                "customer_code": code,
+                "lines": [
+                    {name: line[name] for name in ("line_number", "sku", "quantity", "line_total")}
+                    for line in request["lines"]
+                ],
+            }
+        )
+        SUBMITTED[key] = {"data": {"order_id": order_id, "status": "Open"}}
+        return 201, SUBMITTED[key]
+
+
 def balance(request: Row) -> tuple[int, Row]:
     code = request["customer_code"]
     if not customer_exists(code):
@@ -147,7 +184,7 @@ def shipping(request: Row) -> Row:
     }
 
 
-def answer(path: str, request: Row) -> tuple[int, Row]:
+def answer(path: str, request: Row, idempotency_key: str = "") -> tuple[int, Row]:
     code = str(request.get("customer_code") or "")
     if path == "/orders":
         return 200, a_list(orders_of(code), request, "order_id", ("order_id", "po_number"))
@@ -164,6 +201,8 @@ def answer(path: str, request: Row) -> tuple[int, Row]:
         return 200, taxes(request)
     if path == "/checkout/shipping":
         return 200, shipping(request)
+    if path == "/orders/submit":
+        return submit_order(request, idempotency_key)
     return 404, {"error": f"no endpoint {path}"}
 
 
@@ -184,7 +223,7 @@ class Handler(BaseHTTPRequestHandler):
             request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
             if not isinstance(request, dict):
                 raise BadRequest("the body must be a JSON object")
-            self.reply(*answer(self.path, request))
+            self.reply(*answer(self.path, request, self.headers.get("Idempotency-Key", "")))
         except (BadRequest, ValueError, KeyError, TypeError) as exc:
             self.reply(400, {"error": "bad_request", "message": str(exc)})
 

@@ -314,7 +314,9 @@ async def test_the_test_button_runs_the_conformance_checker_against_the_mock_erp
     world: World, client: httpx.AsyncClient, mock_erp: Any, db: AsyncSession
 ) -> None:
     owner = await sign_in(client, "owner@alpha.example")
-    body = {"token": "mock-token", "urls": dict(mock_erp.urls), "installed": True}
+    # The read endpoints: Test integration never places an order (submit_order is skipped).
+    urls = {name: mock_erp.urls[name] for name in ENDPOINT_NAMES}
+    body = {"token": "mock-token", "urls": urls, "installed": True}
     put = await client.patch(
         "/api/v1/admin/integration", json=body, headers={"x-csrf-token": owner}
     )
@@ -400,7 +402,8 @@ async def test_every_request_link_of_the_test_results_finds_its_event(
     world: World, client: httpx.AsyncClient, mock_erp: Any, db: AsyncSession
 ) -> None:
     owner = await sign_in(client, "owner@alpha.example")
-    body = {"token": "mock-token", "urls": dict(mock_erp.urls), "installed": True}
+    urls = {name: mock_erp.urls[name] for name in ENDPOINT_NAMES}
+    body = {"token": "mock-token", "urls": urls, "installed": True}
     put = await client.patch(
         "/api/v1/admin/integration", json=body, headers={"x-csrf-token": owner}
     )
@@ -437,7 +440,8 @@ async def test_the_test_integration_page_never_names_a_cli_flag(
     world: World, client: httpx.AsyncClient, mock_erp: Any, db: AsyncSession
 ) -> None:
     owner = await sign_in(client, "owner@alpha.example")
-    body = {"token": "mock-token", "urls": dict(mock_erp.urls), "installed": True}
+    urls = {name: mock_erp.urls[name] for name in ENDPOINT_NAMES}
+    body = {"token": "mock-token", "urls": urls, "installed": True}
     put = await client.patch(
         "/api/v1/admin/integration", json=body, headers={"x-csrf-token": owner}
     )

@@ -215,3 +215,83 @@ async def test_taxes_refused_to_an_unknown_customer_fail_checkout_unknown_custom
         "would fall back)"
     )
     assert only(report, "checkout.unknown_customer", "shipping").status == "pass"
+
+
+async def test_an_erp_ignoring_the_idempotency_key_fails_submit_order_idempotent(
+    mock_erp: MockErpHandle,
+) -> None:
+    mock_erp.set_fault("submit_order", "ignore_idempotency_key")  # every call a new order
+
+    report = await check(mock_erp)
+
+    assert failed(report) == {("submit_order.idempotent", "submit_order")}
+    key = mock_erp.submissions()[0]["key"]
+    assert mock_erp.submissions()[0]["order_ids"] == ["SO-100375", "SO-100376"]
+    idempotent = only(report, "submit_order.idempotent", "submit_order")
+    assert idempotent.message == (
+        f"Sent Idempotency-Key {key} again and got order SO-100376, where the first call created "
+        "SO-100375: a key seen before must answer the order created then, never create a second "
+        "one (erpgate sends an order again whenever an answer is lost)"
+    )
+    assert idempotent.answer is not None
+    assert (idempotent.answer.status, idempotent.answer.body) == (
+        201,
+        '{"data":{"order_id":"SO-100376","order_number":"SO-100376","status":"Open"}}',
+    )
+
+
+async def test_a_422_without_the_errors_list_fails_and_quotes_the_body(
+    mock_erp: MockErpHandle,
+) -> None:
+    mock_erp.set_fault("submit_order", "status", status=422)
+
+    report = await check(mock_erp)
+
+    assert failed(report) == {
+        ("shape.submit_order", "submit_order"),
+        ("submit_order.rejection", "submit_order"),
+    }
+    quoted = (
+        'Answered 422 with {"error":"injected","message":"Injected status 422"}; a 422 must carry '
+        '{"errors": [{"message": "…"}]} (each reason with a message; field and buyer_message '
+        "optional)"
+    )
+    assert only(report, "shape.submit_order", "submit_order").message == quoted
+    assert only(report, "submit_order.rejection", "submit_order").message == quoted
+    assert only(report, "submit_order.idempotent", "submit_order").message == (
+        "No accepted test order: see shape.submit_order"
+    )
+    assert mock_erp.submissions() == []
+
+
+async def test_a_rejected_test_order_fails_its_shape_rule_with_the_reasons(
+    mock_erp: MockErpHandle,
+) -> None:
+    mock_erp.set_fault("submit_order", "reject_many")
+
+    report = await check(mock_erp)
+
+    assert failed(report) == {("shape.submit_order", "submit_order")}
+    message = only(report, "shape.submit_order", "submit_order").message
+    assert message.endswith(
+        "(1 × PIPE-12, a line of order SO-100100) was rejected: lines[0].sku: Item REJ-01 is not "
+        "stocked at warehouse 1; lines[1].sku: Item REJ-02 is not stocked at warehouse 1; "
+        "lines[2].sku: Item REJ-03 is not stocked at warehouse 1 (and 47 more); the rules need "
+        "an order your ERP accepts: give a SKU it sells to C0004935 (--submit-sku)"
+    )
+    assert only(report, "submit_order.rejection", "submit_order").status == "pass"
+
+
+async def test_a_refusal_that_is_not_a_422_fails_submit_order_rejection(
+    mock_erp: MockErpHandle,
+) -> None:
+    mock_erp.set_fault("submit_order", "status", status=500)
+
+    report = await check(mock_erp, submit_sku="TST03")
+
+    assert only(report, "submit_order.rejection", "submit_order").message == (
+        "An order for customer code 'ERPGATE-CONFORMANCE-NEW-CUSTOMER', unknown to the ERP, got: "
+        'ERP answered 500 Internal Server Error; refuse an order for good with a 422 and {"errors": '
+        '[{"message": "…"}]} (each reason with a message; field and buyer_message optional): any '
+        "other answer is sent again, for up to a day"
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from erpgate.conformance.payloads import NEW_CUSTOMER
 from erpgate.erp.endpoints import Endpoint
 from erpgate.mock_erp.server import MockErpHandle
 from tests.conformance.helpers import CUSTOMER, OTHER_CUSTOMER, check, failed, only
@@ -50,6 +53,77 @@ async def test_a_conforming_erp_passes_every_rule(mock_erp: MockErpHandle) -> No
         "Answered not found (404) for another customer's order SO-100260 "
         "(the first row of C010268's orders list)"
     )
+
+
+async def test_the_submit_order_rules_place_one_test_order_and_send_it_twice(
+    mock_erp: MockErpHandle,
+) -> None:
+    report = await check(mock_erp)
+
+    test_order, unknown = mock_erp.submissions()
+    key = test_order["key"]
+    assert re.fullmatch(r"CHECK-[0-9a-f]{12}", key)
+    # One ERP order for the key, although it came twice; the unknown customer's was refused.
+    assert test_order == {
+        "key": key,
+        "customer_code": CUSTOMER,
+        "status": 201,
+        "order_ids": ["SO-100375"],
+        "seen": 2,
+    }
+    assert (unknown["customer_code"], unknown["status"], unknown["order_ids"]) == (
+        NEW_CUSTOMER,
+        422,
+        [],
+    )
+    assert only(report, "shape.submit_order", "submit_order").message == (
+        f"Test order {key} (1 × PIPE-12, a line of order SO-100100) accepted as SO-100375"
+    )
+    assert only(report, "submit_order.idempotent", "submit_order").message == (
+        f"Sent Idempotency-Key {key} again: answered the same order SO-100375"
+    )
+    assert only(report, "submit_order.rejection", "submit_order").message == (
+        "An order for customer code 'ERPGATE-CONFORMANCE-NEW-CUSTOMER', unknown to the ERP, was "
+        "rejected (422): customer_code: Unknown customer ERPGATE-CONFORMANCE-NEW-CUSTOMER"
+    )
+    # The reference is the key, the SKU and its price come from the order by id.
+    sent = [c for c in mock_erp.recent_requests() if c["endpoint"] == "submit_order"]
+    first = sent[1]  # after the probe without credentials
+    assert first["headers"]["Idempotency-Key"] == first["body"]["order_reference"] == key
+    assert first["body"]["lines"][0] == {
+        "line_number": 1,
+        "sku": "PIPE-12",
+        "description": "Copper pipe Ø 12 mm, 3 m",
+        "uom": "EA",
+        "quantity": "1",
+        "unit_price": "41.20",
+        "line_total": "41.20",
+        "price_source": "catalog",
+    }
+
+
+async def test_a_given_sku_is_ordered_and_without_any_the_order_rules_skip(
+    mock_erp: MockErpHandle,
+) -> None:
+    given = await check(mock_erp, submit_sku="TST03")
+    without = await check(mock_erp, base_url=None, submit_order_url=mock_erp.urls["submit_order"])
+
+    assert only(given, "shape.submit_order", "submit_order").message.startswith("Test order CHECK-")
+    assert "(1 × TST03, given) accepted as SO-100375" in (
+        only(given, "shape.submit_order", "submit_order").message
+    )
+    reason = (
+        "No SKU for the test order: give --submit-sku, or let the order by id rules read a known "
+        "order with lines (--order-id)"
+    )
+    assert [(r.rule, r.status, r.message) for r in without.results if r.status != "pass"] == [
+        ("shape.submit_order", "skip", reason),
+        ("submit_order.idempotent", "skip", reason),
+        ("format.money", "skip", "No answer to read"),
+        ("format.dates", "skip", "No answer to read"),
+    ]
+    # The refusal rule needs no SKU of the ERP's: any order of an unknown customer is refused.
+    assert only(without, "submit_order.rejection", "submit_order").status == "pass"
 
 
 async def test_without_another_customer_only_its_rules_skip_and_say_what_to_give(
@@ -285,7 +359,9 @@ async def test_a_wrong_token_fails_every_shape_with_the_credentials_sentence(
 ) -> None:
     handle = await mock_erp_factory(token="the-erps-real-token")
 
-    report = await check(handle, token="an-old-token", order_id="SO-1", invoice_id="INV-1")
+    report = await check(
+        handle, token="an-old-token", order_id="SO-1", invoice_id="INV-1", submit_sku="5620"
+    )
 
     for endpoint in Endpoint:
         assert only(report, "auth.required", endpoint.value).status == "pass"

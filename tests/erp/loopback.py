@@ -203,8 +203,10 @@ class RaisingClient:
         expected_customer_code: str | None,
         coalesce: bool = True,
         customer: str = "C0004935",
+        headers: tuple[tuple[str, str], ...] = (),
     ) -> Any:
-        """``customer`` is on whose behalf the call is made (what the breaker counts)."""
+        """``customer`` is on whose behalf the call is made (what the breaker counts);
+        ``headers`` are the call's own (submit_order's Idempotency-Key)."""
         call = ErpCall.raw(
             target.endpoint,
             payload,
@@ -213,6 +215,7 @@ class RaisingClient:
             expected_customer_code=expected_customer_code,
         )
         call.trace_id = trace_id
+        call.headers = headers
         outcome = await self.gateway.read(target, call, coalesce=coalesce)
         if outcome.error is not None:
             raise outcome.error

@@ -1,4 +1,4 @@
-"""The client against the reference mock ERP: all seven endpoints, every auth style, every fault."""
+"""The client against the reference mock ERP: all eight endpoints, every auth style, every fault."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from erpgate.erp.contract import (
     OrderRequest,
     OrdersListRequest,
     ShippingRequest,
+    SubmitOrderRequest,
     TaxesRequest,
 )
 from erpgate.erp.credentials import Credentials
@@ -28,6 +29,7 @@ from erpgate.erp.errors import (
     ErpError,
     ErpNotFoundError,
     ErpNotJsonError,
+    ErpOrderRejectedError,
     ErpOversizedError,
     ErpRateLimitedError,
     ErpRedirectError,
@@ -39,6 +41,7 @@ from erpgate.erp.errors import (
 from erpgate.mock_erp.server import MockErpHandle
 
 CUSTOMER = "C0004935"
+REFERENCE = "W-100042"
 MockErpFactory = Callable[..., Awaitable[MockErpHandle]]
 
 
@@ -73,7 +76,38 @@ def payloads(handle: MockErpHandle) -> dict[Endpoint, dict[str, Any]]:
                 ],
             }
         ).to_wire(),
+        Endpoint.SUBMIT_ORDER: SubmitOrderRequest.model_validate(
+            {
+                "order_reference": REFERENCE,
+                "customer_code": CUSTOMER,
+                "placed_at": "2026-11-15T14:03:00Z",
+                "currency": "USD",
+                "ship_to": {"name": "ACME Warehouse 3", "zip": "43605", "country": "US"},
+                "lines": [
+                    {
+                        "line_number": 1,
+                        "sku": "5620",
+                        "quantity": "2",
+                        "unit_price": "16.80",
+                        "line_total": "33.60",
+                        "price_source": "catalog",
+                    }
+                ],
+                "shipping": {"label": "Ground", "amount": "10.00", "source": "erp"},
+                "tax": {"amount": "2.44", "source": "erp", "estimated": False},
+                "totals": {
+                    "subtotal": "33.60",
+                    "shipping": "10.00",
+                    "tax": "2.44",
+                    "total": "46.04",
+                },
+            }
+        ).to_wire(),
     }
+
+
+def call_headers(endpoint: Endpoint) -> tuple[tuple[str, str], ...]:
+    return (("Idempotency-Key", REFERENCE),) if endpoint is Endpoint.SUBMIT_ORDER else ()
 
 
 async def call_all(handle: MockErpHandle, credentials: Credentials) -> dict[Endpoint, Any]:
@@ -87,12 +121,13 @@ async def call_all(handle: MockErpHandle, credentials: Credentials) -> dict[Endp
                 RESPONSE_MODELS[endpoint],
                 trace_id=TRACE_ID,
                 expected_customer_code=CUSTOMER,
+                headers=call_headers(endpoint),
             )
     assert all(record.error is None for record in sink.records)
     return results
 
 
-async def test_all_seven_endpoints_answer_with_bearer(mock_erp: MockErpHandle) -> None:
+async def test_all_eight_endpoints_answer_with_bearer(mock_erp: MockErpHandle) -> None:
     results = await call_all(mock_erp, Credentials("bearer", token="mock-token"))
 
     assert results[Endpoint.ORDERS].data
@@ -102,6 +137,11 @@ async def test_all_seven_endpoints_answer_with_bearer(mock_erp: MockErpHandle) -
     assert isinstance(results[Endpoint.BALANCE].data.balance, Decimal)
     assert isinstance(results[Endpoint.TAXES].data.salestax_amount, Decimal)
     assert isinstance(results[Endpoint.SHIPPING].shipping_methods, list)
+    assert results[Endpoint.SUBMIT_ORDER].data.model_dump() == {
+        "order_id": "SO-100375",
+        "order_number": "SO-100375",
+        "status": "Open",
+    }
     for endpoint in Endpoint:
         assert mock_erp.calls(endpoint.value) == 1
 
@@ -134,7 +174,7 @@ async def test_every_static_auth_style_is_accepted(
 
     results = await call_all(handle, credentials)
 
-    assert len(results) == 7
+    assert len(results) == 8
 
 
 async def test_wrong_token_is_refused(mock_erp: MockErpHandle) -> None:
@@ -192,6 +232,7 @@ async def _fault(
                 RESPONSE_MODELS[endpoint],
                 trace_id=TRACE_ID,
                 expected_customer_code=CUSTOMER,
+                headers=call_headers(endpoint),
             )
     return caught.value, handle.calls(endpoint.value)
 
@@ -315,6 +356,7 @@ async def test_fault_on_orders(
             'Answer broke the contract: data.salestax_amount is not a number: "1,234.50"',
         ),
         (Endpoint.SHIPPING, "Answer broke the contract: shipping_methods is not a list"),
+        (Endpoint.SUBMIT_ORDER, "Answer broke the contract: data.order_id is missing"),
     ],
 )
 async def test_contract_break_names_the_field(
@@ -339,3 +381,16 @@ async def test_unknown_order_id_is_not_found(mock_erp: MockErpHandle) -> None:
                 trace_id=TRACE_ID,
                 expected_customer_code=CUSTOMER,
             )
+
+
+async def test_a_rejected_order_carries_the_erps_reasons(mock_erp: MockErpHandle) -> None:
+    error, calls = await _fault(mock_erp, Endpoint.SUBMIT_ORDER, "reject_many")
+
+    assert type(error) is ErpOrderRejectedError
+    assert error.human == (
+        "ERP rejected the order: lines[0].sku: Item REJ-01 is not stocked at warehouse 1 "
+        "(and 49 more)"
+    )
+    assert len(error.reasons) == 50
+    assert error.reasons[0].buyer_message == "Product REJ-01 is not available."
+    assert calls == 1

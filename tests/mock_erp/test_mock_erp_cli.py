@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from erpgate.mock_erp.cli import mock_erp_command
 
-NAMES = ["orders", "order", "invoices", "invoice", "balance", "taxes", "shipping"]
+NAMES = ["orders", "order", "invoices", "invoice", "balance", "taxes", "shipping", "submit_order"]
 
 
 def test_help_lists_the_options() -> None:
@@ -42,7 +42,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_command_prints_the_seven_urls_then_the_customers() -> None:
+def test_command_prints_the_eight_urls_then_the_customers() -> None:
     port = _free_port()
     code = "from erpgate.mock_erp.cli import mock_erp_command; mock_erp_command()"
     process = subprocess.Popen(
@@ -52,12 +52,12 @@ def test_command_prints_the_seven_urls_then_the_customers() -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline().rstrip("\n") for _ in range(8)]
+        lines = [process.stdout.readline().rstrip("\n") for _ in range(9)]
     finally:
         process.terminate()
         process.wait(timeout=10)
     base = f"http://127.0.0.1:{port}"
-    assert lines[:7] == [
+    assert lines[:8] == [
         f"{name}: {base}{path}"
         for name, path in zip(
             NAMES,
@@ -69,8 +69,9 @@ def test_command_prints_the_seven_urls_then_the_customers() -> None:
                 "/erp/balance",
                 "/erp/checkout/taxes",
                 "/erp/checkout/shipping",
+                "/erp/orders/submit",
             ],
             strict=True,
         )
     ]
-    assert lines[7].startswith("customers: C0004935, ")
+    assert lines[8].startswith("customers: C0004935, ")

@@ -1,4 +1,4 @@
-"""The mock ERP's seven endpoints answer contract-valid, consistent, customer-scoped data."""
+"""The mock ERP's seven read endpoints answer contract-valid, consistent, customer-scoped data."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ async def _all_invoices(
     return rows
 
 
-async def test_index_lists_the_seven_urls_and_customers_most_orders_first(
+async def test_index_lists_the_eight_urls_and_customers_most_orders_first(
     mock_erp: MockErpHandle, http: aiohttp.ClientSession
 ) -> None:
     async with http.get(mock_erp.base_url + "/") as response:
@@ -80,6 +80,7 @@ async def test_index_lists_the_seven_urls_and_customers_most_orders_first(
     assert {k: body[k] for k in mock_erp.urls} == mock_erp.urls
     assert body["orders"] == mock_erp.base_url + "/erp/orders"
     assert body["shipping"] == mock_erp.base_url + "/erp/checkout/shipping"
+    assert body["submit_order"] == mock_erp.base_url + "/erp/orders/submit"
     assert body["customers"][0] == MAIN
     assert {"C010268", "C0002211", "C0007777", "C0003300"} <= set(body["customers"])
     assert len(body["customers"]) >= 5

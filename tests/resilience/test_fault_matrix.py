@@ -1,4 +1,4 @@
-"""The fault matrix at the ERP client: every way the network or the ERP misbehaves × the seven
+"""The fault matrix at the ERP client: every way the network or the ERP misbehaves × the eight
 endpoints → the right error class, one call's attempt records (two with the one allowed retry),
 and no task or connection left behind.
 
@@ -41,7 +41,7 @@ from erpgate.erp.gateway import ErpClientOptions
 from erpgate.erp.targets import ErpTarget, build_target
 from erpgate.mock_erp.server import MockErpHandle
 from tests.erp.loopback import AttemptLog, RaisingClient, started_client
-from tests.erp.test_client_mock_erp import CUSTOMER, payloads
+from tests.erp.test_client_mock_erp import CUSTOMER, call_headers, payloads
 from tests.plugins.fault_proxy import FaultProxy, FaultProxyFactory
 
 DEADLINE = 0.5  # seconds; short so the matrix stays quick, long enough for the one retry
@@ -143,6 +143,7 @@ class Rig:
             RESPONSE_MODELS[endpoint],
             trace_id=TRACE_ID,
             expected_customer_code=CUSTOMER,
+            headers=call_headers(endpoint),
         )
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from erpgate.conformance.caller import (
     Exchange,
+    Headers,
     call_gateway,
     without_credentials,
 )
@@ -57,11 +58,22 @@ class AdminCaller:
     def endpoints(self) -> frozenset[Endpoint]:
         return self.integration.enabled_endpoints
 
+    @property
+    def places_orders(self) -> bool:
+        # The store's settings point at the merchant's live ERP: a test order there would be
+        # a real order for someone to find and cancel.
+        return False
+
     def timeout_seconds(self, endpoint: Endpoint) -> float:
         return self.integration.timeouts.get(endpoint, endpoint.default_timeout_seconds)
 
     async def call(
-        self, endpoint: Endpoint, payload: dict[str, Any], model: type[T], customer_code: str
+        self,
+        endpoint: Endpoint,
+        payload: dict[str, Any],
+        model: type[T],
+        customer_code: str,
+        headers: Headers = (),
     ) -> Exchange[T]:
         target = self.integration.target(endpoint)
         if target is None:
@@ -70,20 +82,27 @@ class AdminCaller:
         if customer_code != actor.customer_code:
             actor = Actor(source=ADMIN_TEST_SOURCE, customer_code=customer_code)
         exchange = await call_gateway(
-            self.gateway, target, payload, model, customer_code, actor, durable=True
+            self.gateway,
+            target,
+            payload,
+            model,
+            customer_code,
+            actor,
+            durable=True,
+            headers=headers,
         )
         exchange.event_recorded = True  # durable: written before the answer came back
         return exchange
 
     async def call_without_credentials(
-        self, endpoint: Endpoint, payload: dict[str, Any]
+        self, endpoint: Endpoint, payload: dict[str, Any], headers: Headers = ()
     ) -> Exchange[BaseModel]:
         target = self.integration.target(endpoint)
         if target is None:
             return _not_configured(endpoint)
         model: type[BaseModel] = RESPONSE_MODELS[endpoint]
         bare = without_credentials(self.probe, target)
-        return await call_gateway(self.probe, bare, payload, model, None)
+        return await call_gateway(self.probe, bare, payload, model, None, headers=headers)
 
 
 def _not_configured(endpoint: Endpoint) -> Exchange[Any]:

@@ -24,6 +24,7 @@ from erpgate.erp.outcome import Actor, ErpCall, Outcome
 from erpgate.erp.targets import ErpTarget, build_target
 
 T = TypeVar("T", bound=BaseModel)
+Headers = tuple[tuple[str, str], ...]
 
 # The client refuses to send incomplete credentials, so "no credentials" is a harmless custom
 # header that no auth style of the contract reads: the request carries nothing an ERP accepts.
@@ -77,6 +78,11 @@ class Caller(Protocol):
     @property
     def wording(self) -> Wording: ...
 
+    @property
+    def places_orders(self) -> bool:
+        """Whether the submit_order rules may place a test order through this caller."""
+        ...
+
     def timeout_seconds(self, endpoint: Endpoint) -> float: ...
 
     async def call(
@@ -85,12 +91,14 @@ class Caller(Protocol):
         payload: dict[str, Any],
         model: type[T],
         customer_code: str,
+        headers: Headers = (),
     ) -> Exchange[T]:
-        """One credentialed call on behalf of ``customer_code`` (the guard expects it)."""
+        """One credentialed call on behalf of ``customer_code`` (the guard expects it);
+        ``headers`` are the call's own (submit_order's Idempotency-Key)."""
         ...
 
     async def call_without_credentials(
-        self, endpoint: Endpoint, payload: dict[str, Any]
+        self, endpoint: Endpoint, payload: dict[str, Any], headers: Headers = ()
     ) -> Exchange[BaseModel]: ...
 
 
@@ -128,6 +136,7 @@ async def call_gateway(
     actor: Actor = CHECKER,
     *,
     durable: bool = False,
+    headers: Headers = (),
 ) -> Exchange[T]:
     """One checker call. Never coalesced: each rule must see its own request, not a
     neighbour's shared one."""
@@ -135,6 +144,7 @@ async def call_gateway(
         target.endpoint, payload, model, actor, expected_customer_code=expected_customer_code
     )
     call.durable = durable
+    call.headers = headers
     outcome = await gateway.read(target, call, coalesce=False)
     return exchange_of(outcome, expected_customer_code)
 
@@ -153,22 +163,33 @@ class DirectCaller:
     def endpoints(self) -> frozenset[Endpoint]:
         return frozenset(self.targets)
 
+    @property
+    def places_orders(self) -> bool:
+        # Whoever runs check-erp chose the ERP and its Submit Order URL: docs/check-erp.md says
+        # that a test order is placed there.
+        return True
+
     def timeout_seconds(self, endpoint: Endpoint) -> float:
         return self.targets[endpoint].timeout_seconds
 
     async def call(
-        self, endpoint: Endpoint, payload: dict[str, Any], model: type[T], customer_code: str
+        self,
+        endpoint: Endpoint,
+        payload: dict[str, Any],
+        model: type[T],
+        customer_code: str,
+        headers: Headers = (),
     ) -> Exchange[T]:
         return await call_gateway(
-            self.gateway, self.targets[endpoint], payload, model, customer_code
+            self.gateway, self.targets[endpoint], payload, model, customer_code, headers=headers
         )
 
     async def call_without_credentials(
-        self, endpoint: Endpoint, payload: dict[str, Any]
+        self, endpoint: Endpoint, payload: dict[str, Any], headers: Headers = ()
     ) -> Exchange[BaseModel]:
         target = without_credentials(self.gateway, self.targets[endpoint])
         model: type[BaseModel] = RESPONSE_MODELS[endpoint]
-        return await call_gateway(self.gateway, target, payload, model, None)
+        return await call_gateway(self.gateway, target, payload, model, None, headers=headers)
 
 
 def without_credentials(gateway: ErpGateway, target: ErpTarget) -> ErpTarget:

@@ -13,10 +13,17 @@ from collections.abc import Awaitable, Callable, Iterable
 from erpgate.conformance import checks
 from erpgate.conformance.caller import Caller
 from erpgate.conformance.lists import check_list
-from erpgate.conformance.payloads import UNKNOWN_ID, CheckPlan, sample_payload
+from erpgate.conformance.payloads import (
+    UNKNOWN_ID,
+    CheckPlan,
+    idempotency_key,
+    new_reference,
+    sample_payload,
+)
 from erpgate.conformance.results import RULES, ConformanceReport, rule_family
 from erpgate.conformance.run import RuleRun
 from erpgate.conformance.single import check_balance, check_by_id, check_shipping, check_taxes
+from erpgate.conformance.submit import check_submit_order
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import ErpBlockedError, ErpRejectedError
 from erpgate.kit.clock import utcnow
@@ -29,11 +36,15 @@ RULE_ORDER = {rule: index for index, rule in enumerate(RULES)}
 
 
 async def check_auth(run: RuleRun) -> None:
-    for endpoint in _ordered(run.caller.endpoints):
+    for endpoint in _ordered(run.endpoints):
         known = run.known_ids.get(endpoint)
         record_id = known.value if known is not None else UNKNOWN_ID
+        headers: tuple[tuple[str, str], ...] = ()
+        if endpoint is Endpoint.SUBMIT_ORDER:
+            record_id = new_reference()  # refused, or it is an order of its own
+            headers = idempotency_key(record_id)
         payload = sample_payload(run.plan, endpoint, record_id)
-        exchange = await run.caller.call_without_credentials(endpoint, payload)
+        exchange = await run.caller.call_without_credentials(endpoint, payload, headers)
         error = exchange.error
         if isinstance(error, ErpRejectedError) and error.status in (401, 403):
             run.add(
@@ -65,7 +76,7 @@ async def check_auth(run: RuleRun) -> None:
 
 
 def check_latency(run: RuleRun) -> None:
-    for endpoint in _ordered(run.caller.endpoints):
+    for endpoint in _ordered(run.endpoints):
         # Refusals before any I/O (our guard, an open breaker) say nothing about the ERP's speed.
         timed = [
             exchange
@@ -106,7 +117,7 @@ def check_latency(run: RuleRun) -> None:
 
 
 def check_formats(run: RuleRun) -> None:
-    for endpoint in _ordered(run.caller.endpoints):
+    for endpoint in _ordered(run.endpoints):
         answered = [exchange for exchange in run.seen.get(endpoint, []) if exchange.bodies]
         bodies = [body for exchange in answered for body in exchange.bodies]
         if not bodies:
@@ -131,7 +142,7 @@ def _ordered(endpoints: Iterable[Endpoint]) -> list[Endpoint]:
 
 
 def _stages(run: RuleRun) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
-    available = run.caller.endpoints
+    available = run.endpoints
     stages: list[tuple[str, Callable[[], Awaitable[None]]]] = [
         ("credentials", lambda: check_auth(run))
     ]
@@ -149,6 +160,9 @@ def _stages(run: RuleRun) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
         stages.append(("taxes", lambda: check_taxes(run)))
     if Endpoint.SHIPPING in available:
         stages.append(("shipping", lambda: check_shipping(run)))
+    # Last: its test order takes a SKU from the order the by-id rules read.
+    if Endpoint.SUBMIT_ORDER in available:
+        stages.append(("submit order", lambda: check_submit_order(run)))
     return stages
 
 
@@ -159,6 +173,14 @@ async def run_checks(
     report = ConformanceReport(customer_code=plan.customer_code, started_at=utcnow())
     started = time.perf_counter()
     run = RuleRun(caller, plan)
+    if Endpoint.SUBMIT_ORDER in caller.endpoints and not caller.places_orders:
+        run.add(
+            "shape.submit_order",
+            Endpoint.SUBMIT_ORDER,
+            "skip",
+            "Not checked here: the submit_order rules place a test order, and this ERP is the "
+            "store's own; run erpgate check-erp against a test ERP (docs/check-erp.md)",
+        )
     stages = _stages(run)
     total = len(stages) + 1
     for done, (label, stage) in enumerate(stages):

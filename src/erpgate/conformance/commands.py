@@ -80,9 +80,15 @@ def _url_options(command: Any) -> Any:
 @click.option(
     "--other-invoice-id", help="An invoice of ANOTHER customer (must be answered not found)."
 )
+@click.option(
+    "--submit-sku",
+    help="SKU of the test order the submit_order rules place [a line of the known order].",
+)
 @click.option("--page-size", type=int, help="Page size for the paging rules, at most 100 [10].")
 @click.option(
-    "--timeout", type=float, help="Timeout per call in seconds [5, 3 for taxes and shipping]."
+    "--timeout",
+    type=float,
+    help="Timeout per call in seconds [5; 3 for taxes and shipping, 10 for submit_order].",
 )
 @click.option("--latency-budget-ms", type=float, help="Latency budget per call [the timeout].")
 @click.option(
@@ -104,7 +110,7 @@ def check_erp(config_file: str | None, **flags: Any) -> None:
 
     \b
     Start from the config template, not from flags:
-      cp docs/examples/erp-check.toml .   # fill in your seven URLs and customer codes
+      cp docs/examples/erp-check.toml .   # fill in your eight URLs and customer codes
       ERPGATE_CHECK_TOKEN=... erpgate check-erp --config erp-check.toml
     A runnable skeleton ERP to start from: docs/examples/skeleton_erp.py.
     Flags override the file; docs/check-erp.md explains every rule.

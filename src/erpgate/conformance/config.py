@@ -27,6 +27,7 @@ BASE_PATHS: dict[Endpoint, str] = {
     Endpoint.BALANCE: "/erp/balance",
     Endpoint.TAXES: "/erp/checkout/taxes",
     Endpoint.SHIPPING: "/erp/checkout/shipping",
+    Endpoint.SUBMIT_ORDER: "/erp/orders/submit",
 }
 URL_KEYS: dict[str, Endpoint] = {f"{endpoint.value}_url": endpoint for endpoint in Endpoint}
 TEXT_KEYS = (
@@ -42,6 +43,7 @@ TEXT_KEYS = (
     "other_customer_code",
     "other_order_id",
     "other_invoice_id",
+    "submit_sku",
     "format",
     "output",
 )
@@ -250,6 +252,7 @@ def build_config(values: Mapping[str, Any]) -> CheckConfig:
         other_customer_code=other_code,
         other_order_id=_text(values, "other_order_id"),
         other_invoice_id=_text(values, "other_invoice_id"),
+        submit_sku=_text(values, "submit_sku"),
         page_size=page_size,
         budgets_ms=budgets,
     )

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from erpgate.erp.contract import (
+    Address,
     BalanceRequest,
     InvoiceRequest,
     OrderRequest,
     OrdersListRequest,
     ShippingItem,
     ShippingRequest,
+    SubmitLine,
+    SubmitOrderRequest,
+    SubmitShipping,
+    SubmitTax,
+    SubmitTotals,
     TaxesRequest,
     TaxHeader,
     TaxLine,
     TaxRequestBody,
 )
 from erpgate.erp.endpoints import Endpoint
+from erpgate.kit.clock import utcnow
 
 DEFAULT_PAGE_SIZE = 10
 # An id no ERP issues; the by_id.unknown rule expects "not found" for it.
@@ -27,6 +35,10 @@ UNKNOWN_ID = "ERPGATE-CONFORMANCE-NO-SUCH-ID-0000"
 # A customer code no ERP knows: taxes and shipping must answer it all the same (a new account).
 NEW_CUSTOMER = "ERPGATE-CONFORMANCE-NEW-CUSTOMER"
 SAMPLE_FREIGHT = Decimal("10.00")
+SAMPLE_SKU = "5620"  # the sample carts' item; a test order takes a SKU of the ERP's own
+SAMPLE_UNIT_PRICE = Decimal("1.00")  # a test order's price when the known order's line has none
+SAMPLE_CURRENCY = "USD"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 @dataclass(slots=True)
@@ -41,6 +53,8 @@ class CheckPlan:
     other_order_id: str | None = None
     other_invoice_id: str | None = None
     page_size: int = DEFAULT_PAGE_SIZE
+    # The SKU of the test order; without it, one from a line of a known order of the customer.
+    submit_sku: str | None = None
     budgets_ms: dict[Endpoint, float] = field(default_factory=dict)  # default: the timeout
     shipping_address: dict[str, str | None] = field(
         default_factory=lambda: {
@@ -129,6 +143,63 @@ def shipping_payload(plan: CheckPlan, customer_code: str | None = None) -> dict[
     ).to_wire()
 
 
+@dataclass(frozen=True, slots=True)
+class SampleItem:
+    """What the test order buys, one of it, and where the checker took it from."""
+
+    sku: str
+    origin: str  # "given", or e.g. "a line of order SO-100100"
+    description: str | None = None
+    uom: str | None = None
+    unit_price: Decimal = SAMPLE_UNIT_PRICE
+    currency: str = SAMPLE_CURRENCY
+    ship_to: Address | None = None
+
+
+def new_reference() -> str:
+    """A fresh order reference, also the Idempotency-Key: ``CHECK-<random hex>``."""
+    return f"CHECK-{secrets.token_hex(6)}"
+
+
+def idempotency_key(reference: str) -> tuple[tuple[str, str], ...]:
+    return ((IDEMPOTENCY_HEADER, reference),)
+
+
+def submit_payload(
+    plan: CheckPlan, reference: str, item: SampleItem, customer_code: str | None = None
+) -> dict[str, Any]:
+    """One test order of ``item``, freight included, as the delivery worker sends an order;
+    ``customer_code`` another customer (without the plan's seller reference)."""
+    ship_to = item.ship_to or Address(name="erpgate check-erp", **plan.shipping_address)
+    line = SubmitLine(
+        line_number=1,
+        sku=item.sku,
+        description=item.description,
+        uom=item.uom,
+        quantity=Decimal("1"),
+        unit_price=item.unit_price,
+        line_total=item.unit_price,
+        price_source="catalog",
+    )
+    total = item.unit_price + SAMPLE_FREIGHT
+    return SubmitOrderRequest(
+        customer_code=customer_code or plan.customer_code,
+        seller_reference=None if customer_code else plan.seller_reference,
+        order_reference=reference,
+        po_number=None,
+        placed_at=utcnow().replace(microsecond=0),
+        currency=item.currency,
+        ship_to=ship_to,
+        lines=[line],
+        shipping=SubmitShipping(label="Ground", amount=SAMPLE_FREIGHT, source="fallback"),
+        tax=SubmitTax(amount=Decimal("0.00"), source="fallback", estimated=True),
+        totals=SubmitTotals(
+            subtotal=item.unit_price, shipping=SAMPLE_FREIGHT, tax=Decimal("0.00"), total=total
+        ),
+        notes="Test order placed by erpgate check-erp: cancel it",
+    ).to_wire()
+
+
 def sample_payload(plan: CheckPlan, endpoint: Endpoint, record_id: str) -> dict[str, Any]:
     """A valid request for any endpoint (the auth.required rule sends one without credentials)."""
     if endpoint in (Endpoint.ORDERS, Endpoint.INVOICES):
@@ -139,4 +210,7 @@ def sample_payload(plan: CheckPlan, endpoint: Endpoint, record_id: str) -> dict[
         return balance_payload(plan)
     if endpoint is Endpoint.TAXES:
         return taxes_payload(plan)
+    if endpoint is Endpoint.SUBMIT_ORDER:
+        # ``record_id`` is the reference: the probe needs an Idempotency-Key of its own.
+        return submit_payload(plan, record_id, SampleItem(plan.submit_sku or SAMPLE_SKU, "given"))
     return shipping_payload(plan)

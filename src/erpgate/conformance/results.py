@@ -28,6 +28,10 @@ RULES: dict[str, str] = {
     "taxes.amount": "salestax_amount is a non-negative number",
     "shipping.methods": "Every shipping method has a label and a non-negative total",
     "checkout.unknown_customer": "Taxes and shipping answer a customer code the ERP does not know",
+    "submit_order.idempotent": "The test order sent again with its Idempotency-Key answers the "
+    "same order_id, creating no second order",
+    "submit_order.rejection": "An order refused for good (an unknown customer code) is a 422 "
+    'carrying {"errors": [...]}',
     "latency.budget": "Every answer arrives within the endpoint's budget",
     "format.money": "Money fields are decimal strings or JSON numbers",
     "format.dates": "Date fields are ISO 8601 dates or date-times",

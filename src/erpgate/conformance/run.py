@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from erpgate.conformance.caller import Caller, Exchange
+from erpgate.conformance.caller import Caller, Exchange, Headers
 from erpgate.conformance.evidence import shown_answer
 from erpgate.conformance.payloads import CheckPlan
 from erpgate.conformance.results import RuleResult, ShownAnswer, Status
@@ -65,16 +65,25 @@ class RuleRun:
     def wording(self) -> Wording:
         return self.caller.wording
 
+    @property
+    def endpoints(self) -> frozenset[Endpoint]:
+        """The endpoints the rules call: submit_order only where the caller may place orders."""
+        available = self.caller.endpoints
+        if self.caller.places_orders:
+            return available
+        return available - {Endpoint.SUBMIT_ORDER}
+
     async def call(
         self,
         endpoint: Endpoint,
         payload: dict[str, Any],
         model: type[T],
         customer_code: str | None = None,
+        headers: Headers = (),
     ) -> Exchange[T]:
         """A credentialed call for this customer, or for ``customer_code`` (another one)."""
         code = customer_code or self.plan.customer_code
-        exchange = await self.caller.call(endpoint, payload, model, code)
+        exchange = await self.caller.call(endpoint, payload, model, code, headers)
         self.seen.setdefault(endpoint, []).append(exchange)
         return exchange
 

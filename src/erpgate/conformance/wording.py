@@ -18,6 +18,7 @@ CLI_SETTINGS: dict[str, str] = {
     "other_customer_code": "--other-customer-code",
     "other_order_id": "--other-order-id",
     "other_invoice_id": "--other-invoice-id",
+    "submit_sku": "--submit-sku",
 }
 ADMIN_SETTINGS: dict[str, str] = {
     "order_id": 'the "Known order id" field',
@@ -25,6 +26,8 @@ ADMIN_SETTINGS: dict[str, str] = {
     "other_customer_code": 'the "Another customer\'s code" field',
     "other_order_id": 'the "Another customer\'s order id" field',
     "other_invoice_id": 'the "Another customer\'s invoice id" field',
+    # Test integration places no order (Caller.places_orders): no field asks for a SKU.
+    "submit_sku": "a SKU the ERP sells",
 }
 
 

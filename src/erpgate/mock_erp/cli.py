@@ -63,7 +63,7 @@ def mock_erp_command(
     seed: int,
     stop_when_stdin_closes: bool,
 ) -> None:
-    """Run the reference mock ERP: the seven contract endpoints over seeded data."""
+    """Run the reference mock ERP: the eight contract endpoints over seeded data."""
     if auth_style == "header" and not key:
         raise click.UsageError("--auth-style header needs --key (the header name)")
     # Imported here so `erpgate --help` does not pay for aiohttp and the data set.

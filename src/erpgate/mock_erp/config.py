@@ -44,6 +44,14 @@ FAULT_KINDS: dict[str, str | None] = {
     "not_found_as_200": None,
     # Taxes and shipping: 404 for a customer code the ERP does not know (a new account).
     "refuse_unknown_customer": None,
+    # Submit order: the order is created and its key remembered, then the answer never comes
+    # in time (a stall of `seconds`) or the connection drops: the retry must get that order.
+    "accept_then_stall": "seconds",
+    "accept_then_reset": None,
+    # Submit order: every call creates an order, the Idempotency-Key unread (a retry duplicates).
+    "ignore_idempotency_key": None,
+    # Submit order: a 422 with 50 reasons, each with a buyer_message; nothing is created.
+    "reject_many": None,
 }
 # Faults the handlers commit themselves, instead of replacing the answer.
 LIST_MISTAKES = frozenset(
@@ -57,14 +65,21 @@ LIST_MISTAKES = frozenset(
         "page_size_cap",
     }
 )
-HANDLER_MISTAKES = LIST_MISTAKES | {
-    "forbid_other_customer",
-    "not_found_as_200",
-    "refuse_unknown_customer",
-}
+SUBMIT_MISTAKES = frozenset({"accept_then_stall", "accept_then_reset", "ignore_idempotency_key"})
+HANDLER_MISTAKES = (
+    LIST_MISTAKES
+    | SUBMIT_MISTAKES
+    | {
+        "forbid_other_customer",
+        "not_found_as_200",
+        "refuse_unknown_customer",
+    }
+)
 
 DEFAULT_OVERSIZED_BYTES = 6 * 1024 * 1024
 DEFAULT_REDIRECT = "http://169.254.169.254/latest/meta-data/"
+# Longer than any deadline erpgate gives submit_order (10 s by default), so the caller gives up.
+DEFAULT_STALL_SECONDS = 120.0
 # A fixed "today" keeps the seeded data (due dates, aging) identical on every run.
 DEFAULT_TODAY = dt.date(2026, 11, 15)
 
@@ -111,6 +126,8 @@ class Fault:
             raise FaultSpecError(f"bad fault parameter: {exc}") from exc
         if kind == "html_error" and "status" not in values:
             values["status"] = 500
+        if kind == "accept_then_stall" and "seconds" not in values:
+            values["seconds"] = DEFAULT_STALL_SECONDS
         return cls(kind=kind, **values)
 
     def as_json(self) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Control routes of the mock ERP (no credentials: a loopback test tool): faults, calls, paging."""
+"""Control routes of the mock ERP (no credentials: a loopback test tool): faults, calls, paging,
+submitted orders."""
 
 from __future__ import annotations
 
@@ -49,6 +50,11 @@ async def _delete_calls(request: web.Request) -> web.Response:
     return json_response({"counts": {}, "recent": []})
 
 
+async def _get_submitted(request: web.Request) -> web.Response:
+    """Every Idempotency-Key submitted, first seen first: its orders and how often it came."""
+    return json_response(request.app[STATE_KEY].submissions_json())
+
+
 async def _post_paging(request: web.Request) -> web.Response:
     """Switch what list meta carries: {"paging_style": "total" | "has_more" | "none"}."""
     state = request.app[STATE_KEY]
@@ -72,5 +78,6 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_delete("/_control/faults", _delete_faults)
     app.router.add_get("/_control/calls", _get_calls)
     app.router.add_delete("/_control/calls", _delete_calls)
+    app.router.add_get("/_control/submitted", _get_submitted)
     app.router.add_post("/_control/paging", _post_paging)
     app.router.add_post("/_control/tokens/revoke", _revoke_tokens)

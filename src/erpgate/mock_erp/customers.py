@@ -60,6 +60,8 @@ class Customer:
     bill_to: Json
     ship_tos: list[Json]
     order_count: int
+    # The ERP refuses new orders from this account (a 422 to submit_order, for staff only).
+    credit_hold: bool = False
 
 
 def _address(name: str, a1: str, city: str, state: str, zip_: str, country: str) -> Json:
@@ -139,5 +141,6 @@ CUSTOMERS: list[Customer] = [
         _address("Dormant Accounts LLC", "1 Quiet Ln", "Dover", "DE", "19901", "US"),
         [_address("Dormant Accounts LLC", "1 Quiet Ln", "Dover", "DE", "19901", "US")],
         0,
+        credit_hold=True,
     ),
 ]

@@ -52,6 +52,8 @@ class MockDataset:
     order_details: dict[str, Json] = field(default_factory=dict)
     invoice_details: dict[str, Json] = field(default_factory=dict)
     balances: dict[str, Json] = field(default_factory=dict)
+    # The number of the next order, seeded or submitted (SO-<n>).
+    next_order_number: int = 0
 
     def customer_codes(self) -> list[str]:
         """Codes, the customer with the most orders first."""
@@ -214,6 +216,7 @@ def build_dataset(seed: int, today: dt.date) -> MockDataset:
         data.orders[customer.code] = order_rows
         data.invoices[customer.code] = invoice_rows
         data.balances[customer.code] = _balance(customer, data, invoice_rows, today)
+    data.next_order_number = next_order
     _serialize(data)
     return data
 

@@ -32,6 +32,8 @@ CONTRACT_BREAKS: dict[str, Any] = {
     "balance": {"data": {"currency": "USD", "credit_limit": "1000.00"}},
     "taxes": {"data": {"salestax_amount": "1,234.50"}},
     "shipping": {"shipping_methods": {"label": "Ground", "total": "abc"}},
+    # Accepted without the order's id: nothing is created, so a retry once fixed creates it once.
+    "submit_order": {"data": {"status": "Open"}},
     "token": {"token_type": "Bearer"},
 }
 
@@ -41,6 +43,20 @@ CONTRACT_BREAKS: dict[str, Any] = {
 # demo's) stays believable.
 MARKUP_NOTES = '<b>Deliver to dock 4</b> <script>alert("erp")</script> & call "Ann" first'
 MARKUP_NAME = 'ACME <i>Dock</i> & "Yard"'
+
+
+# What "reject_many" answers: 50 reasons, every one with a sentence for the buyer, so a page
+# must cut the list rather than show them all.
+REJECT_MANY: dict[str, Any] = {
+    "errors": [
+        {
+            "field": f"lines[{index}].sku",
+            "message": f"Item REJ-{index + 1:02d} is not stocked at warehouse 1",
+            "buyer_message": f"Product REJ-{index + 1:02d} is not available.",
+        }
+        for index in range(50)
+    ]
+}
 
 
 def json_response(
@@ -57,7 +73,7 @@ def error_response(
     return json_response({"error": error, "message": message}, status=status, headers=headers)
 
 
-def _reset(request: web.Request) -> web.Response:
+def reset_connection(request: web.Request) -> web.Response:
     transport = request.transport
     if transport is not None:
         sock = transport.get_extra_info("socket")
@@ -164,7 +180,7 @@ async def apply_fault(
     if kind == "slow_drip":
         return await _slow_drip(request, await answer(), fault.interval_ms)
     if kind == "reset":
-        return _reset(request)
+        return reset_connection(request)
     if kind == "oversized":
         return _oversized(await answer(), fault.bytes)
     if kind == "redirect":
@@ -173,6 +189,8 @@ async def apply_fault(
         return await _echo_credentials(request, await answer())
     if kind == "markup_text":
         return _markup_text(await answer())
+    if kind == "reject_many":
+        return json_response(REJECT_MANY, status=422)
     raise AssertionError(f"unhandled fault {kind}")
 
 

@@ -1,6 +1,8 @@
 """The reference mock ERP: a small aiohttp app implementing the ERP contract, with fault injection.
 
 It is a test tool bound to loopback by default: the ``/_control`` routes need no credentials.
+submit_order (``submit``) creates real orders in the seeded data, one per Idempotency-Key; it
+refuses unknown customers, the customer on credit hold (``C0009999``) and ``DISC-`` SKUs.
 """
 
 from __future__ import annotations
@@ -13,25 +15,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from erpgate.erp.contract import (
-    REQUEST_MODELS,
     BalanceRequest,
     InvoiceRequest,
     OrderRequest,
     ShippingRequest,
     TaxesRequest,
 )
-from erpgate.erp.endpoints import Endpoint
-from erpgate.mock_erp.auth import authorized, read_token_request, token_answer, unauthorized
+from erpgate.mock_erp.auth import read_token_request, token_answer
 from erpgate.mock_erp.config import HANDLER_MISTAKES, PAGING_STYLES, MockErpConfig
 from erpgate.mock_erp.control import add_control_routes
 from erpgate.mock_erp.data import ORDER_STATUSES, ListRow
 from erpgate.mock_erp.faults import apply_fault, error_response, json_response
 from erpgate.mock_erp.listing import everyones_rows, list_body
 from erpgate.mock_erp.pricing import shipping_answer, taxes_answer
+from erpgate.mock_erp.reading import read_contract_request
 from erpgate.mock_erp.state import STATE_KEY, MockErpState, new_state, record_call
+from erpgate.mock_erp.submit import NAME as SUBMIT_ORDER
+from erpgate.mock_erp.submit import submit_route
 
 PATHS: dict[str, str] = {
     "orders": "/erp/orders",
@@ -41,6 +44,7 @@ PATHS: dict[str, str] = {
     "balance": "/erp/balance",
     "taxes": "/erp/checkout/taxes",
     "shipping": "/erp/checkout/shipping",
+    "submit_order": "/erp/orders/submit",
 }
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a secret
 
@@ -71,7 +75,7 @@ def _owned_body(
 
 
 class _Handlers:
-    """The seven contract endpoints over the precomputed data."""
+    """The seven read endpoints over the precomputed data (submit_order: ``submit``)."""
 
     def __init__(self, state: MockErpState) -> None:
         self.state = state
@@ -160,20 +164,10 @@ class _Handlers:
 
 
 def _endpoint_route(state: MockErpState, name: str, handler: Handler, cross: _Handlers) -> Any:
-    model = REQUEST_MODELS[Endpoint(name)]
-
     async def route(request: web.Request) -> web.StreamResponse:
-        raw = await request.read()
-        parsed = record_call(state, name, request, raw)
-        if not authorized(request, state.config, state.tokens):
-            return unauthorized()
-        if not isinstance(parsed, dict):
-            return error_response(400, "bad_request", "The body must be a JSON object")
-        try:
-            req = model.model_validate(parsed)
-        except ValidationError as exc:
-            details = exc.errors(include_url=False, include_context=False, include_input=False)
-            return json_response({"error": "bad_request", "details": details}, status=400)
+        req = await read_contract_request(state, name, request)
+        if isinstance(req, web.Response):
+            return req
         fault = state.fault_for(name)
         if fault is None or fault.kind in HANDLER_MISTAKES:
             return await handler(req)  # the handler commits the mistake itself
@@ -209,7 +203,7 @@ def _token_route(state: MockErpState) -> Any:
 
 
 async def _index(request: web.Request) -> web.Response:
-    """The seven endpoint URLs and the customer codes, most orders first."""
+    """The eight endpoint URLs and the customer codes, most orders first."""
     state = request.app[STATE_KEY]
     base = str(request.url.origin())
     body: dict[str, Any] = {name: base + path for name, path in PATHS.items()}
@@ -223,7 +217,11 @@ def build_app_for_state(state: MockErpState) -> web.Application:
     app[STATE_KEY] = state
     handlers = _Handlers(state)
     for name, path in PATHS.items():
-        app.router.add_post(path, _endpoint_route(state, name, getattr(handlers, name), handlers))
+        if name == SUBMIT_ORDER:
+            app.router.add_post(path, submit_route(state))
+        else:
+            handler = getattr(handlers, name)
+            app.router.add_post(path, _endpoint_route(state, name, handler, handlers))
     app.router.add_post(TOKEN_PATH, _token_route(state))
     app.router.add_get("/", _index)
     add_control_routes(app)
@@ -267,6 +265,10 @@ class MockErpHandle:
 
     def customers(self) -> list[str]:
         return self.state.data.customer_codes()
+
+    def submissions(self) -> list[dict[str, Any]]:
+        """Every Idempotency-Key submitted: its orders and how many times it came."""
+        return [submission.as_json() for submission in self.state.submissions.values()]
 
 
 @contextlib.asynccontextmanager

@@ -1,4 +1,5 @@
-"""The mutable state of a running mock ERP: faults, paging style, tokens and the call log."""
+"""The mutable state of a running mock ERP: faults, paging style, tokens, the call log and the
+Idempotency-Keys of submitted orders."""
 
 from __future__ import annotations
 
@@ -27,6 +28,28 @@ STATE_KEY: web.AppKey[MockErpState] = web.AppKey("mock_erp_state")
 
 
 @dataclass(slots=True)
+class Submission:
+    """One Idempotency-Key as the ERP remembers it: the answer it gave and what it created."""
+
+    key: str
+    customer_code: str
+    status: int  # 201 created, 422 rejected
+    body: bytes
+    # One id, or none for a rejection; more only while "ignore_idempotency_key" is in force.
+    order_ids: list[str] = field(default_factory=list)
+    seen: int = 1
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "customer_code": self.customer_code,
+            "status": self.status,
+            "order_ids": list(self.order_ids),
+            "seen": self.seen,
+        }
+
+
+@dataclass(slots=True)
 class MockErpState:
     """Everything a running mock ERP keeps and tests may change at runtime."""
 
@@ -38,6 +61,8 @@ class MockErpState:
     faults: dict[str, Fault] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_LIMIT))
+    # Idempotency-Key -> its submission, in the order first seen.
+    submissions: dict[str, Submission] = field(default_factory=dict)
 
     def set_fault(self, endpoint: str, fault: str, **params: Any) -> Fault:
         if endpoint not in FAULT_TARGETS:
@@ -65,6 +90,9 @@ class MockErpState:
 
     def calls_json(self) -> dict[str, Any]:
         return {"counts": dict(self.counts), "recent": list(self.recent)}
+
+    def submissions_json(self) -> dict[str, Any]:
+        return {"submitted": [s.as_json() for s in self.submissions.values()]}
 
     def reset_calls(self) -> None:
         self.counts.clear()
