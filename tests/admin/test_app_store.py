@@ -119,6 +119,7 @@ def _settings(**changes: Any) -> dict[str, Any]:
         "timeouts": {e.value: None for e in Endpoint},
         "tax_failure_policy": "estimate",
         "stale_max_age_seconds": 86400,
+        "order_retry_hours": 24,
         "notify_sender": None,
         "notify_receivers": [],
     }
@@ -221,6 +222,7 @@ async def test_a_put_missing_fields_is_422_naming_each_and_erases_nothing(
         **{f"urls.{e.value}": "is required" for e in Endpoint if e.value != "orders"},
         "timeouts": "is required",
         "stale_max_age_seconds": "is required",
+        "order_retry_hours": "is required",
         "notify_sender": "is required",
         "notify_receivers": "is required",
     }
