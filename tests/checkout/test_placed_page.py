@@ -4,14 +4,27 @@ test per delivery state, and the thank-you on the first view only."""
 from __future__ import annotations
 
 import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.config import Settings
 from erpgate.delivery.service import BUYER_SENTENCES
+from erpgate.delivery.worker import DeliveryWorker
+from erpgate.mock_erp.server import MockErpHandle
+from erpgate.models.integration import Integration
 from tests.checkout.deliveries import attach_delivery, items_of, text_of
 from tests.storefront.conftest import Shop
 from tests.storefront.test_placed_orders_list import place
 
 THANKS = "Thank you — your order was placed"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No worker in the app: a test sends its orders itself, when it means to."""
+    return settings.model_copy(update={"run_worker_in_process": False})
 
 
 async def page_of(client: httpx.AsyncClient, order: dict[str, object]) -> str:
@@ -142,3 +155,33 @@ async def test_a_cancelled_order_gets_the_calm_sentence(
     assert BUYER_SENTENCES["cancelled"] == (
         "This order was withdrawn by the store. We will contact you about it."
     )
+
+
+async def test_an_order_the_mock_erp_accepts_shows_the_number_it_gave(
+    buyer_client: httpx.AsyncClient,
+    shop: Shop,
+    db: AsyncSession,
+    app: FastAPI,
+    mock_erp: MockErpHandle,
+) -> None:
+    await db.execute(update(Integration).values(submit_order_url=mock_erp.urls["submit_order"]))
+    await db.commit()
+    order = await place(buyer_client, "PO-MOCK")
+    queued = await page_of(buyer_client, order)
+    assert text_of(queued, "delivery-state") == (
+        "Sending to our order system — we will keep trying"
+    )
+    state = app.state.erpgate
+    worker = DeliveryWorker(
+        state.engine, state.session_factory, state.gateway, state.secret_box, state.clock
+    )
+
+    assert await worker.run_once() == 1
+
+    submitted = [s for s in mock_erp.submissions() if s["key"] == order["number"]]
+    assert len(submitted) == 1 and len(submitted[0]["order_ids"]) == 1
+    answer = await buyer_client.get(f"/api/v1/storefront/checkout/orders/{order['id']}")
+    number = answer.json()["delivery"]["erp_order_number"]
+    html = await page_of(buyer_client, order)
+    assert text_of(html, "delivery-state") == f"In our order system as {number}"
+    assert text_of(html, "delivery-status") == "Status: Open"
