@@ -205,13 +205,13 @@ def test_uninstall_hides_the_buyers_live_modules(
 def test_the_admin_header_fits_one_row_at_1280_pixels(page: Page, live_server: LiveServer) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
     admin_sign_in(page, live_server)
-    for path in ("/admin", "/admin/audit", "/admin/problems"):
+    for path in ("/admin", "/admin/audit", "/admin/problems", "/admin/deliveries"):
         page.goto(live_server.base_url + path)
         header = page.locator("header.top")
         boxes = [
             item.bounding_box() for item in header.locator(".brand, nav > a, nav summary").all()
         ]
-        assert len(boxes) == 11 and all(boxes), path
+        assert len(boxes) == 12 and all(boxes), path
         # One row: every item's vertical extent overlaps every other's.
         assert max(b["y"] for b in boxes) < min(b["y"] + b["height"] for b in boxes), path
         header_box = header.bounding_box()

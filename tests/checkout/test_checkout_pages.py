@@ -45,17 +45,74 @@ async def test_checkout_from_catalog_to_placed_order(
     assert "Place order" in page.text
     code = re.search(r'name="shipping_code" value="([^"]+)"', page.text)
     assert code is not None
+    assert 'name="notes"' in page.text
     placed = await client.post(
         "/store/demo/checkout/place",
-        data={"shipping_code": code.group(1), "po_number": "PO-1", "csrf_token": csrf},
+        data={
+            "shipping_code": code.group(1),
+            "po_number": "PO-1",
+            "notes": "Ring the bell\r\nDock 3 <after 2pm>",
+            "csrf_token": csrf,
+        },
     )
     assert placed.status_code == 303
     order = (await db.execute(select(LocalOrder))).scalar_one()
-    assert placed.headers["location"] == f"/store/demo/orders/placed/{order.id}"
+    assert placed.headers["location"] == f"/store/demo/orders/placed/{order.id}?placed=1"
     assert order.ship_to["country"] == "US"
+    assert order.notes == "Ring the bell\nDock 3 <after 2pm>"
     done = await client.get(placed.headers["location"])
     assert f"Order {order.number}" in done.text
+    assert "Thank you — your order was placed on" in done.text
+    assert '<p id="order-notes" class="notes">Ring the bell\nDock 3 &lt;after 2pm&gt;</p>' in (
+        done.text
+    )
+    again = await client.get(f"/store/demo/orders/placed/{order.id}")
+    assert "Thank you" not in again.text and "Placed on " in again.text
     assert "Your cart is empty" in (await client.get("/store/demo/cart")).text
+
+
+async def test_notes_too_long_are_a_field_error_and_the_cart_is_kept(
+    client: httpx.AsyncClient, shop: Shop, mock_erp: MockErpHandle, db: AsyncSession
+) -> None:
+    csrf = await login(client, BUYER)
+    await client.post(
+        "/store/demo/cart/add", data={"sku": "5620", "quantity": "2", "csrf_token": csrf}
+    )
+    await client.post("/store/demo/checkout/address", data={**ADDRESS, "csrf_token": csrf})
+    page = await client.get("/store/demo/checkout")
+    code = re.search(r'name="shipping_code" value="([^"]+)"', page.text)
+    assert code is not None
+    too_long = "x" * 1001
+    refused = await client.post(
+        "/store/demo/checkout/place",
+        data={
+            "shipping_code": code.group(1),
+            "po_number": "PO-KEEP",
+            "notes": too_long,
+            "csrf_token": csrf,
+        },
+    )
+    assert refused.status_code == 422
+    html = refused.text
+    assert "The order was not placed: please shorten your notes." in html
+    assert (
+        '<span class="field-error" id="notes-error" role="alert">'
+        "Notes can be at most 1,000 characters.</span>"
+    ) in html
+    assert f">{too_long}</textarea>" in html  # what was typed is kept to be shortened
+    assert 'value="PO-KEEP"' in html
+    assert (await db.execute(select(LocalOrder))).scalars().all() == []
+    assert "33.60" in (await client.get("/store/demo/cart")).text  # 2 x 16.80, still there
+
+    # 1,000 characters, line breaks counted once as the textarea counts them, are fine.
+    exactly = "y" * 998 + "\r\nz"
+    placed = await client.post(
+        "/store/demo/checkout/place",
+        data={"shipping_code": code.group(1), "notes": exactly, "csrf_token": csrf},
+    )
+    assert placed.status_code == 303
+    order = (await db.execute(select(LocalOrder))).scalar_one()
+    assert order.notes == "y" * 998 + "\nz"
 
 
 async def test_cart_refuses_bad_quantities_and_unknown_skus(

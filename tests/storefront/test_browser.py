@@ -7,9 +7,10 @@ Run on their own: ``pytest -m browser tests/storefront``. With ERPGATE_SCREENSHO
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from erpgate.kit.references import REFERENCE_PATTERN
 from tests.plugins.live_server import LiveServer, screenshot
@@ -99,6 +100,70 @@ def test_buyer_browses_orders_invoices_balance_and_checks_out(
     placed.get_by_role("link").click()
     expect(page.get_by_text("PO number: PO-BROWSER-1")).to_be_visible()
     assert number in page.get_by_role("heading", level=1).inner_text()
+
+
+def test_a_placed_order_reaches_the_erp_and_its_page_shows_the_erps_number(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    # The live server is shared: the store gets its Submit Order URL for this test only.
+    admin_context = browser.new_context()
+    admin = admin_context.new_page()
+    try:
+        _set_submit_order_url(admin, live_server, f"{live_server.erp_base_url}/erp/orders/submit")
+        sign_in(page, live_server, "buyer@example.com", "demo-buyer")
+        page.get_by_role("link", name="Catalog", exact=True).first.click()
+        page.get_by_label("Quantity of 5620").fill("2")
+        page.locator("tr", has_text="5620").get_by_role("button", name="Add").click()
+        expect(page.get_by_text("Added 5620 to your cart.")).to_be_visible()
+        page.get_by_role("link", name="Go to cart").click()
+        page.get_by_role("link", name="Check out").click()
+        page.get_by_label("Name").fill("ACME Warehouse 3")
+        page.get_by_label("Street address (required)").fill("1200 Front St")
+        page.get_by_label("City (required)").fill("Toledo")
+        page.get_by_label("Postcode (required)").fill("43605")
+        page.get_by_label("Country (2 letters) (required)").fill("US")
+        page.get_by_role("button", name="Save address and get shipping and tax").click()
+        page.get_by_label("Your PO number (optional)").fill("PO-BROWSER-ERP")
+        page.get_by_label("Notes for the store (optional)").fill("Deliver to dock 3")
+        page.get_by_role("button", name="Place order").click()
+        expect(page.get_by_text("Thank you — your order was placed")).to_be_visible()
+        expect(page.locator("#order-notes")).to_have_text("Deliver to dock 3")
+
+        # The worker is woken once the order commits; the page says so after a reload.
+        state = page.locator("#delivery-state")
+        _reload_until(page, state, re.compile(r"^In our order system as SO-\d+$"))
+        expect(page.locator("#delivery-status")).to_have_text("Status: Open")
+        screenshot(page, "placed-order-in-erp")
+    finally:
+        _set_submit_order_url(admin, live_server, "")
+        admin_context.close()
+
+
+def _set_submit_order_url(admin: Page, live_server: LiveServer, url: str) -> None:
+    if "/admin/" not in admin.url:
+        admin.goto(f"{live_server.base_url}/admin/login")
+        admin.get_by_label("E-mail").fill("admin@example.com")
+        admin.get_by_label("Password").fill("demo-admin")
+        admin.get_by_role("button", name="Sign in").click()
+        expect(admin.get_by_role("link", name="App Store", exact=True)).to_be_visible()
+    admin.goto(f"{live_server.base_url}/admin/apps/generic-erp")
+    admin.get_by_label("Submit Order URL", exact=True).fill(url)
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_text("Settings saved.")).to_be_visible()
+
+
+def _reload_until(page: Page, locator: Locator, text: re.Pattern[str], seconds: float = 20) -> None:
+    """Reload until ``locator`` reads ``text``: the page shows what was true when it was served.
+    Each look waits on Playwright's own auto-wait, never a fixed sleep."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            expect(locator).to_have_text(text, timeout=1_000)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            page.reload()
 
 
 def _expect_totals_block(page: Page) -> None:

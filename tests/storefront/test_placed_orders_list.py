@@ -4,15 +4,19 @@ that the ERP does not list yet, filtered like the ERP's rows, never twice."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.checkout import placed
 from erpgate.mock_erp.server import MockErpHandle
+from erpgate.models.integration import Integration
+from tests.checkout.deliveries import attach_delivery
 from tests.checkout.test_quote_api import quote_body
 from tests.storefront.conftest import BUYER, OTHER, VIEWER, Shop, login
 
@@ -125,3 +129,77 @@ async def test_the_orders_page_marks_placed_orders_and_links_them(
     assert "Placed here" in html and "not yet in the ERP" in html
     detail = await buyer_client.get(f"/store/demo/orders/placed/{order['id']}")
     assert detail.status_code == 200 and "PO-PAGE" in detail.text
+
+
+async def test_placed_rows_show_their_delivery_and_link_to_their_page(
+    buyer_client: httpx.AsyncClient, shop: Shop, db: AsyncSession
+) -> None:
+    local = await place(buyer_client, "PO-D-LOCAL")
+    queued = await place(buyer_client, "PO-D-QUEUED")
+    sent = await place(buyer_client, "PO-D-SENT")
+    rejected = await place(buyer_client, "PO-D-REJECTED")
+    failed = await place(buyer_client, "PO-D-FAILED")
+    cancelled = await place(buyer_client, "PO-D-CANCELLED")
+    await attach_delivery(db, shop, queued, "queued")
+    await attach_delivery(db, shop, sent, "sent", erp_order_id="SO-77", erp_order_number="77")
+    await attach_delivery(db, shop, rejected, "rejected")
+    await attach_delivery(db, shop, failed, "failed")
+    await attach_delivery(db, shop, cancelled, "cancelled")
+
+    html = (await buyer_client.get("/store/demo/orders")).text
+
+    expected = {
+        local["id"]: "Placed here not yet in the ERP",
+        queued["id"]: "Sending",
+        sent["id"]: "Sent · 77",
+        rejected["id"]: "Rejected",
+        failed["id"]: "Not sent",
+        cancelled["id"]: "Withdrawn",
+    }
+    assert placed_statuses(html) == expected
+    api = (await buyer_client.get(ORDERS)).json()
+    by_id = {row["order_id"]: row["delivery"] for row in api["placed"]}
+    assert by_id[sent["id"]]["erp_order_number"] == "77"
+    assert [by_id[order_id]["state"] for order_id in expected] == [
+        "local",
+        "queued",
+        "sent",
+        "rejected",
+        "failed",
+        "cancelled",
+    ]
+
+
+async def test_without_an_orders_url_the_local_list_shows_deliveries_too(
+    buyer_client: httpx.AsyncClient, shop: Shop, db: AsyncSession
+) -> None:
+    await db.execute(update(Integration).values(orders_url=None))
+    await db.commit()
+    kept = await place(buyer_client, "PO-L-KEPT")
+    sent = await place(buyer_client, "PO-L-SENT")
+    await attach_delivery(db, shop, sent, "sent", erp_order_id="SO-9", erp_order_number="9")
+
+    html = (await buyer_client.get("/store/demo/orders")).text
+
+    rows = dict(
+        re.findall(
+            r'href="/store/demo/orders/placed/([^"]+)">[^<]+</a></td>.*?'
+            r'<td data-label="Status">(.*?)</td>',
+            html,
+            re.S,
+        )
+    )
+    assert rows[kept["id"]] == "Placed"  # the order's own status: nothing is sent
+    assert rows[sent["id"]] == '<span class="badge badge-ok">Sent · 9</span>'
+
+
+def placed_statuses(html: str) -> dict[str, str]:
+    """The placed rows of the orders page: the order each links to, and its status's words."""
+    rows = re.findall(r'<tr class="placed-here">(.*?)</tr>', html, re.S)
+    found = {}
+    for row in rows:
+        link = re.search(r'href="/store/demo/orders/placed/([^"]+)"', row)
+        status = re.search(r'<td data-label="Status">(.*?)</td>', row, re.S)
+        assert link is not None and status is not None
+        found[link.group(1)] = " ".join(re.sub(r"<[^>]+>", " ", status.group(1)).split())
+    return found

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.models.cart import Cart
 from erpgate.models.catalog_product import CatalogProduct
+from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.local_order import LocalOrder
 from erpgate.models.local_order_line import LocalOrderLine
 
@@ -144,3 +145,41 @@ async def order_lines(db: AsyncSession, order_id: uuid.UUID) -> list[LocalOrderL
         .order_by(LocalOrderLine.line_number)
     )
     return list(result.scalars())
+
+
+async def store_orders(
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    *,
+    placed_from: dt.datetime | None,
+    placed_before: dt.datetime | None,
+    limit: int,
+) -> list[tuple[LocalOrder, str]]:
+    """The store's placed orders with their account's customer code, newest first."""
+    query = (
+        select(LocalOrder, CustomerAccount.customer_code)
+        .join(CustomerAccount, CustomerAccount.id == LocalOrder.customer_account_id)
+        .where(LocalOrder.store_id == store_id)
+    )
+    if placed_from is not None:
+        query = query.where(LocalOrder.placed_at >= placed_from)
+    if placed_before is not None:
+        query = query.where(LocalOrder.placed_at < placed_before)
+    query = query.order_by(LocalOrder.placed_at.desc(), LocalOrder.number.desc()).limit(limit)
+    return [(order, code) for order, code in (await db.execute(query)).all()]
+
+
+async def lines_of_orders(
+    db: AsyncSession, order_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[LocalOrderLine]]:
+    found: dict[uuid.UUID, list[LocalOrderLine]] = {}
+    # In slices: SQLite bounds the number of parameters of one statement.
+    for start in range(0, len(order_ids), 500):
+        query = (
+            select(LocalOrderLine)
+            .where(LocalOrderLine.order_id.in_(order_ids[start : start + 500]))
+            .order_by(LocalOrderLine.order_id, LocalOrderLine.line_number)
+        )
+        for line in (await db.execute(query)).scalars():
+            found.setdefault(line.order_id, []).append(line)
+    return found

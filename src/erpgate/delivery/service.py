@@ -227,6 +227,8 @@ class BuyerDelivery:
     attempts: int
     message: str | None
     buyer_messages: tuple[str, ...] = ()
+    # The ERP's own status word once sent ("Open"); shown on the buyer's order page.
+    erp_status: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -262,6 +264,7 @@ def for_buyer(row: OrderDelivery | None) -> BuyerDelivery:
         attempts=row.attempts,
         message=message,
         buyer_messages=messages if state == "rejected" else (),
+        erp_status=row.erp_status if state == "sent" else None,
     )
 
 

@@ -115,6 +115,8 @@ async def _checkout_page(
     errors: dict[str, str] | None = None,
     error: str | None = None,
     status: int = 200,
+    place_form: dict[str, str] | None = None,
+    place_errors: dict[str, str] | None = None,
 ) -> Response:
     state = get_state(request)
     cart = await cart_service.get_cart(db, buyer.store.id, buyer.user.id)
@@ -146,6 +148,10 @@ async def _checkout_page(
         address_errors=address_errors if ship_to or errors is not None else {},
         flashes=[("error", error)] if error else [],
         cart_empty=not cart.lines,
+        # What the buyer typed into the place-order form, kept when it comes back with an error.
+        place_form=place_form or {},
+        place_errors=place_errors or {},
+        notes_max=NOTES_MAX,
     )
     return render(request, "checkout/checkout.html", context, status_code=status)
 
@@ -215,11 +221,27 @@ async def checkout_place(
     buyer: PageBuyer,
     shipping_code: Annotated[str, Form(max_length=200)] = "",
     po_number: Annotated[str, Form(max_length=64)] = "",
-    notes: Annotated[str, Form(max_length=NOTES_MAX)] = "",
+    # Not bounded here: too long is a field error on the page, with the cart and the text kept
+    # (the request guard bounds the body).
+    notes: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     buyer.require("checkout")
     check_csrf(buyer, csrf_token)
+    # Browsers send a textarea's line breaks as CRLF; its maxlength counts each as one.
+    notes = notes.replace("\r\n", "\n")
+    typed = {"po_number": po_number, "notes": notes}
+    if len(notes.strip()) > NOTES_MAX:
+        return await _checkout_page(
+            request,
+            db,
+            buyer,
+            shipping_code=shipping_code or None,
+            error="The order was not placed: please shorten your notes.",
+            status=422,
+            place_form=typed,
+            place_errors={"notes": f"Notes can be at most {NOTES_MAX:,} characters."},
+        )
     cart = await cart_service.get_cart(db, buyer.store.id, buyer.user.id)
     try:
         state = get_state(request)
@@ -239,16 +261,23 @@ async def checkout_place(
         )
     except ValidationFailed as exc:
         return await _checkout_page(
-            request, db, buyer, shipping_code=shipping_code or None, error=exc.message, status=422
+            request,
+            db,
+            buyer,
+            shipping_code=shipping_code or None,
+            error=exc.message,
+            status=422,
+            place_form=typed,
         )
     except ErpUnavailable as exc:
         message = (
             "Tax cannot be calculated right now, so the order cannot be placed yet. "
             f"Your cart is kept. Reference code: {exc.reference}"
         )
-        return await _checkout_page(request, db, buyer, error=message, status=503)
+        return await _checkout_page(request, db, buyer, error=message, status=503, place_form=typed)
     await cart_service.empty_cart(db, buyer.store.id, buyer.user.id)
-    return _back(buyer, f"orders/placed/{order.id}")
+    # The thank-you shows on this first view only, not each time the order is looked up again.
+    return _back(buyer, f"orders/placed/{order.id}?placed=1")
 
 
 @router.get("/store/{slug}/orders/placed/{order_id}")
@@ -268,5 +297,6 @@ async def placed_order(
         order=found.order,
         lines=found.lines,
         delivery=delivery_service.for_buyer(found.delivery),
+        just_placed=request.query_params.get("placed") == "1",
     )
     return render(request, "checkout/placed.html", context)

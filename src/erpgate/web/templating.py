@@ -23,6 +23,7 @@ TEMPLATE_PACKAGES = (
     "event",
     "problem",
     "notification",
+    "delivery",
     "admin",
     "auth",
 )

@@ -14,6 +14,7 @@ from erpgate.admin.endpoints import (
     home,
     impersonation,
     integration,
+    placed_orders,
     store,
     users,
 )
@@ -31,6 +32,7 @@ AREAS = (
     users,
     impersonation,
     audit,
+    placed_orders,
 )
 for area in AREAS:
     router.include_router(area.router)
