@@ -53,6 +53,8 @@ def live(
         tax_failure_policy="estimate",
         stale_max_age_seconds=3600,
         order_retry_hours=24,
+        price_cache_seconds=300,
+        stock_cache_seconds=30,
         notify_sender=None,
         notify_receivers=(),
         targets={

@@ -170,10 +170,14 @@ async def build_shop(
     return shop
 
 
+# Orders placed in these tests stay in the store (tests/delivery send them to the ERP), and the
+# catalog's own prices apply (tests/pricing switch live prices and stock on).
+NOT_READ_BY_DEFAULT = frozenset({"submit_order", "prices", "inventory"})
+
+
 def read_urls(mock_erp: MockErpHandle) -> dict[str, str]:
-    """Every endpoint of the mock ERP but submit_order: orders placed in these tests stay in the
-    store (tests/delivery send them to the ERP)."""
-    return {name: url for name, url in mock_erp.urls.items() if name != "submit_order"}
+    """Every endpoint of the mock ERP but submit_order, prices and inventory."""
+    return {name: url for name, url in mock_erp.urls.items() if name not in NOT_READ_BY_DEFAULT}
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ class UserPatch(BaseModel):
 
 
 class EndpointUrls(BaseModel):
-    """All eight ERP endpoint URLs; null or "" switches an endpoint off."""
+    """All ten ERP endpoint URLs; null or "" switches an endpoint off."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -101,10 +101,12 @@ class EndpointUrls(BaseModel):
     taxes: str | None
     shipping: str | None
     submit_order: str | None
+    prices: str | None
+    inventory: str | None
 
 
 class EndpointTimeouts(BaseModel):
-    """All eight timeouts in seconds (0.5-30); null means the endpoint's default."""
+    """All ten timeouts in seconds (0.5-30); null means the endpoint's default."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -116,6 +118,8 @@ class EndpointTimeouts(BaseModel):
     taxes: float | str | None
     shipping: float | str | None
     submit_order: float | str | None
+    prices: float | str | None
+    inventory: float | str | None
 
 
 class IntegrationSettingsPut(BaseModel):
@@ -151,6 +155,8 @@ class EndpointUrlsPatch(BaseModel):
     taxes: str | None = None
     shipping: str | None = None
     submit_order: str | None = None
+    prices: str | None = None
+    inventory: str | None = None
 
 
 class EndpointTimeoutsPatch(BaseModel):
@@ -166,6 +172,8 @@ class EndpointTimeoutsPatch(BaseModel):
     taxes: float | str | None = None
     shipping: float | str | None = None
     submit_order: float | str | None = None
+    prices: float | str | None = None
+    inventory: float | str | None = None
 
 
 class IntegrationSettingsPatch(BaseModel):

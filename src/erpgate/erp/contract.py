@@ -374,8 +374,8 @@ class SubmitLine(ContractModel):
     unit_price: Money
     line_total: Money
     price_source: str = Field(
-        description="Where the unit price came from: `catalog` (the store's catalog when the "
-        "order was placed)."
+        description="Where the unit price came from: `erp` (your prices answer) or `catalog` "
+        "(the store's catalog: no Prices URL, or your prices could not be asked)."
     )
 
 
@@ -458,6 +458,90 @@ class SubmitOrderRejection(ContractModel):
     errors: list[RejectionReason] = Field(min_length=1)
 
 
+# -- 9. prices (the buyer's own prices, many SKUs per call) ---------------------------------
+
+MAX_PRICE_LINES = 100  # SKUs per prices or inventory request; erpgate splits longer lists
+
+
+class PriceLine(ContractModel):
+    sku: str = Field(min_length=1)
+    quantity: Money = Field(description="The quantity the price is for (1 on catalog pages).")
+
+
+class PricesRequest(_CustomerScoped):
+    currency: str = Field(description="The store's currency: answer prices in it.")
+    ship_to: Address | None = None
+    lines: list[PriceLine] = Field(min_length=1, max_length=MAX_PRICE_LINES)
+
+
+class PriceBreak(ContractModel):
+    min_quantity: Money
+    unit_price: Money
+
+
+class PriceRow(ContractModel):
+    sku: str = Field(min_length=1)
+    unit_price: Money = Field(
+        description="What this customer pays per unit at the quantity asked; above zero."
+    )
+    currency: str = Field(description="Must be the currency asked.")
+    list_price: Money | None = Field(
+        default=None, description="The price before this customer's terms, shown struck out."
+    )
+    price_breaks: Annotated[list[PriceBreak], BeforeValidator(none_as_empty_list)] = Field(
+        default_factory=list, description="Lower unit prices from a quantity on."
+    )
+    valid_until: ErpDate | None = None
+    customer_code: str | None = Field(
+        default=None, description="Optional; when given it must be the customer asked about."
+    )
+
+
+class PricesResponse(ContractModel):
+    """One row per SKU you price; a SKU you do not price is left out (not an error)."""
+
+    data: list[PriceRow]
+
+
+# -- 10. inventory (stock per SKU, optionally per warehouse) --------------------------------
+
+
+class InventoryRequest(_CustomerScoped):
+    skus: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, max_length=MAX_PRICE_LINES
+    )
+    ship_to: Address | None = None
+
+
+class WarehouseStock(ContractModel):
+    code: str = Field(min_length=1)
+    name: str | None = None
+    available: Money
+
+
+class StockRow(ContractModel):
+    sku: str = Field(min_length=1)
+    available: Money = Field(description="Units this customer can order now (all warehouses).")
+    warehouses: Annotated[list[WarehouseStock], BeforeValidator(none_as_empty_list)] = Field(
+        default_factory=list
+    )
+    next_available_date: ErpDate | None = Field(
+        default=None, description="When more arrives, if you know."
+    )
+    backorderable: bool | None = Field(
+        default=None, description="Whether it can be ordered while none is available."
+    )
+    customer_code: str | None = Field(
+        default=None, description="Optional; when given it must be the customer asked about."
+    )
+
+
+class InventoryResponse(ContractModel):
+    """One row per SKU you stock; a SKU you do not know is left out (not an error)."""
+
+    data: list[StockRow]
+
+
 REQUEST_MODELS: dict[Endpoint, type[WireRequest]] = {
     Endpoint.ORDERS: OrdersListRequest,
     Endpoint.ORDER: OrderRequest,
@@ -467,6 +551,8 @@ REQUEST_MODELS: dict[Endpoint, type[WireRequest]] = {
     Endpoint.TAXES: TaxesRequest,
     Endpoint.SHIPPING: ShippingRequest,
     Endpoint.SUBMIT_ORDER: SubmitOrderRequest,
+    Endpoint.PRICES: PricesRequest,
+    Endpoint.INVENTORY: InventoryRequest,
 }
 
 RESPONSE_MODELS: dict[Endpoint, type[ContractModel]] = {
@@ -478,4 +564,6 @@ RESPONSE_MODELS: dict[Endpoint, type[ContractModel]] = {
     Endpoint.TAXES: TaxesResponse,
     Endpoint.SHIPPING: ShippingResponse,
     Endpoint.SUBMIT_ORDER: SubmitOrderResponse,
+    Endpoint.PRICES: PricesResponse,
+    Endpoint.INVENTORY: InventoryResponse,
 }

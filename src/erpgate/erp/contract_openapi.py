@@ -28,6 +28,8 @@ PATHS: dict[Endpoint, str] = {
     Endpoint.TAXES: "/checkout/taxes",
     Endpoint.SHIPPING: "/checkout/shipping",
     Endpoint.SUBMIT_ORDER: "/orders/submit",
+    Endpoint.PRICES: "/prices",
+    Endpoint.INVENTORY: "/inventory",
 }
 
 SUMMARIES: dict[Endpoint, str] = {
@@ -40,6 +42,8 @@ SUMMARIES: dict[Endpoint, str] = {
     Endpoint.SHIPPING: "Shipping methods and prices for a cart and address at checkout",
     Endpoint.SUBMIT_ORDER: "Create an order placed in the store (sent again with the same "
     "Idempotency-Key until it is answered)",
+    Endpoint.PRICES: "A customer's own prices (and quantity breaks) for up to 100 SKUs",
+    Endpoint.INVENTORY: "Stock available to a customer for up to 100 SKUs, per warehouse",
 }
 
 BY_ID = (Endpoint.ORDER, Endpoint.INVOICE)
@@ -151,6 +155,11 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     if endpoint in (Endpoint.TAXES, Endpoint.SHIPPING):
         responses["200"]["description"] = (
             "The answer, for any customer code, known to the ERP or not (default rules)."
+        )
+    if endpoint in (Endpoint.PRICES, Endpoint.INVENTORY):
+        responses["200"]["description"] = (
+            "One row per SKU you know; leave out a SKU you do not price or stock (not an error). "
+            "Rows for SKUs not asked are ignored."
         )
     parameters = _HEADERS
     if endpoint is Endpoint.SUBMIT_ORDER:

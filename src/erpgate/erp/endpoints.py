@@ -1,7 +1,8 @@
-"""The eight ERP operations, their names in settings, pages, events and the mock ERP.
+"""The ten ERP operations, their names in settings, pages, events and the mock ERP.
 
-Seven read (the storefront and checkout ask); ``submit_order`` writes: the delivery worker sends
-placed orders through it, off the request path."""
+Nine read (the storefront and checkout ask; ``prices`` and ``inventory`` carry many SKUs per
+call); ``submit_order`` writes: the delivery worker sends placed orders through it, off the
+request path."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class Endpoint(StrEnum):
     TAXES = "taxes"
     SHIPPING = "shipping"
     SUBMIT_ORDER = "submit_order"
+    PRICES = "prices"
+    INVENTORY = "inventory"
 
     @property
     def event_type(self) -> str:
@@ -32,7 +35,9 @@ class Endpoint(StrEnum):
         # Nobody waits on a delivery, and creating an order is an ERP's slowest write.
         if self is Endpoint.SUBMIT_ORDER:
             return 10.0
-        return 3.0 if self in (Endpoint.TAXES, Endpoint.SHIPPING) else 5.0
+        # Prices and stock are asked while a catalog page loads: as short as checkout's.
+        short = (Endpoint.TAXES, Endpoint.SHIPPING, Endpoint.PRICES, Endpoint.INVENTORY)
+        return 3.0 if self in short else 5.0
 
 
 EVENT_TYPES: dict[Endpoint, str] = {
@@ -44,6 +49,8 @@ EVENT_TYPES: dict[Endpoint, str] = {
     Endpoint.TAXES: "erp.checkout.taxes",
     Endpoint.SHIPPING: "erp.checkout.shipping",
     Endpoint.SUBMIT_ORDER: "erp.order.submit",
+    Endpoint.PRICES: "erp.prices.get",
+    Endpoint.INVENTORY: "erp.inventory.get",
 }
 
 LABELS: dict[Endpoint, str] = {
@@ -55,4 +62,6 @@ LABELS: dict[Endpoint, str] = {
     Endpoint.TAXES: "Checkout Taxes URL",
     Endpoint.SHIPPING: "Checkout Shipping Methods URL",
     Endpoint.SUBMIT_ORDER: "Submit Order URL",
+    Endpoint.PRICES: "Prices URL",
+    Endpoint.INVENTORY: "Inventory URL",
 }

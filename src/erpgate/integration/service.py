@@ -37,6 +37,8 @@ class LiveIntegration:
     tax_failure_policy: str
     stale_max_age_seconds: int
     order_retry_hours: int
+    price_cache_seconds: int
+    stock_cache_seconds: int
     notify_sender: str | None
     notify_receivers: tuple[str, ...]
     targets: dict[Endpoint, ErpTarget]
@@ -85,6 +87,8 @@ def snapshot(
         tax_failure_policy=integration.tax_failure_policy,
         stale_max_age_seconds=integration.stale_max_age_seconds,
         order_retry_hours=integration.order_retry_hours,
+        price_cache_seconds=integration.price_cache_seconds,
+        stock_cache_seconds=integration.stock_cache_seconds,
         notify_sender=integration.notify_sender,
         notify_receivers=tuple(integration.notify_receivers or ()),
         targets={
@@ -112,6 +116,8 @@ def not_installed(store_id: uuid.UUID) -> LiveIntegration:
         tax_failure_policy="estimate",
         stale_max_age_seconds=24 * 3600,
         order_retry_hours=24,
+        price_cache_seconds=300,
+        stock_cache_seconds=30,
         notify_sender=None,
         notify_receivers=(),
         targets={},

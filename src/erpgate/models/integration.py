@@ -39,6 +39,8 @@ class Integration(Base):
     taxes_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
     shipping_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
     submit_order_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    prices_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    inventory_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
 
     # {"orders": 5.0, ..., "taxes": 3.0}; a missing endpoint uses Endpoint.default_timeout_seconds.
     timeouts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
@@ -48,6 +50,9 @@ class Integration(Base):
     stale_max_age_seconds: Mapped[int] = mapped_column(Integer, default=24 * 3600, nullable=False)
     # How long a placed order is sent again while the ERP fails, before its delivery gives up.
     order_retry_hours: Mapped[int] = mapped_column(Integer, default=24, nullable=False)
+    # How long a buyer's live price and stock answers are used before the ERP is asked again.
+    price_cache_seconds: Mapped[int] = mapped_column(Integer, default=300, nullable=False)
+    stock_cache_seconds: Mapped[int] = mapped_column(Integer, default=30, nullable=False)
 
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = mapped_column(

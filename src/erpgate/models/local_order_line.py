@@ -1,4 +1,4 @@
-"""One line of a locally placed order, priced from the catalog when the order was placed."""
+"""One line of a locally placed order, priced when the order was placed (ERP or catalog)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,5 @@ class LocalOrderLine(Base):
     quantity: Mapped[Decimal] = mapped_column(MoneyType, nullable=False)
     unit_price: Mapped[Decimal] = mapped_column(MoneyType, nullable=False)
     line_total: Mapped[Decimal] = mapped_column(MoneyType, nullable=False)
+    # erp: the buyer's own price from the ERP's prices answer; catalog: the store's catalog.
+    price_source: Mapped[str] = mapped_column(String(16), default="catalog", nullable=False)
