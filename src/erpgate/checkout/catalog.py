@@ -1,4 +1,5 @@
-"""The store's product catalog, and loading it from CSV with a per-row error report."""
+"""The store's product catalog, its pages at the buyer's own prices and stock, and loading it
+from CSV with a per-row error report."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.checkout import repository
-from erpgate.kit.money import MoneyError, parse_money
+from erpgate.db.engine import release_connection
+from erpgate.erp.contract import PriceBreak, StockRow
+from erpgate.integration.service import LiveIntegration
+from erpgate.kit.money import CENT, MoneyError, parse_money
 from erpgate.models.catalog_product import CatalogProduct
+from erpgate.pricing.service import LivePrices, Offers, PriceAsker, Wanted
 
 REQUIRED_COLUMNS = ("sku", "name", "unit_price")
 MAX_PRICE = Decimal("10000000")
@@ -117,3 +122,106 @@ async def import_catalog(db: AsyncSession, store_id: uuid.UUID, text: str) -> Im
 
 async def list_products(db: AsyncSession, store_id: uuid.UUID) -> list[CatalogProduct]:
     return await repository.list_products(db, store_id)
+
+
+PAGE_SIZE = 50  # products per catalog page: one ERP prices call and one inventory call
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogItem:
+    """A product as this buyer sees it: their price (the ERP's or the catalog's) and stock."""
+
+    sku: str
+    name: str
+    uom: str
+    catalog_price: Decimal
+    price: Decimal
+    price_source: str  # erp | catalog
+    list_price: Decimal | None = None
+    breaks: tuple[PriceBreak, ...] = ()
+    stock: StockRow | None = None  # None: not known (no Inventory URL, or the ERP failed)
+
+    @property
+    def list_price_shown(self) -> Decimal | None:
+        """The list price struck out beside the buyer's, when it is higher."""
+        if self.list_price is not None and self.list_price > self.price:
+            return self.list_price
+        return None
+
+
+@dataclass
+class CatalogPage:
+    items: list[CatalogItem]
+    page: int
+    page_size: int
+    total: int
+    offers: Offers
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.page_size < self.total
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def shown_price(price: Decimal) -> Decimal:
+    """Stored with 4 decimals; show 16.80, not 16.8000, unless the price really has more."""
+    return price.quantize(CENT) if price == price.quantize(CENT) else price
+
+
+def catalog_item(product: CatalogProduct, offers: Offers) -> CatalogItem:
+    catalog_price = shown_price(product.unit_price)
+    row = offers.price(product.sku)
+    return CatalogItem(
+        sku=product.sku,
+        name=product.name,
+        uom=product.uom,
+        catalog_price=catalog_price,
+        price=row.unit_price if row else catalog_price,
+        price_source="erp" if row else "catalog",
+        list_price=row.list_price if row else None,
+        breaks=tuple(sorted(row.price_breaks, key=lambda b: b.min_quantity)) if row else (),
+        stock=offers.stock_of(product.sku),
+    )
+
+
+async def catalog_page(
+    db: AsyncSession,
+    live_prices: LivePrices,
+    integration: LiveIntegration,
+    asker: PriceAsker,
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> CatalogPage:
+    """One page of products at the buyer's prices, with stock: one ERP call per endpoint."""
+    total = await repository.count_products(db, asker.store_id)
+    products = await repository.list_products(
+        db, asker.store_id, offset=(page - 1) * page_size, limit=page_size
+    )
+    # The catalog is read: the connection goes back to the pool before the ERP is asked.
+    await release_connection(db)
+    offers = await live_prices.offers(integration, asker, [Wanted(p.sku) for p in products])
+    items = [catalog_item(product, offers) for product in products]
+    return CatalogPage(items, page, page_size, total, offers)
+
+
+async def product_offer(
+    db: AsyncSession,
+    live_prices: LivePrices,
+    integration: LiveIntegration,
+    asker: PriceAsker,
+    sku: str,
+) -> CatalogPage | None:
+    """One product at the buyer's price with its stock per warehouse; None when unknown."""
+    if "\x00" in sku:
+        return None
+    product = (await repository.products_by_sku(db, asker.store_id, [sku])).get(sku)
+    if product is None:
+        return None
+    await release_connection(db)
+    offers = await live_prices.offers(integration, asker, [Wanted(product.sku)])
+    return CatalogPage([catalog_item(product, offers)], 1, 1, 1, offers)

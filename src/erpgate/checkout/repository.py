@@ -16,11 +16,15 @@ from erpgate.models.local_order import LocalOrder
 from erpgate.models.local_order_line import LocalOrderLine
 
 
-async def list_products(db: AsyncSession, store_id: uuid.UUID) -> list[CatalogProduct]:
+async def list_products(
+    db: AsyncSession, store_id: uuid.UUID, *, offset: int = 0, limit: int | None = None
+) -> list[CatalogProduct]:
     result = await db.execute(
         select(CatalogProduct)
         .where(CatalogProduct.store_id == store_id)
         .order_by(CatalogProduct.sku)
+        .offset(offset)
+        .limit(limit)
     )
     return list(result.scalars())
 

@@ -43,6 +43,13 @@ class PlaceOrderIn(QuoteIn):
     shipping_code: str = Field(min_length=1, max_length=200)
     po_number: str | None = Field(default=None, max_length=64)
     notes: str | None = Field(default=None, max_length=NOTES_MAX, description="For the store")
+    expected_prices: dict[str, Decimal] | None = Field(
+        default=None,
+        max_length=200,
+        description="SKU → the unit price the buyer was shown (from the quote). When a price "
+        "moved since, the order is refused with 409 `prices_changed` and the changes, so the "
+        "buyer sees the new prices before placing.",
+    )
 
 
 class QuoteLineOut(BaseModel):
@@ -52,6 +59,10 @@ class QuoteLineOut(BaseModel):
     quantity: Decimal
     unit_price: Decimal
     line_total: Decimal
+    price_source: str = Field(
+        default="catalog",
+        description="erp: the buyer's own price from the ERP; catalog: the store's catalog price",
+    )
 
 
 class ShippingOptionOut(BaseModel):
@@ -77,6 +88,11 @@ class QuoteOut(BaseModel):
     total: Decimal | None
     references: dict[str, str] = Field(
         description="Reference codes of ERP calls that failed and fell back, by endpoint"
+    )
+    prices_as_of: dt.datetime | None = Field(
+        default=None,
+        description="Set when the ERP's prices could not be asked and prices it gave earlier "
+        "were used: when they were given",
     )
 
 

@@ -1,6 +1,8 @@
-"""Checkout rules: price lines from the catalog, ask the ERP for shipping and tax, place orders.
+"""Checkout rules: price lines, ask the ERP for shipping and tax, place orders.
 
-The ERP is asked for shipping first, then for taxes with the chosen method's amount
+Lines are priced from the catalog, then with the buyer's own prices from the ERP when the store
+has a Prices URL (``pricing``); each line records which (``price_source`` erp | catalog). The ERP
+is asked for shipping next, then for taxes with the chosen method's amount
 (``shipping_amount``: freight is taxable in many places). When it fails, shipping falls back to
 the store's built-in methods and tax follows the store's policy: ``estimate`` (fallback rate,
 order flagged) or ``block`` (no order until tax is known).
@@ -8,6 +10,7 @@ order flagged) or ``block`` (no order until tax is known).
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import uuid
 from collections.abc import Callable
@@ -19,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.checkout import placed, repository
 from erpgate.checkout.cart import parse_quantity
+from erpgate.checkout.catalog import shown_price
 from erpgate.db.engine import after_commit, release_connection
 from erpgate.delivery import service as delivery_service
 from erpgate.erp.contract import (
@@ -35,15 +39,16 @@ from erpgate.erp.contract import (
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.gateway import ErpGateway
 from erpgate.erp.outcome import Actor, ErpCall
-from erpgate.errors import ErpUnavailable, ValidationFailed
+from erpgate.errors import Conflict, ErpUnavailable, ValidationFailed
 from erpgate.integration.service import LiveIntegration
 from erpgate.kit.clock import Clock
-from erpgate.kit.money import CENT, quantize
+from erpgate.kit.money import quantize
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.local_order import LocalOrder
 from erpgate.models.local_order_line import LocalOrderLine
 from erpgate.models.order_delivery import OrderDelivery
 from erpgate.models.store import Store
+from erpgate.pricing.service import LivePrices, Offers, PriceAsker, Wanted
 
 REQUIRED_ADDRESS_FIELDS = {
     "address1": "Street address",
@@ -61,6 +66,16 @@ class CheckoutBuyer:
     account: CustomerAccount
     actor: Actor
 
+    @property
+    def price_asker(self) -> PriceAsker:
+        return PriceAsker(
+            store_id=self.store.id,
+            currency=self.store.currency,
+            customer_code=self.account.customer_code,
+            seller_reference=self.account.seller_reference,
+            actor=self.actor,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class PricedLine:
@@ -70,6 +85,27 @@ class PricedLine:
     quantity: Decimal
     unit_price: Decimal
     line_total: Decimal
+    price_source: str = "catalog"  # erp: the buyer's own price from the ERP
+    list_price: Decimal | None = None  # the ERP's price before the buyer's terms, if it says
+
+
+class PricesChanged(Conflict):
+    """The prices the buyer saw are not the prices now: show the new ones before placing."""
+
+    code = "prices_changed"
+
+    def __init__(self, changes: list[tuple[str, Decimal, Decimal]]) -> None:
+        shown = ", ".join(f"{sku} {was} → {now}" for sku, was, now in changes[:5])
+        more = f" (and {len(changes) - 5} more)" if len(changes) > 5 else ""
+        super().__init__(
+            f"Prices changed since you looked: {shown}{more}. Check the new totals and place "
+            "the order again.",
+            extra={
+                "changes": [
+                    {"sku": sku, "was": str(was), "now": str(now)} for sku, was, now in changes
+                ]
+            },
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +131,7 @@ class Quote:
     tax_estimated: bool
     tax_blocked: bool
     references: dict[str, str] = field(default_factory=dict)
+    offers: Offers = field(default_factory=Offers)  # live prices and stock, when the store has them
 
     @property
     def total(self) -> Decimal | None:
@@ -145,10 +182,7 @@ async def price_lines(
                 f"Product {sku} appears twice.", fields={f"lines.{index}.sku": "duplicate"}
             )
         seen.add(sku)
-        # Stored with 4 decimals; show 16.80, not 16.8000, unless the price really has more.
-        price = product.unit_price
-        if price == price.quantize(CENT):
-            price = price.quantize(CENT)
+        price = shown_price(product.unit_price)
         priced.append(
             PricedLine(
                 sku=sku,
@@ -160,6 +194,47 @@ async def price_lines(
             )
         )
     return priced
+
+
+def with_live_prices(lines: list[PricedLine], offers: Offers) -> list[PricedLine]:
+    """Each line at the buyer's own price where the ERP gave one (for the line's quantity)."""
+    priced = []
+    for line in lines:
+        row = offers.price(line.sku, line.quantity)
+        if row is None:
+            priced.append(line)
+            continue
+        priced.append(
+            dataclasses.replace(
+                line,
+                unit_price=row.unit_price,
+                line_total=quantize(line.quantity * row.unit_price),
+                price_source="erp",
+                list_price=row.list_price,
+            )
+        )
+    return priced
+
+
+async def priced_cart(
+    db: AsyncSession,
+    live_prices: LivePrices | None,
+    integration: LiveIntegration,
+    buyer: CheckoutBuyer,
+    raw_lines: list[dict[str, Any]],
+) -> tuple[list[PricedLine], Offers]:
+    """The lines at the buyer's prices, and the ERP's prices and stock behind them.
+
+    The catalog is read first; the pooled connection then goes back before any ERP call, so a
+    slow ERP can never hold the pool (this ends the request's transaction: what it wrote is
+    committed)."""
+    lines = await price_lines(db, buyer.store.id, raw_lines)
+    await release_connection(db)
+    if live_prices is None:
+        return lines, Offers()
+    wanted = [Wanted(line.sku, line.quantity) for line in lines]
+    offers = await live_prices.offers(integration, buyer.price_asker, wanted)
+    return with_live_prices(lines, offers), offers
 
 
 def _builtin_methods(store: Store) -> list[ShippingOption]:
@@ -272,19 +347,21 @@ async def quote(
     raw_lines: list[dict[str, Any]],
     ship_to: dict[str, Any],
     shipping_code: str | None = None,
+    *,
+    live_prices: LivePrices | None = None,
 ) -> Quote:
-    """Lines priced from the catalog, live shipping methods and tax, and the totals."""
-    lines = await price_lines(db, buyer.store.id, raw_lines)
+    """Lines at the buyer's prices (the ERP's with ``live_prices`` and a Prices URL, else the
+    catalog's), live shipping methods and tax, and the totals."""
     errors = check_ship_to(ship_to)
     if errors:
+        # Unknown products and bad quantities are said first: they are the cart's.
+        await price_lines(db, buyer.store.id, raw_lines)
         raise ValidationFailed(
             "The ship-to address is incomplete.",
             fields={f"ship_to.{name}": text for name, text in errors.items()},
         )
+    lines, offers = await priced_cart(db, live_prices, integration, buyer, raw_lines)
     subtotal = quantize(sum((line.line_total for line in lines), Decimal(0)))
-    # The catalog is read: the pooled connection goes back before the ERP calls, so a slow ERP
-    # can never hold the pool (this ends the request's transaction; what it wrote is committed).
-    await release_connection(db)
     methods, ship_source, ship_ref = await _erp_shipping(
         gateway, integration, buyer, lines, ship_to
     )
@@ -298,6 +375,7 @@ async def quote(
     references = {
         name: ref for name, ref in (("shipping", ship_ref), ("taxes", tax_ref)) if ref is not None
     }
+    references.update(offers.references)
     return Quote(
         currency=buyer.store.currency,
         lines=lines,
@@ -311,7 +389,21 @@ async def quote(
         tax_estimated=estimated,
         tax_blocked=tax is None,
         references=references,
+        offers=offers,
     )
+
+
+def price_changes(
+    lines: list[PricedLine], expected: dict[str, Decimal] | None
+) -> list[tuple[str, Decimal, Decimal]]:
+    """(sku, the price shown, the price now) of each line whose price moved."""
+    if not expected:
+        return []
+    return [
+        (line.sku, expected[line.sku], line.unit_price)
+        for line in lines
+        if line.sku in expected and expected[line.sku] != line.unit_price
+    ]
 
 
 def _order_number() -> str:
@@ -331,12 +423,28 @@ async def place_order(
     notes: str | None = None,
     *,
     wake_delivery: Callable[[], None] | None = None,
+    live_prices: LivePrices | None = None,
+    expected_prices: dict[str, Decimal] | None = None,
 ) -> tuple[LocalOrder, list[LocalOrderLine], OrderDelivery | None]:
     """Quote again on the server (never trust client totals) and store the order with its lines.
 
+    ``expected_prices`` (sku → the unit price the buyer was shown) refuses the order with
+    ``PricesChanged`` when a price moved meanwhile, so nobody places at a price they did not see.
     With a Submit Order URL set, its delivery to the ERP is written in the same transaction
     (``wake_delivery`` is called once that commits: this process's worker sends it at once)."""
-    result = await quote(gateway, db, integration, buyer, raw_lines, ship_to, shipping_code)
+    result = await quote(
+        gateway,
+        db,
+        integration,
+        buyer,
+        raw_lines,
+        ship_to,
+        shipping_code,
+        live_prices=live_prices,
+    )
+    changes = price_changes(result.lines, expected_prices)
+    if changes:
+        raise PricesChanged(changes)
     if result.tax_blocked:
         raise ErpUnavailable(result.references["taxes"])
     chosen = next((m for m in result.shipping_methods if m.code == shipping_code), None)
@@ -377,6 +485,7 @@ async def place_order(
             quantity=line.quantity,
             unit_price=line.unit_price,
             line_total=line.line_total,
+            price_source=line.price_source,
         )
         for index, line in enumerate(result.lines, start=1)
     ]

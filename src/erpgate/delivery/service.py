@@ -88,7 +88,7 @@ def submit_request(
                 quantity=_quantity(line.quantity),
                 unit_price=_price(line.unit_price),
                 line_total=quantize(line.line_total),
-                price_source="catalog",
+                price_source=line.price_source,
             )
             for line in lines
         ],

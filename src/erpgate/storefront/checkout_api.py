@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
 from erpgate.auth.service import CSRF_HEADER
 from erpgate.checkout import catalog as catalog_service
@@ -21,6 +23,7 @@ from erpgate.checkout.schemas import (
 )
 from erpgate.delivery.lifecycle import delivery_worker
 from erpgate.errors import Forbidden, NotFound
+from erpgate.pricing.lifecycle import live_prices
 from erpgate.storefront.api import ERRORS
 from erpgate.storefront.deps import ApiBuyer, check_csrf
 from erpgate.storefront.service import parse_local_order_id
@@ -31,11 +34,58 @@ from erpgate.web.state import get_state
 router = APIRouter(prefix="/api/v1/storefront", tags=["storefront"])
 
 
+class PriceBreakOut(BaseModel):
+    min_quantity: Decimal
+    unit_price: Decimal
+
+
+class WarehouseOut(BaseModel):
+    code: str
+    name: str | None
+    available: Decimal
+
+
 class ProductOut(BaseModel):
     sku: str
     name: str
-    unit_price: str
     uom: str
+    unit_price: str = Field(description="The catalog price")
+    price: Decimal = Field(description="What this buyer pays for one unit")
+    price_source: str = Field(
+        description="erp: the buyer's own price from the ERP; catalog: the catalog price (no "
+        "Prices URL, the ERP does not price this SKU, or it could not be asked)"
+    )
+    list_price: Decimal | None = Field(description="The ERP's price before the buyer's terms")
+    price_breaks: list[PriceBreakOut]
+    available: Decimal | None = Field(
+        description="Units available to this buyer; null when not known (no Inventory URL, "
+        "the ERP does not stock this SKU, or it could not be asked)"
+    )
+    warehouses: list[WarehouseOut]
+    next_available_date: dt.date | None
+    backorderable: bool | None
+
+
+def product_out(item: catalog_service.CatalogItem) -> dict[str, Any]:
+    stock = item.stock
+    out = ProductOut(
+        sku=item.sku,
+        name=item.name,
+        uom=item.uom,
+        unit_price=str(item.catalog_price),
+        price=item.price,
+        price_source=item.price_source,
+        list_price=item.list_price,
+        price_breaks=[PriceBreakOut.model_validate(b, from_attributes=True) for b in item.breaks],
+        available=stock.available if stock else None,
+        warehouses=[
+            WarehouseOut.model_validate(w, from_attributes=True)
+            for w in (stock.warehouses if stock else [])
+        ],
+        next_available_date=stock.next_available_date if stock else None,
+        backorderable=stock.backorderable if stock else None,
+    )
+    return out.model_dump(mode="json")
 
 
 def _lines(body: QuoteIn) -> list[dict[str, Any]]:
@@ -47,16 +97,28 @@ def _address(body: QuoteIn) -> dict[str, Any]:
 
 
 @router.get("/catalog", response_model=list[ProductOut], responses=ERRORS)
-async def list_catalog(db: DbSession, buyer: ApiBuyer) -> JsonResponse:
-    """The store's products: sku, name, unit price and unit of measure."""
+async def list_catalog(
+    request: Request,
+    db: DbSession,
+    buyer: ApiBuyer,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=catalog_service.MAX_PAGE_SIZE)] = 100,
+) -> JsonResponse:
+    """A page of the store's products (by SKU) at this buyer's prices, with stock when the store
+    has the ERP's Prices and Inventory URLs. `X-Total-Count` holds the number of products."""
     buyer.require("checkout")
-    products = await catalog_service.list_products(db, buyer.store.id)
-    return JsonResponse(
-        [
-            {"sku": p.sku, "name": p.name, "unit_price": str(p.unit_price), "uom": p.uom}
-            for p in products
-        ]
+    listing = await catalog_service.catalog_page(
+        db,
+        live_prices(get_state(request)),
+        buyer.integration,
+        buyer.checkout_buyer().price_asker,
+        page=page,
+        page_size=page_size,
     )
+    headers = {"X-Total-Count": str(listing.total)}
+    for name, reference in listing.offers.references.items():
+        headers[f"X-Erp-Reference-{name.capitalize()}"] = reference
+    return JsonResponse([product_out(item) for item in listing.items], headers=headers)
 
 
 def quote_out(quote: checkout_service.Quote) -> QuoteOut:
@@ -77,6 +139,7 @@ def quote_out(quote: checkout_service.Quote) -> QuoteOut:
         tax_blocked=quote.tax_blocked,
         total=quote.total,
         references=quote.references,
+        prices_as_of=quote.offers.prices_as_of,
     )
 
 
@@ -94,6 +157,7 @@ async def checkout_quote(
         _lines(body),
         _address(body),
         body.shipping_code,
+        live_prices=live_prices(get_state(request)),
     )
     return JsonResponse(quote_out(quote).model_dump(mode="json"))
 
@@ -120,6 +184,8 @@ async def place_order(
         body.po_number,
         body.notes,
         wake_delivery=worker.wake if worker else None,
+        live_prices=live_prices(state),
+        expected_prices=body.expected_prices,
     )
     out = placed_out(checkout_service.PlacedOrder(order, lines, delivery))
     return JsonResponse(out.model_dump(mode="json"), status_code=201)

@@ -1,11 +1,14 @@
-"""Checkout pages: catalog, cart, ship-to, live shipping and tax, place order, placed order."""
+"""Checkout pages: catalog and product pages, cart, ship-to, live shipping and tax, place order,
+placed order. Prices are the buyer's own from the ERP where the store has a Prices URL."""
 
 from __future__ import annotations
 
 import uuid
 from contextlib import suppress
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -17,6 +20,8 @@ from erpgate.customer import addresses
 from erpgate.delivery import service as delivery_service
 from erpgate.delivery.lifecycle import delivery_worker
 from erpgate.errors import ErpUnavailable, Forbidden, NotFound, ValidationFailed
+from erpgate.pricing.lifecycle import live_prices
+from erpgate.pricing.service import Offers
 from erpgate.storefront.buyers import Buyer
 from erpgate.storefront.deps import PageBuyer, check_csrf
 from erpgate.storefront.pages import page_context
@@ -39,23 +44,55 @@ async def _cart_page(
     request: Request, db: DbSession, buyer: Buyer, error: str | None = None, status: int = 200
 ) -> Response:
     cart = await cart_service.get_cart(db, buyer.store.id, buyer.user.id)
-    lines = []
+    lines: list[checkout_service.PricedLine] = []
+    offers = Offers()
     if cart.lines:
-        lines = await checkout_service.price_lines(db, buyer.store.id, cart.lines)
+        lines, offers = await checkout_service.priced_cart(
+            db,
+            live_prices(get_state(request)),
+            buyer.integration,
+            buyer.checkout_buyer(),
+            cart.lines,
+        )
     subtotal = sum((line.line_total for line in lines), start=0)
     flashes = [("error", error)] if error else []
-    context = page_context(request, buyer, lines=lines, subtotal=subtotal, flashes=flashes)
+    context = page_context(
+        request, buyer, lines=lines, offers=offers, subtotal=subtotal, flashes=flashes
+    )
     return render(request, "checkout/cart.html", context, status_code=status)
 
 
 @router.get("/store/{slug}/catalog")
-async def catalog(request: Request, db: DbSession, buyer: PageBuyer) -> Response:
+async def catalog(request: Request, db: DbSession, buyer: PageBuyer, page: str = "1") -> Response:
     buyer.require("checkout")
-    products = await catalog_service.list_products(db, buyer.store.id)
+    number = int(page) if page.isdigit() and 0 < len(page) < 7 and int(page) > 0 else 1
+    listing = await catalog_service.catalog_page(
+        db,
+        live_prices(get_state(request)),
+        buyer.integration,
+        buyer.checkout_buyer().price_asker,
+        page=number,
+    )
     added = request.query_params.get("added")
     flashes = [("ok", f"Added {added} to your cart.")] if added else []
-    context = page_context(request, buyer, products=products, flashes=flashes)
+    context = page_context(request, buyer, catalog=listing, flashes=flashes)
     return render(request, "checkout/catalog.html", context)
+
+
+@router.get("/store/{slug}/catalog/{sku}")
+async def product(request: Request, db: DbSession, buyer: PageBuyer, sku: str) -> Response:
+    """One product: the buyer's price, quantity prices and stock per warehouse."""
+    buyer.require("checkout")
+    found = await catalog_service.product_offer(
+        db,
+        live_prices(get_state(request)),
+        buyer.integration,
+        buyer.checkout_buyer().price_asker,
+        sku,
+    )
+    if found is None:
+        raise NotFound("We could not find that product in the catalog.")
+    return render(request, "checkout/product.html", page_context(request, buyer, catalog=found))
 
 
 @router.post("/store/{slug}/cart/add")
@@ -135,6 +172,7 @@ async def _checkout_page(
                 cart.lines,
                 ship_to,
                 shipping_code,
+                live_prices=live_prices(state),
             )
         except ValidationFailed as exc:
             error = exc.message
@@ -145,6 +183,7 @@ async def _checkout_page(
         ship_to=ship_to,
         saved_addresses=saved,
         quote=quote,
+        shown_prices=_prices_json(quote),
         address_errors=address_errors if ship_to or errors is not None else {},
         flashes=[("error", error)] if error else [],
         cart_empty=not cart.lines,
@@ -224,6 +263,9 @@ async def checkout_place(
     # Not bounded here: too long is a field error on the page, with the cart and the text kept
     # (the request guard bounds the body).
     notes: Annotated[str, Form()] = "",
+    # The unit prices the page showed, as JSON {sku: price}: an order is never placed at a
+    # price the buyer did not see.
+    shown_prices: Annotated[str, Form(max_length=20_000)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     buyer.require("checkout")
@@ -242,6 +284,17 @@ async def checkout_place(
             place_form=typed,
             place_errors={"notes": f"Notes can be at most {NOTES_MAX:,} characters."},
         )
+    expected_prices = _shown_prices(shown_prices)
+    if expected_prices is None:
+        return await _checkout_page(
+            request,
+            db,
+            buyer,
+            shipping_code=shipping_code or None,
+            error="The order was not placed: check the prices and totals, then place it again.",
+            status=409,
+            place_form=typed,
+        )
     cart = await cart_service.get_cart(db, buyer.store.id, buyer.user.id)
     try:
         state = get_state(request)
@@ -258,6 +311,18 @@ async def checkout_place(
             po_number,
             notes,
             wake_delivery=worker.wake if worker else None,
+            live_prices=live_prices(state),
+            expected_prices=expected_prices,
+        )
+    except checkout_service.PricesChanged as exc:
+        return await _checkout_page(
+            request,
+            db,
+            buyer,
+            shipping_code=shipping_code or None,
+            error=exc.message,
+            status=409,
+            place_form=typed,
         )
     except ValidationFailed as exc:
         return await _checkout_page(
@@ -278,6 +343,25 @@ async def checkout_place(
     await cart_service.empty_cart(db, buyer.store.id, buyer.user.id)
     # The thank-you shows on this first view only, not each time the order is looked up again.
     return _back(buyer, f"orders/placed/{order.id}?placed=1")
+
+
+def _prices_json(quote: checkout_service.Quote | None) -> str:
+    if quote is None:
+        return ""
+    return orjson.dumps({line.sku: str(line.unit_price) for line in quote.lines}).decode()
+
+
+def _shown_prices(value: str) -> dict[str, Decimal] | None:
+    """The page's {sku: price} ({} when the form has none); None when it cannot be read."""
+    if not value:
+        return {}
+    try:
+        raw = orjson.loads(value)
+        if isinstance(raw, dict):
+            return {str(sku): Decimal(str(price)) for sku, price in raw.items()}
+    except (orjson.JSONDecodeError, InvalidOperation):
+        pass
+    return None
 
 
 @router.get("/store/{slug}/orders/placed/{order_id}")
