@@ -11,7 +11,6 @@ from typing import Any
 
 import orjson
 import pytest
-from tests.erp.scripted import Step
 
 from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
@@ -25,6 +24,7 @@ from erpgate.kit.clock import Clock
 from erpgate.kit.local_cache import INTEGRATIONS, changed
 from erpgate.pricing.cache import AnswerCache
 from erpgate.pricing.service import MAX_LIVE_SKUS, LivePrices, PriceAsker, Wanted
+from tests.erp.scripted import Step
 
 PRICES = "https://erp.example.com/prices"
 INVENTORY = "https://erp.example.com/inventory"
