@@ -1,4 +1,4 @@
-.PHONY: install demo test lint bench soak stalls screenshots contract-doc
+.PHONY: install demo test lint bench soak stalls prices screenshots contract-doc
 
 install:
 	scripts/install.sh
@@ -24,6 +24,9 @@ soak: install
 
 stalls: install
 	.venv/bin/python bench/stalls.py
+
+prices: install
+	.venv/bin/python bench/prices.py
 
 # Re-take the README's screenshots (the browser tests, writing into docs/screenshots).
 screenshots: install

@@ -1,4 +1,4 @@
-"""`make bench`: P1–P6 side by side in one run, printed and written to bench/RESULTS.md.
+"""`make bench`: P1–P7 side by side in one run, printed and written to bench/RESULTS.md.
 
 Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (3), BENCH_WORKERS (1),
 BENCH_DATABASE_URL (default: a temporary SQLite file).
@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import harness as h
+import prices
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
@@ -177,6 +178,9 @@ def run() -> dict[str, Any]:
         st.stop(p6_proc)
         st.erp_control("DELETE", "/_control/faults")
 
+        print(f"P7: a {prices.PRODUCTS}-product catalog page, {prices.BUYERS} buyers at once")
+        out["p7"] = prices.run_p7(st)
+
         print("P4: ERP black-holed, breaker open", flush=True)
         holder, thread = start_blackhole(st.erp_port)
         proxy = holder["proxy"]
@@ -291,6 +295,7 @@ def write_results(r: dict[str, Any]) -> str:
         f"| P6 | ERP latency {ERP_LATENCY * 1000:.0f} ms, {P6_CONCURRENCY} concurrent / "
         f"ceiling {ceiling:.0f} req/s | {ratio6:.2f} ({p6['rps']:.0f} req/s) | ≥ 0.60 | "
         f"{goal(ratio6 >= 0.60)} |",
+        *prices.rows(r["p7"]),
         "",
         *scaled_goals(bare, on, p4),
         "",
@@ -327,6 +332,8 @@ def write_results(r: dict[str, Any]) -> str:
         ),
         "CPU µs/req is utime+stime of the app's process tree (from /proc/<pid>/stat) divided by "
         "the requests served; peak RSS is the sum of VmHWM over that tree.",
+        "",
+        *prices.table(r["p7"]),
         "",
     ]
     text = "\n".join(lines)
