@@ -51,9 +51,11 @@ if settings.database_url.startswith("postgresql"):
         await engine.dispose()
     asyncio.run(drop())
 upgrade_to_head(settings.database_url)
-# Without the Submit Order URL: placed orders stay in the store, as most browser tests expect;
-# the test of delivery sets it and clears it again.
-urls = {k: v for k, v in mock_erp_urls(int(sys.argv[1])).items() if k != "submit_order"}
+# Without the Submit Order, Prices and Inventory URLs: placed orders stay in the store and the
+# catalog's prices apply, as most browser tests expect; the tests of delivery and of live prices
+# set them and clear them again.
+LEFT_OUT = ("submit_order", "prices", "inventory")
+urls = {k: v for k, v in mock_erp_urls(int(sys.argv[1])).items() if k not in LEFT_OUT}
 asyncio.run(_seed(settings, urls))
 """
 
@@ -162,7 +164,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             erp_base_url=f"http://127.0.0.1:{erp_port}",
             database_url=database_url,
             erp_urls={
-                name: url for name, url in mock_erp_urls(erp_port).items() if name != "submit_order"
+                name: url
+                for name, url in mock_erp_urls(erp_port).items()
+                if name not in ("submit_order", "prices", "inventory")
             },
             mail_dir=workdir / "mail",
         )
