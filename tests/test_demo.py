@@ -38,6 +38,9 @@ async def test_seed_creates_the_store_buyers_admin_and_all_seven_urls(
         "orders",
     ]
     assert viewer is not None and viewer.permissions == ["orders"]
+    gina = await find_user_by_email(db, context.store.id, "gina@example.com")
+    assert gina is not None and gina.customer_account_id == context.accounts[1].id
+    assert buyer.customer_account_id == context.accounts[0].id
     owner = await authenticate(db, "admin@example.com", "demo-admin")
     assert owner is not None and owner.role == "owner"
 
@@ -49,7 +52,7 @@ async def test_seeding_twice_keeps_one_copy_and_refreshes_urls(
     await db.commit()
     context = await seed_demo(db, settings, mock_erp_urls(9100))
     await db.commit()
-    assert (await db.execute(select(func.count()).select_from(User))).scalar() == 2
+    assert (await db.execute(select(func.count()).select_from(User))).scalar() == 3
     assert (await db.execute(select(func.count()).select_from(CustomerAccount))).scalar() == 2
     live = await load_live_integration(
         db, context.store.id, SecretBox(settings.encryption_keys), OPTIONS

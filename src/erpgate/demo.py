@@ -32,9 +32,12 @@ from erpgate.store import service as store_service
 
 DEMO_STORE = "demo"
 DEMO_ERP_TOKEN = "demo-erp-token"  # noqa: S105  (the mock ERP's own demo credential)
+# (e-mail, password, name, permissions, index of the customer account below): two buyers of Acme
+# (which has contract prices in the mock ERP) and one of Gibsonburg (list prices).
 DEMO_BUYERS = (
-    ("buyer@example.com", "demo-buyer", "Bea Buyer", PERMISSIONS),
-    ("viewer@example.com", "demo-viewer", "Vic Viewer", ("orders",)),
+    ("buyer@example.com", "demo-buyer", "Bea Buyer", PERMISSIONS, 0),
+    ("viewer@example.com", "demo-viewer", "Vic Viewer", ("orders",), 0),
+    ("gina@example.com", "demo-gina", "Gina Gibson", PERMISSIONS, 1),
 )
 # Domains that add their own demo data (catalog, admin accounts, ...) with `demo.seed(db, ctx)`.
 SEEDING_DOMAINS = ("admin", "storefront", "checkout", "event", "notification")
@@ -95,11 +98,11 @@ async def seed_demo(db: AsyncSession, settings: Settings, erp_urls: dict[str, st
             )
         accounts.append(account)
     if fresh:
-        for email, password, name, permissions in DEMO_BUYERS:
+        for email, password, name, permissions, account_index in DEMO_BUYERS:
             await customer_service.create_buyer(
                 db,
                 store.id,
-                customer_account_id=accounts[0].id,
+                customer_account_id=accounts[account_index].id,
                 email=email,
                 password=password,
                 name=name,
@@ -220,8 +223,9 @@ def run_demo(*, port: int, erp_port: int) -> None:
         _step(f"starting erpgate on port {port}")
         print(f"\nerpgate demo is running: http://127.0.0.1:{port}/")
         print(f"  storefront: http://127.0.0.1:{port}/store/{DEMO_STORE}/")
-        for email, password, _name, permissions in DEMO_BUYERS:
-            print(f"  buyer {email} / {password} ({', '.join(permissions)})")
+        for email, password, _name, permissions, account_index in DEMO_BUYERS:
+            code = context.accounts[account_index].customer_code
+            print(f"  buyer {email} / {password} ({code}: {', '.join(permissions)})")
         for line in context.printed:
             print(f"  {line}")
         print(f"  e-mails are written to {settings.mail_dir}/ as .eml files")
