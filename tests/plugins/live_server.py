@@ -27,6 +27,8 @@ import pytest
 from erpgate.demo import DEMO_ERP_TOKEN, mock_erp_urls
 
 CHROMIUM = "/usr/bin/chromium"
+# The demo's URLs the shared store starts without (the _PREPARE script leaves the same out).
+NOT_SET_BY_DEFAULT = frozenset({"submit_order", "prices", "inventory"})
 # Screenshots are taken on every run (a page that cannot render fails the test) but only replace
 # the README's images when asked: `make screenshots` sets ERPGATE_SCREENSHOTS=1.
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -52,8 +54,13 @@ if settings.database_url.startswith("postgresql"):
     asyncio.run(drop())
 upgrade_to_head(settings.database_url)
 # Without the Submit Order URL: placed orders stay in the store, as most browser tests expect;
-# the test of delivery sets it and clears it again.
-urls = {k: v for k, v in mock_erp_urls(int(sys.argv[1])).items() if k != "submit_order"}
+# the test of delivery sets it and clears it again. Without the Prices and Inventory URLs: the
+# catalog's own prices show, as the pages' tests expect.
+urls = {
+    k: v
+    for k, v in mock_erp_urls(int(sys.argv[1])).items()
+    if k not in ("submit_order", "prices", "inventory")
+}
 asyncio.run(_seed(settings, urls))
 """
 
@@ -162,7 +169,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             erp_base_url=f"http://127.0.0.1:{erp_port}",
             database_url=database_url,
             erp_urls={
-                name: url for name, url in mock_erp_urls(erp_port).items() if name != "submit_order"
+                name: url
+                for name, url in mock_erp_urls(erp_port).items()
+                if name not in NOT_SET_BY_DEFAULT
             },
             mail_dir=workdir / "mail",
         )

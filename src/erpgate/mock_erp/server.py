@@ -33,26 +33,13 @@ from erpgate.mock_erp.control import add_control_routes
 from erpgate.mock_erp.data import ORDER_STATUSES, ListRow
 from erpgate.mock_erp.faults import apply_fault, error_response, json_response
 from erpgate.mock_erp.listing import everyones_rows, list_body
+from erpgate.mock_erp.paths import PATHS, TOKEN_PATH
 from erpgate.mock_erp.price_answers import inventory_answer, prices_answer, unknown_skus
 from erpgate.mock_erp.pricing import shipping_answer, taxes_answer
 from erpgate.mock_erp.reading import read_contract_request
 from erpgate.mock_erp.state import STATE_KEY, MockErpState, new_state, record_call
 from erpgate.mock_erp.submit import NAME as SUBMIT_ORDER
 from erpgate.mock_erp.submit import submit_route
-
-PATHS: dict[str, str] = {
-    "orders": "/erp/orders",
-    "order": "/erp/orders/get",
-    "invoices": "/erp/invoices",
-    "invoice": "/erp/invoices/get",
-    "balance": "/erp/balance",
-    "taxes": "/erp/checkout/taxes",
-    "shipping": "/erp/checkout/shipping",
-    "submit_order": "/erp/orders/submit",
-    "prices": "/erp/prices",
-    "inventory": "/erp/inventory",
-}
-TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a secret
 
 Handler = Callable[[BaseModel], Awaitable[web.Response]]
 
