@@ -162,6 +162,13 @@ async def test_unpriced_unstocked_and_unknown_skus_are_left_out(
     assert warehouse_stock(UNSTOCKED_SKU) is None and warehouse_stock(NO_SUCH_SKU) is None
 
 
+def warehouses(main: int, east: int) -> list[dict[str, Any]]:
+    return [
+        {"code": "MAIN", "name": "Main warehouse", "available": main},
+        {"code": "EAST", "name": "East depot", "available": east},
+    ]
+
+
 async def test_stock_per_warehouse_sums_to_available_and_is_the_same_on_every_run(
     mock_erp: MockErpHandle, http: aiohttp.ClientSession
 ) -> None:
@@ -171,20 +178,14 @@ async def test_stock_per_warehouse_sums_to_available_and_is_the_same_on_every_ru
         {
             "sku": "5620",
             "available": 95,
-            "warehouses": [
-                {"code": "MAIN", "name": "Main warehouse", "available": 35},
-                {"code": "EAST", "name": "East depot", "available": 60},
-            ],
+            "warehouses": warehouses(35, 60),
             "backorderable": True,
             "customer_code": MAIN,
         },
         {
             "sku": NOT_BACKORDERABLE_SKU,
             "available": 121,
-            "warehouses": [
-                {"code": "MAIN", "name": "Main warehouse", "available": 66},
-                {"code": "EAST", "name": "East depot", "available": 55},
-            ],
+            "warehouses": warehouses(66, 55),
             "backorderable": False,
             "customer_code": MAIN,
         },
@@ -206,10 +207,7 @@ async def test_the_out_of_stock_sku_says_when_more_arrives_and_can_be_backordere
         {
             "sku": OUT_OF_STOCK_SKU,
             "available": 0,
-            "warehouses": [
-                {"code": "MAIN", "name": "Main warehouse", "available": 0},
-                {"code": "EAST", "name": "East depot", "available": 0},
-            ],
+            "warehouses": warehouses(0, 0),
             "backorderable": True,
             "next_available_date": (DEFAULT_TODAY + dt.timedelta(days=14)).isoformat(),
             "customer_code": MAIN,
