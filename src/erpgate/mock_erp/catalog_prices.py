@@ -18,26 +18,18 @@ agree:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from decimal import Decimal
-from importlib import resources
 from typing import Any
 
+from erpgate.mock_erp.customers import CATALOGUE
 from erpgate.mock_erp.pricing import money_text
 
 Json = dict[str, Any]
 
-
-def _item_master() -> dict[str, Decimal]:
-    # The package file itself: erpgate.checkout.demo would bring the database layer along.
-    text = resources.files("erpgate.checkout").joinpath("demo_catalog.csv").read_text("utf-8")
-    return {row["sku"]: Decimal(row["unit_price"]) for row in csv.DictReader(io.StringIO(text))}
-
-
-ITEM_MASTER: dict[str, Decimal] = _item_master()  # SKU -> list price
+# SKU -> list price
+ITEM_MASTER: dict[str, Decimal] = {sku: Decimal(price) for sku, _, _, price in CATALOGUE}
 UNPRICED_SKU = "TST03"
 UNSTOCKED_SKU = "PAL-EU"
 OUT_OF_STOCK_SKU = "DRL-18V"
