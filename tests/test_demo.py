@@ -19,7 +19,7 @@ from erpgate.models.user import User
 OPTIONS = ErpClientOptions()  # the snapshot checks targets with these
 
 
-async def test_seed_creates_the_store_buyers_admin_and_all_seven_urls(
+async def test_seed_creates_the_store_buyers_admin_and_every_url(
     db: AsyncSession, settings: Settings
 ) -> None:
     context = await seed_demo(db, settings, mock_erp_urls(8100))
@@ -58,3 +58,5 @@ async def test_seeding_twice_keeps_one_copy_and_refreshes_urls(
         db, context.store.id, SecretBox(settings.encryption_keys), OPTIONS
     )
     assert live.urls[Endpoint.ORDERS] == "http://127.0.0.1:9100/erp/orders"
+    assert live.urls[Endpoint.PRICES] == "http://127.0.0.1:9100/erp/prices"
+    assert live.urls[Endpoint.INVENTORY] == "http://127.0.0.1:9100/erp/inventory"

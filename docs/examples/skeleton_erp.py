@@ -1,6 +1,6 @@
-"""A skeleton ERP API for erpgate: the eight endpoints of docs/erp-contract.md over sample data.
+"""A skeleton ERP API for erpgate: the ten endpoints of docs/erp-contract.md over sample data.
 
-Copy it, replace the three functions under "Your ERP's data" with queries against your ERP, and
+Copy it, replace the four functions under "Your ERP's data" with queries against your ERP, and
 check it with the config template next to it:
 
     python skeleton_erp.py 8200 &
@@ -24,10 +24,11 @@ from typing import Any
 TOKEN = os.environ.get("ERP_TOKEN", "change-me")  # what `Authorization: Bearer` must carry
 MAX_PAGE_SIZE = 100
 ORDER_STATUSES = ["Open", "Shipped", "Cancelled"]
+CURRENCY = "USD"  # the one currency this ERP prices in
 Row = dict[str, Any]
 
 
-# -- Your ERP's data: replace these three with your queries -----------------------------------
+# -- Your ERP's data: replace these four with your queries ------------------------------------
 
 
 def orders_of(customer_code: str) -> list[Row]:
@@ -41,6 +42,17 @@ def invoices_of(customer_code: str) -> list[Row]:
 
 def customer_exists(customer_code: str) -> bool:
     return customer_code in {"C0001", "C0002"}
+
+
+def item(sku: str) -> Row | None:
+    """A SKU you sell, with its price (in CURRENCY) and the units available; None otherwise."""
+    return SAMPLE_ITEMS.get(sku)
+
+
+SAMPLE_ITEMS: dict[str, Row] = {
+    "BOLT-M8": {"unit_price": "0.45", "available": 1200},
+    "NUT-M8": {"unit_price": "0.12", "available": 0},
+}
 
 
 def _sample() -> tuple[list[Row], list[Row]]:
@@ -184,6 +196,29 @@ def shipping(request: Row) -> Row:
     }
 
 
+def prices(request: Row) -> Row:
+    # One row per SKU asked, in the order asked. A SKU you do not sell is left out (never an
+    # error: one unknown SKU must not cost the page every other price), and so is every price
+    # when another currency is asked: the store then shows its catalog's.
+    rows = []
+    for sku in dict.fromkeys(line["sku"] for line in request["lines"]):
+        found = item(sku)
+        if found is not None and request["currency"] == CURRENCY:
+            price = {"sku": sku, "unit_price": found["unit_price"], "currency": CURRENCY}
+            rows.append({**price, "customer_code": request["customer_code"]})
+    return {"data": rows}
+
+
+def inventory(request: Row) -> Row:
+    rows = []
+    for sku in dict.fromkeys(request["skus"]):  # once per SKU, in the order asked
+        found = item(sku)
+        if found is not None:
+            stock = {"sku": sku, "available": found["available"], "backorderable": False}
+            rows.append({**stock, "customer_code": request["customer_code"]})
+    return {"data": rows}
+
+
 def answer(path: str, request: Row, idempotency_key: str = "") -> tuple[int, Row]:
     code = str(request.get("customer_code") or "")
     if path == "/orders":
@@ -203,6 +238,10 @@ def answer(path: str, request: Row, idempotency_key: str = "") -> tuple[int, Row
         return 200, shipping(request)
     if path == "/orders/submit":
         return submit_order(request, idempotency_key)
+    if path == "/prices":
+        return 200, prices(request)
+    if path == "/inventory":
+        return 200, inventory(request)
     return 404, {"error": f"no endpoint {path}"}
 
 

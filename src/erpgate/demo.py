@@ -25,6 +25,7 @@ from erpgate.erp.endpoints import Endpoint
 from erpgate.integration import service as integration_service
 from erpgate.kit.crypto import SecretBox
 from erpgate.kit.modules import optional_import
+from erpgate.mock_erp.paths import PATHS
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.store import Store
 from erpgate.models.user import PERMISSIONS
@@ -54,17 +55,8 @@ class DemoContext:
 
 
 def mock_erp_urls(erp_port: int) -> dict[str, str]:
-    base = f"http://127.0.0.1:{erp_port}/erp"
-    return {
-        "orders": f"{base}/orders",
-        "order": f"{base}/orders/get",
-        "invoices": f"{base}/invoices",
-        "invoice": f"{base}/invoices/get",
-        "balance": f"{base}/balance",
-        "taxes": f"{base}/checkout/taxes",
-        "shipping": f"{base}/checkout/shipping",
-        "submit_order": f"{base}/orders/submit",
-    }
+    """Every endpoint of the demo's mock ERP: live prices and stock included."""
+    return {name: f"http://127.0.0.1:{erp_port}{path}" for name, path in PATHS.items()}
 
 
 async def seed_demo(db: AsyncSession, settings: Settings, erp_urls: dict[str, str]) -> DemoContext:

@@ -205,3 +205,34 @@ async def test_only_configured_endpoints_are_tested(
 
     assert {result.endpoint for result in report.results} == {"balance", "taxes"}
     assert report.passed
+
+
+async def test_the_price_and_stock_rules_run_too_and_name_the_skus_field(
+    gateway: ErpGateway, mock_erp: MockErpHandle
+) -> None:
+    mock_erp.set_fault("prices", "other_currency")
+    endpoints = [Endpoint.PRICES, Endpoint.INVENTORY]
+
+    without = await run_admin_test(
+        gateway, live(gateway, mock_erp, endpoints), CheckPlan(customer_code=CUSTOMER), account()
+    )
+    given = await run_admin_test(
+        gateway,
+        live(gateway, mock_erp, endpoints),
+        CheckPlan(customer_code=CUSTOMER, skus=["5620"], currency="SEK"),
+        account(),
+    )
+
+    assert only(without, "shape.prices", "prices").message == (
+        'No SKU to price: give the "SKUs" field, or let the order by id rules read a known '
+        'order with lines (the "Known order id" field)'
+    )
+    assert failed(given) == {("prices.currency", "prices")}
+    currency = only(given, "prices.currency", "prices")
+    assert currency.message.startswith('Asked for prices in SEK, got 5620 in "EUR": ')
+    assert currency.event_trace_id is not None
+    assert only(given, "inventory.only_asked", "inventory").status == "pass"
+    assert {event_type(o) for o in outcomes(gateway)} == {
+        "integration.test.prices",
+        "integration.test.inventory",
+    }

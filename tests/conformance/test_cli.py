@@ -42,7 +42,7 @@ async def test_all_green_exits_0_and_never_prints_the_token(
     result = await invoke(base_args(handle), env={"ERPGATE_CHECK_TOKEN": SECRET})
 
     assert result.exit_code == 0, result.output
-    assert "All rules passed: 62 passed, 0 failed, 4 skipped" in result.stdout
+    assert "All rules passed: 78 passed, 0 failed, 4 skipped" in result.stdout
     assert "shape.orders" in result.stdout
     assert SECRET not in result.output
 

@@ -43,7 +43,7 @@ def test_the_skeleton_erp_passes_every_rule_with_the_config_template(
     skeleton_base: str, tmp_path: Path
 ) -> None:
     template = (EXAMPLES / "erp-check.toml").read_text(encoding="utf-8")
-    assert template.count(TEMPLATE_BASE) == 8  # one URL per endpoint, nothing else to change
+    assert template.count(TEMPLATE_BASE) == 10  # one URL per endpoint, nothing else to change
     config = tmp_path / "erp-check.toml"
     config.write_text(template.replace(TEMPLATE_BASE, skeleton_base), encoding="utf-8")
 
@@ -57,7 +57,7 @@ def test_the_skeleton_erp_passes_every_rule_with_the_config_template(
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     # Nothing skipped either: the sample data has pages to walk and another customer.
-    assert report["summary"] == "All rules passed: 66 passed, 0 failed, 0 skipped"
+    assert report["summary"] == "All rules passed: 82 passed, 0 failed, 0 skipped"
 
 
 def test_check_erp_help_leads_with_the_config_template() -> None:

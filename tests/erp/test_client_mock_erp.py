@@ -1,4 +1,4 @@
-"""The client against the reference mock ERP: all eight endpoints, every auth style, every fault."""
+"""The client against the reference mock ERP: all ten endpoints, every auth style, every fault."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ from tests.erp.loopback import TRACE_ID, started_client, target
 from erpgate.erp.contract import (
     RESPONSE_MODELS,
     BalanceRequest,
+    InventoryRequest,
     InvoiceRequest,
     InvoicesListRequest,
     OrderRequest,
     OrdersListRequest,
+    PriceLine,
+    PricesRequest,
     ShippingRequest,
     SubmitOrderRequest,
     TaxesRequest,
@@ -103,6 +106,12 @@ def payloads(handle: MockErpHandle) -> dict[Endpoint, dict[str, Any]]:
                 },
             }
         ).to_wire(),
+        Endpoint.PRICES: PricesRequest(
+            customer_code=CUSTOMER,
+            currency="USD",
+            lines=[PriceLine(sku="5620", quantity=Decimal("10"))],
+        ).to_wire(),
+        Endpoint.INVENTORY: InventoryRequest(customer_code=CUSTOMER, skus=["5620"]).to_wire(),
     }
 
 
@@ -127,7 +136,7 @@ async def call_all(handle: MockErpHandle, credentials: Credentials) -> dict[Endp
     return results
 
 
-async def test_all_eight_endpoints_answer_with_bearer(mock_erp: MockErpHandle) -> None:
+async def test_all_ten_endpoints_answer_with_bearer(mock_erp: MockErpHandle) -> None:
     results = await call_all(mock_erp, Credentials("bearer", token="mock-token"))
 
     assert results[Endpoint.ORDERS].data
@@ -142,6 +151,8 @@ async def test_all_eight_endpoints_answer_with_bearer(mock_erp: MockErpHandle) -
         "order_number": "SO-100375",
         "status": "Open",
     }
+    assert results[Endpoint.PRICES].data[0].unit_price == Decimal("14.04")
+    assert results[Endpoint.INVENTORY].data[0].available == Decimal("95")
     for endpoint in Endpoint:
         assert mock_erp.calls(endpoint.value) == 1
 
@@ -174,7 +185,7 @@ async def test_every_static_auth_style_is_accepted(
 
     results = await call_all(handle, credentials)
 
-    assert len(results) == 8
+    assert len(results) == 10
 
 
 async def test_wrong_token_is_refused(mock_erp: MockErpHandle) -> None:
@@ -357,6 +368,14 @@ async def test_fault_on_orders(
         ),
         (Endpoint.SHIPPING, "Answer broke the contract: shipping_methods is not a list"),
         (Endpoint.SUBMIT_ORDER, "Answer broke the contract: data.order_id is missing"),
+        (
+            Endpoint.PRICES,
+            'Answer broke the contract: data[0].unit_price is not a number: "1,234.50"',
+        ),
+        (
+            Endpoint.INVENTORY,
+            'Answer broke the contract: data[0].available is not a number: "12 pcs"',
+        ),
     ],
 )
 async def test_contract_break_names_the_field(
@@ -365,6 +384,17 @@ async def test_contract_break_names_the_field(
     error, _ = await _fault(mock_erp, endpoint, "contract_break")
 
     assert error.human == sentence
+
+
+@pytest.mark.parametrize("endpoint", [Endpoint.PRICES, Endpoint.INVENTORY])
+async def test_another_customers_prices_or_stock_are_refused_whole(
+    mock_erp: MockErpHandle, endpoint: Endpoint
+) -> None:
+    error, calls = await _fault(mock_erp, endpoint, "cross_customer")
+
+    assert type(error) is ErpCrossCustomerError
+    assert error.human == "Answer belongs to another customer (customer_code C010268)"
+    assert calls == 1
 
 
 async def test_unknown_order_id_is_not_found(mock_erp: MockErpHandle) -> None:

@@ -16,6 +16,8 @@ from erpgate.erp.contract import (
     RESPONSE_MODELS,
     BalanceRequest,
     BalanceResponse,
+    InventoryRequest,
+    InventoryResponse,
     InvoiceRequest,
     InvoiceResponse,
     InvoicesListRequest,
@@ -25,6 +27,8 @@ from erpgate.erp.contract import (
     OrdersListRequest,
     OrdersListResponse,
     OrderSummary,
+    PricesRequest,
+    PricesResponse,
     ShippingRequest,
     ShippingResponse,
     TaxesRequest,
@@ -286,6 +290,68 @@ def test_taxes_and_shipping_examples_read() -> None:
         ShippingResponse.model_validate({"shipping_methods": [{"label": "No price"}]})
 
 
+def test_prices_and_inventory_examples_read() -> None:
+    prices = PricesResponse.model_validate(
+        {
+            "data": [
+                {
+                    "sku": "5620",
+                    "unit_price": "14.78",
+                    "currency": "USD",
+                    "list_price": "16.80",
+                    "price_breaks": [
+                        {"min_quantity": "10", "unit_price": "14.04"},
+                        {"min_quantity": "50", "unit_price": "13.30"},
+                    ],
+                    "valid_until": "2026-12-31",
+                    "customer_code": "C0004935",
+                },
+                {"sku": "WR-13", "unit_price": "20.86", "currency": "USD"},
+            ]
+        }
+    ).data
+    assert [(row.sku, row.unit_price, row.list_price) for row in prices] == [
+        ("5620", Decimal("14.78"), Decimal("16.80")),
+        ("WR-13", Decimal("20.86"), None),
+    ]
+    assert [(b.min_quantity, b.unit_price) for b in prices[0].price_breaks] == [
+        (Decimal("10"), Decimal("14.04")),
+        (Decimal("50"), Decimal("13.30")),
+    ]
+    assert prices[0].valid_until == dt.date(2026, 12, 31) and prices[1].price_breaks == []
+    stock = InventoryResponse.model_validate(
+        {
+            "data": [
+                {
+                    "sku": "5620",
+                    "available": 95,
+                    "warehouses": [
+                        {"code": "MAIN", "name": "Main warehouse", "available": 35},
+                        {"code": "EAST", "name": "East depot", "available": 60},
+                    ],
+                    "backorderable": True,
+                    "customer_code": "C0004935",
+                },
+                {
+                    "sku": "DRL-18V",
+                    "available": "0",
+                    "next_available_date": "2026-11-29",
+                    "backorderable": True,
+                },
+                {"sku": "LUB-5L", "available": 12.5, "warehouses": None},
+            ]
+        }
+    ).data
+    assert [(row.sku, row.available) for row in stock] == [
+        ("5620", Decimal("95")),
+        ("DRL-18V", Decimal("0")),
+        ("LUB-5L", Decimal("12.5")),
+    ]
+    assert [w.code for w in stock[0].warehouses] == ["MAIN", "EAST"] and stock[2].warehouses == []
+    assert stock[1].next_available_date == dt.date(2026, 11, 29)
+    assert PricesResponse.model_validate({"data": []}).data == []
+
+
 # -- wire shapes ----------------------------------------------------------------------------
 
 
@@ -381,6 +447,28 @@ def test_shipping_request_wire_equals_contract_example() -> None:
     assert json.dumps(request.to_wire())  # plain JSON types only
 
 
+def test_prices_and_inventory_requests_wire_equal_contract_examples() -> None:
+    prices = {
+        "customer_code": "C0004935",
+        "seller_reference": None,
+        "currency": "USD",
+        "ship_to": None,
+        "lines": [
+            {"sku": "5620", "quantity": "1"},
+            {"sku": "WR-13", "quantity": "10"},
+            {"sku": "TST03", "quantity": "1"},
+        ],
+    }
+    inventory = {
+        "customer_code": "C0004935",
+        "seller_reference": None,
+        "skus": ["5620", "DRL-18V", "PAL-EU"],
+        "ship_to": None,
+    }
+    assert PricesRequest.model_validate(prices).to_wire() == prices
+    assert InventoryRequest.model_validate(inventory).to_wire() == inventory
+
+
 def test_request_models_refuse_bad_input() -> None:
     with pytest.raises(ValidationError):
         OrdersListRequest.model_validate({"customer_code": "", "page": 1})
@@ -398,7 +486,7 @@ def test_model_maps_cover_every_endpoint() -> None:
 # -- the published OpenAPI document ---------------------------------------------------------
 
 
-def test_openapi_document_lists_seven_post_operations() -> None:
+def test_openapi_document_lists_one_post_operation_per_endpoint() -> None:
     document = contract_openapi()
     assert document["openapi"] == "3.1.0"
     assert sorted(op["post"]["operationId"] for op in document["paths"].values()) == sorted(

@@ -9,8 +9,20 @@ import sys
 from click.testing import CliRunner
 
 from erpgate.mock_erp.cli import mock_erp_command
+from erpgate.mock_erp.config import PRICE_MISTAKES
 
-NAMES = ["orders", "order", "invoices", "invoice", "balance", "taxes", "shipping", "submit_order"]
+NAMES = [
+    "orders",
+    "order",
+    "invoices",
+    "invoice",
+    "balance",
+    "taxes",
+    "shipping",
+    "submit_order",
+    "prices",
+    "inventory",
+]
 
 
 def test_help_lists_the_options() -> None:
@@ -27,6 +39,9 @@ def test_help_lists_the_options() -> None:
         "--seed",
     ):
         assert option in result.output
+    kinds = " ".join(result.output.split())
+    for kind in PRICE_MISTAKES:
+        assert kind in kinds
 
 
 def test_bad_fault_spec_and_header_without_key_are_usage_errors() -> None:
@@ -42,7 +57,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_command_prints_the_eight_urls_then_the_customers() -> None:
+def test_command_prints_the_ten_urls_then_the_customers() -> None:
     port = _free_port()
     code = "from erpgate.mock_erp.cli import mock_erp_command; mock_erp_command()"
     process = subprocess.Popen(
@@ -52,12 +67,12 @@ def test_command_prints_the_eight_urls_then_the_customers() -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline().rstrip("\n") for _ in range(9)]
+        lines = [process.stdout.readline().rstrip("\n") for _ in range(11)]
     finally:
         process.terminate()
         process.wait(timeout=10)
     base = f"http://127.0.0.1:{port}"
-    assert lines[:8] == [
+    assert lines[:10] == [
         f"{name}: {base}{path}"
         for name, path in zip(
             NAMES,
@@ -70,8 +85,10 @@ def test_command_prints_the_eight_urls_then_the_customers() -> None:
                 "/erp/checkout/taxes",
                 "/erp/checkout/shipping",
                 "/erp/orders/submit",
+                "/erp/prices",
+                "/erp/inventory",
             ],
             strict=True,
         )
     ]
-    assert lines[8].startswith("customers: C0004935, ")
+    assert lines[10].startswith("customers: C0004935, ")

@@ -72,7 +72,7 @@ async def _all_invoices(
     return rows
 
 
-async def test_index_lists_the_eight_urls_and_customers_most_orders_first(
+async def test_index_lists_the_ten_urls_and_customers_most_orders_first(
     mock_erp: MockErpHandle, http: aiohttp.ClientSession
 ) -> None:
     async with http.get(mock_erp.base_url + "/") as response:
@@ -81,6 +81,9 @@ async def test_index_lists_the_eight_urls_and_customers_most_orders_first(
     assert body["orders"] == mock_erp.base_url + "/erp/orders"
     assert body["shipping"] == mock_erp.base_url + "/erp/checkout/shipping"
     assert body["submit_order"] == mock_erp.base_url + "/erp/orders/submit"
+    assert body["prices"] == mock_erp.base_url + "/erp/prices"
+    assert body["inventory"] == mock_erp.base_url + "/erp/inventory"
+    assert len(mock_erp.urls) == 10
     assert body["customers"][0] == MAIN
     assert {"C010268", "C0002211", "C0007777", "C0003300"} <= set(body["customers"])
     assert len(body["customers"]) >= 5

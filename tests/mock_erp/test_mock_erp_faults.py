@@ -33,6 +33,8 @@ BODIES: dict[str, dict[str, Any]] = {
         }
     },
     "shipping": {"customer_code": MAIN, "country": "US", "items": [{"sku": "A", "quantity": "1"}]},
+    "prices": {"customer_code": MAIN, "currency": "USD", "lines": [{"sku": "5620", "quantity": 1}]},
+    "inventory": {"customer_code": MAIN, "skus": ["5620"]},
 }
 
 
@@ -106,7 +108,7 @@ async def test_cross_customer_answers_carry_another_customer_code(
     mock_erp: MockErpHandle, http: aiohttp.ClientSession
 ) -> None:
     mock_erp.set_fault("*", "cross_customer")
-    for name in ("orders", "invoices", "order", "invoice", "balance"):
+    for name in ("orders", "invoices", "order", "invoice", "balance", "prices", "inventory"):
         status, _, body = await _call(http, mock_erp, name)
         data = orjson.loads(body)["data"]
         codes = (

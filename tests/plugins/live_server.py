@@ -27,6 +27,8 @@ import pytest
 from erpgate.demo import DEMO_ERP_TOKEN, mock_erp_urls
 
 CHROMIUM = "/usr/bin/chromium"
+# The demo's URLs the shared store starts without (the _PREPARE script leaves the same out).
+NOT_SET_BY_DEFAULT = frozenset({"submit_order", "prices", "inventory"})
 # Screenshots are taken on every run (a page that cannot render fails the test) but only replace
 # the README's images when asked: `make screenshots` sets ERPGATE_SCREENSHOTS=1.
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -51,11 +53,14 @@ if settings.database_url.startswith("postgresql"):
         await engine.dispose()
     asyncio.run(drop())
 upgrade_to_head(settings.database_url)
-# Without the Submit Order, Prices and Inventory URLs: placed orders stay in the store and the
-# catalog's prices apply, as most browser tests expect; the tests of delivery and of live prices
-# set them and clear them again.
-LEFT_OUT = ("submit_order", "prices", "inventory")
-urls = {k: v for k, v in mock_erp_urls(int(sys.argv[1])).items() if k not in LEFT_OUT}
+# Without the Submit Order URL: placed orders stay in the store, as most browser tests expect;
+# the test of delivery sets it and clears it again. Without the Prices and Inventory URLs: the
+# catalog's own prices show, as the pages' tests expect.
+urls = {
+    k: v
+    for k, v in mock_erp_urls(int(sys.argv[1])).items()
+    if k not in ("submit_order", "prices", "inventory")
+}
 asyncio.run(_seed(settings, urls))
 """
 
@@ -166,7 +171,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             erp_urls={
                 name: url
                 for name, url in mock_erp_urls(erp_port).items()
-                if name not in ("submit_order", "prices", "inventory")
+                if name not in NOT_SET_BY_DEFAULT
             },
             mail_dir=workdir / "mail",
         )

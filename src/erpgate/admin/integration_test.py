@@ -1,13 +1,15 @@
 """The "Test integration" button: the conformance checker for a customer code, from the admin.
 
 It takes what `erpgate check-erp` takes for a run (the customer code, typed or chosen, known ids,
-and another customer's code and ids for the cross-customer rules) and turns the report into rows
-the page shows, each failure with the ERP's answer. The code needs no customer account: when
-the store has one for it, its events link to it and its seller reference is sent.
+another customer's code and ids for the cross-customer rules, and SKUs for the prices and
+inventory rules) and turns the report into rows the page shows, each failure with the ERP's
+answer. The code needs no customer account: when the store has one for it, its events link to it
+and its seller reference is sent. Prices are asked in the store's currency.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -15,6 +17,7 @@ from dataclasses import dataclass, fields
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.conformance import run_admin_test
+from erpgate.conformance.config import MAX_SKUS
 from erpgate.conformance.payloads import CheckPlan
 from erpgate.conformance.results import ConformanceReport
 from erpgate.customer import service as customer_service
@@ -23,8 +26,10 @@ from erpgate.erp.gateway import ErpGateway
 from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
 from erpgate.kit.crypto import SecretBox
+from erpgate.store import service as store_service
 
 ID_LIMIT = 200  # an ERP id longer than this is a paste gone wrong
+SKU_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,7 @@ class TestInputs:
     other_customer_code: str = ""
     other_order_id: str = ""
     other_invoice_id: str = ""
+    skus: str = ""  # separated by commas or spaces
 
     @classmethod
     def from_form(cls, form: Mapping[str, object]) -> TestInputs:
@@ -82,6 +88,11 @@ def check_inputs(inputs: TestInputs) -> CheckPlan:
             problems[name] = f"At most {ID_LIMIT} characters."
     if inputs.other_customer_code and inputs.other_customer_code == inputs.customer_code:
         problems["other_customer_code"] = "Must be another customer than the one tested."
+    skus = list(dict.fromkeys(sku for sku in SKU_SEPARATORS.split(inputs.skus) if sku))
+    if len(skus) > MAX_SKUS:
+        problems["skus"] = f"At most {MAX_SKUS} SKUs."
+    elif any(len(sku) > ID_LIMIT for sku in skus):
+        problems["skus"] = f"A SKU has at most {ID_LIMIT} characters."
     if problems:
         raise ValidationFailed("Check the fields marked below.", fields=problems)
     return CheckPlan(
@@ -91,6 +102,7 @@ def check_inputs(inputs: TestInputs) -> CheckPlan:
         other_customer_code=inputs.other_customer_code or None,
         other_order_id=inputs.other_order_id or None,
         other_invoice_id=inputs.other_invoice_id or None,
+        skus=skus,
     )
 
 
@@ -124,6 +136,7 @@ async def run(
     account = await customer_service.find_account_by_code(db, store_id, plan.customer_code)
     if account is not None:
         plan.seller_reference = account.seller_reference
+    plan.currency = (await store_service.get_store(db, store_id)).currency
     await release_connection(db)  # the rules call the ERP many times: hold no connection
     report = await run_admin_test(gateway, live, plan, account)
     return TestReport(rows=_rows(report), message=report.summary)

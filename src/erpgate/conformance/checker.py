@@ -20,6 +20,7 @@ from erpgate.conformance.payloads import (
     new_reference,
     sample_payload,
 )
+from erpgate.conformance.prices import check_inventory, check_prices
 from erpgate.conformance.results import RULES, ConformanceReport, rule_family
 from erpgate.conformance.run import RuleRun
 from erpgate.conformance.single import check_balance, check_by_id, check_shipping, check_taxes
@@ -160,6 +161,11 @@ def _stages(run: RuleRun) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
         stages.append(("taxes", lambda: check_taxes(run)))
     if Endpoint.SHIPPING in available:
         stages.append(("shipping", lambda: check_shipping(run)))
+    # After the order by id: without SKUs given, these ask about the known order's.
+    if Endpoint.PRICES in available:
+        stages.append(("prices", lambda: check_prices(run)))
+    if Endpoint.INVENTORY in available:
+        stages.append(("inventory", lambda: check_inventory(run)))
     # Last: its test order takes a SKU from the order the by-id rules read.
     if Endpoint.SUBMIT_ORDER in available:
         stages.append(("submit order", lambda: check_submit_order(run)))

@@ -33,9 +33,12 @@ MONEY_FIELDS = frozenset(
         "quantity_backordered",
         "total_price",
         "line_amount",
+        "list_price",
+        "min_quantity",
+        "available",
     }
 )
-DATE_FIELDS = frozenset({"date", "due_date", "ship_date"})
+DATE_FIELDS = frozenset({"date", "due_date", "ship_date", "valid_until", "next_available_date"})
 # The contract's published pattern for money strings: no thousands separator, no currency sign.
 MONEY_TEXT = re.compile(r"-?\d+(\.\d+)?")
 MAX_FINDINGS = 3

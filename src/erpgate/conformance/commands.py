@@ -84,11 +84,20 @@ def _url_options(command: Any) -> Any:
     "--submit-sku",
     help="SKU of the test order the submit_order rules place [a line of the known order].",
 )
+@click.option(
+    "--sku",
+    "skus",
+    multiple=True,
+    help="A SKU the ERP prices and stocks, for the prices and inventory rules; repeatable "
+    "[the lines of the known order].",
+)
+@click.option("--currency", help="Currency the prices are asked in (ISO 4217, the store's) [USD].")
 @click.option("--page-size", type=int, help="Page size for the paging rules, at most 100 [10].")
 @click.option(
     "--timeout",
     type=float,
-    help="Timeout per call in seconds [5; 3 for taxes and shipping, 10 for submit_order].",
+    help="Timeout per call in seconds [5; 3 for taxes, shipping, prices and inventory; 10 "
+    "for submit_order].",
 )
 @click.option("--latency-budget-ms", type=float, help="Latency budget per call [the timeout].")
 @click.option(
@@ -110,7 +119,7 @@ def check_erp(config_file: str | None, **flags: Any) -> None:
 
     \b
     Start from the config template, not from flags:
-      cp docs/examples/erp-check.toml .   # fill in your eight URLs and customer codes
+      cp docs/examples/erp-check.toml .   # fill in your URLs, customer codes and SKUs
       ERPGATE_CHECK_TOKEN=... erpgate check-erp --config erp-check.toml
     A runnable skeleton ERP to start from: docs/examples/skeleton_erp.py.
     Flags override the file; docs/check-erp.md explains every rule.
@@ -119,6 +128,7 @@ def check_erp(config_file: str | None, **flags: Any) -> None:
     configure_logging("console", "WARNING")
     values: dict[str, Any] = read_or_exit(config_file)
     flags["format"] = flags.pop("output_format")
+    flags["skus"] = list(flags["skus"]) or None  # no --sku: the file's skus, if any
     values.update({name: value for name, value in flags.items() if value is not None})
     try:
         config = build_config(values)

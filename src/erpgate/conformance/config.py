@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,25 +11,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from erpgate.conformance.payloads import DEFAULT_PAGE_SIZE, CheckPlan
-from erpgate.erp.contract import MAX_PAGE_SIZE
+from erpgate.conformance.payloads import DEFAULT_PAGE_SIZE, SAMPLE_CURRENCY, CheckPlan
+from erpgate.erp.contract import MAX_PAGE_SIZE, MAX_PRICE_LINES
 from erpgate.erp.credentials import AUTH_STYLES, AuthStyle, Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.options import ErpClientOptions, PrivateHost, normalize_host
 from erpgate.erp.ssrf import url_refusal
 from erpgate.erp.targets import ErpTarget, build_target
+from erpgate.mock_erp.paths import PATHS
 
 # The mock ERP's layout, which --base-url assumes.
-BASE_PATHS: dict[Endpoint, str] = {
-    Endpoint.ORDERS: "/erp/orders",
-    Endpoint.ORDER: "/erp/orders/get",
-    Endpoint.INVOICES: "/erp/invoices",
-    Endpoint.INVOICE: "/erp/invoices/get",
-    Endpoint.BALANCE: "/erp/balance",
-    Endpoint.TAXES: "/erp/checkout/taxes",
-    Endpoint.SHIPPING: "/erp/checkout/shipping",
-    Endpoint.SUBMIT_ORDER: "/erp/orders/submit",
-}
+BASE_PATHS: dict[Endpoint, str] = {Endpoint(name): path for name, path in PATHS.items()}
 URL_KEYS: dict[str, Endpoint] = {f"{endpoint.value}_url": endpoint for endpoint in Endpoint}
 TEXT_KEYS = (
     "base_url",
@@ -44,14 +37,18 @@ TEXT_KEYS = (
     "other_order_id",
     "other_invoice_id",
     "submit_sku",
+    "currency",
     "format",
     "output",
 )
 KNOWN_KEYS = frozenset(
-    {*TEXT_KEYS, *URL_KEYS, "allow_private", "page_size", "timeout", "latency_budget_ms"}
+    {*TEXT_KEYS, *URL_KEYS, "skus", "allow_private", "page_size", "timeout", "latency_budget_ms"}
     | {"timeouts", "budgets_ms"}
 )
 FORMATS = ("text", "json", "junit")
+# One request carries at most MAX_PRICE_LINES SKUs: the given ones and the checker's unknown one.
+MAX_SKUS = MAX_PRICE_LINES - 1
+CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")
 # Every call of a run is a test; a breaker opening half-way would hide the later rules' answers.
 NO_BREAKER = 1_000_000
 
@@ -184,6 +181,29 @@ def _urls(values: Mapping[str, Any]) -> tuple[dict[Endpoint, str], dict[Endpoint
     return urls, from_base
 
 
+def _skus(values: Mapping[str, Any]) -> list[str]:
+    """The SKUs given (a list, or one text), trimmed, each once."""
+    raw = values.get("skus")
+    if raw is None:
+        return []
+    items = [raw] if isinstance(raw, str | int) else raw
+    if not isinstance(items, list | tuple) or not all(
+        isinstance(item, str | int) and not isinstance(item, bool) for item in items
+    ):
+        raise ConfigProblem("skus must be a list of SKUs (text)")
+    skus = list(dict.fromkeys(text for item in items if (text := str(item).strip())))
+    if len(skus) > MAX_SKUS:
+        raise ConfigProblem(f"skus: give at most {MAX_SKUS} (one request carries them all)")
+    return skus
+
+
+def _currency(values: Mapping[str, Any]) -> str:
+    currency = _text(values, "currency") or SAMPLE_CURRENCY
+    if not CURRENCY_CODE.fullmatch(currency):
+        raise ConfigProblem(f"currency must be a three-letter ISO 4217 code, not {currency!r}")
+    return currency.upper()
+
+
 def _check_urls(urls: Mapping[str, str], allow_private: bool) -> None:
     hosts = {host for url in urls.values() if (host := _host(url))} if allow_private else set()
     options = ErpClientOptions(allowed_private_hosts=frozenset(hosts))
@@ -253,6 +273,8 @@ def build_config(values: Mapping[str, Any]) -> CheckConfig:
         other_order_id=_text(values, "other_order_id"),
         other_invoice_id=_text(values, "other_invoice_id"),
         submit_sku=_text(values, "submit_sku"),
+        skus=_skus(values),
+        currency=_currency(values),
         page_size=page_size,
         budgets_ms=budgets,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -11,9 +12,12 @@ from typing import Any
 from erpgate.erp.contract import (
     Address,
     BalanceRequest,
+    InventoryRequest,
     InvoiceRequest,
     OrderRequest,
     OrdersListRequest,
+    PriceLine,
+    PricesRequest,
     ShippingItem,
     ShippingRequest,
     SubmitLine,
@@ -55,6 +59,9 @@ class CheckPlan:
     page_size: int = DEFAULT_PAGE_SIZE
     # The SKU of the test order; without it, one from a line of a known order of the customer.
     submit_sku: str | None = None
+    # SKUs the ERP prices and stocks; without them, those of the lines of a known order.
+    skus: list[str] = field(default_factory=list)
+    currency: str = SAMPLE_CURRENCY  # the prices asked for are in it (the admin: the store's)
     budgets_ms: dict[Endpoint, float] = field(default_factory=dict)  # default: the timeout
     shipping_address: dict[str, str | None] = field(
         default_factory=lambda: {
@@ -200,6 +207,22 @@ def submit_payload(
     ).to_wire()
 
 
+def prices_payload(plan: CheckPlan, skus: Sequence[str]) -> dict[str, Any]:
+    """One unit of each SKU, as a catalog page asks."""
+    return PricesRequest(
+        customer_code=plan.customer_code,
+        seller_reference=plan.seller_reference,
+        currency=plan.currency,
+        lines=[PriceLine(sku=sku, quantity=Decimal(1)) for sku in skus],
+    ).to_wire()
+
+
+def inventory_payload(plan: CheckPlan, skus: Sequence[str]) -> dict[str, Any]:
+    return InventoryRequest(
+        customer_code=plan.customer_code, seller_reference=plan.seller_reference, skus=list(skus)
+    ).to_wire()
+
+
 def sample_payload(plan: CheckPlan, endpoint: Endpoint, record_id: str) -> dict[str, Any]:
     """A valid request for any endpoint (the auth.required rule sends one without credentials)."""
     if endpoint in (Endpoint.ORDERS, Endpoint.INVOICES):
@@ -210,6 +233,10 @@ def sample_payload(plan: CheckPlan, endpoint: Endpoint, record_id: str) -> dict[
         return balance_payload(plan)
     if endpoint is Endpoint.TAXES:
         return taxes_payload(plan)
+    if endpoint is Endpoint.PRICES:
+        return prices_payload(plan, plan.skus or [SAMPLE_SKU])
+    if endpoint is Endpoint.INVENTORY:
+        return inventory_payload(plan, plan.skus or [SAMPLE_SKU])
     if endpoint is Endpoint.SUBMIT_ORDER:
         # ``record_id`` is the reference: the probe needs an Idempotency-Key of its own.
         return submit_payload(plan, record_id, SampleItem(plan.submit_sku or SAMPLE_SKU, "given"))

@@ -32,6 +32,14 @@ RULES: dict[str, str] = {
     "same order_id, creating no second order",
     "submit_order.rejection": "An order refused for good (an unknown customer code) is a 422 "
     'carrying {"errors": [...]}',
+    "prices.unknown_sku": "A SKU no ERP sells is left out of the prices answer, not an error",
+    "prices.only_asked": "Prices come for the SKUs asked only, one row per SKU",
+    "prices.currency": "Every price is in the currency asked",
+    "prices.positive": "Prices and price breaks are above zero; breaks start above a quantity "
+    "of 1 and ascend",
+    "inventory.unknown_sku": "A SKU no ERP stocks is left out of the inventory answer, not an "
+    "error",
+    "inventory.only_asked": "Stock comes for the SKUs asked only, one row per SKU",
     "latency.budget": "Every answer arrives within the endpoint's budget",
     "format.money": "Money fields are decimal strings or JSON numbers",
     "format.dates": "Date fields are ISO 8601 dates or date-times",

@@ -14,6 +14,7 @@ from erpgate.conformance.evidence import shown_answer
 from erpgate.conformance.payloads import CheckPlan
 from erpgate.conformance.results import RuleResult, ShownAnswer, Status
 from erpgate.conformance.wording import Wording
+from erpgate.erp.contract import OrderDetail
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import ErpNotFoundError, ErpSsrfError, ErpUnauthorizedError
 
@@ -93,6 +94,15 @@ class RuleRun:
         return [
             exchange for exchange in self.seen.get(endpoint, []) if exchange.customer_code == code
         ]
+
+    def known_order(self) -> OrderDetail | None:
+        """The first order with lines the order by id rules read for this customer: where the
+        test order and the price and stock rules take SKUs from when none is given."""
+        for exchange in self.ours(Endpoint.ORDER):
+            order = exchange.value.data if exchange.value is not None else None
+            if isinstance(order, OrderDetail) and order.lines:
+                return order
+        return None
 
     def add(
         self,

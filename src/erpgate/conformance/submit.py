@@ -66,21 +66,19 @@ def sample_item(run: RuleRun) -> SampleItem | None:
     """What the test order buys: the SKU given, else the first line of a known order."""
     if run.plan.submit_sku:
         return SampleItem(run.plan.submit_sku, "given")
-    for exchange in run.ours(Endpoint.ORDER):
-        order = exchange.value.data if exchange.value is not None else None
-        if order is None or not order.lines:
-            continue
-        line = order.lines[0]
-        return SampleItem(
-            line.sku,
-            f"a line of order {order.order_id}",
-            description=line.description,
-            uom=line.uom,
-            unit_price=line.unit_price if line.unit_price is not None else SAMPLE_UNIT_PRICE,
-            currency=order.currency or SAMPLE_CURRENCY,
-            ship_to=order.ship_to,
-        )
-    return None
+    order = run.known_order()
+    if order is None:
+        return None
+    line = order.lines[0]
+    return SampleItem(
+        line.sku,
+        f"a line of order {order.order_id}",
+        description=line.description,
+        uom=line.uom,
+        unit_price=line.unit_price if line.unit_price is not None else SAMPLE_UNIT_PRICE,
+        currency=order.currency or SAMPLE_CURRENCY,
+        ship_to=order.ship_to,
+    )
 
 
 async def _submit(

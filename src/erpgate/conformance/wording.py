@@ -19,6 +19,7 @@ CLI_SETTINGS: dict[str, str] = {
     "other_order_id": "--other-order-id",
     "other_invoice_id": "--other-invoice-id",
     "submit_sku": "--submit-sku",
+    "skus": "--sku",
 }
 ADMIN_SETTINGS: dict[str, str] = {
     "order_id": 'the "Known order id" field',
@@ -28,6 +29,7 @@ ADMIN_SETTINGS: dict[str, str] = {
     "other_invoice_id": 'the "Another customer\'s invoice id" field',
     # Test integration places no order (Caller.places_orders): no field asks for a SKU.
     "submit_sku": "a SKU the ERP sells",
+    "skus": 'the "SKUs" field',
 }
 
 

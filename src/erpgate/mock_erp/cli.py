@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from erpgate.mock_erp.config import AUTH_STYLES, PAGING_STYLES, FaultSpecError, parse_fault_spec
+from erpgate.mock_erp.config import (
+    AUTH_STYLES,
+    FAULT_KINDS,
+    PAGING_STYLES,
+    FaultSpecError,
+    parse_fault_spec,
+)
 
 
 def _check_faults(
@@ -36,7 +42,8 @@ def _check_faults(
     multiple=True,
     callback=_check_faults,
     help="Inject a fault: ENDPOINT=KIND[:ARG][,name=value], e.g. orders=status:500, "
-    "'*=latency:0.5', taxes=status:429,retry_after=3. Repeatable.",
+    "'*=latency:0.5', taxes=status:429,retry_after=3, prices=other_currency. Repeatable. "
+    f"KIND is one of: {', '.join(FAULT_KINDS)} (docs/erp-contract.md says what each does).",
 )
 @click.option(
     "--paging-style",
@@ -63,7 +70,7 @@ def mock_erp_command(
     seed: int,
     stop_when_stdin_closes: bool,
 ) -> None:
-    """Run the reference mock ERP: the eight contract endpoints over seeded data."""
+    """Run the reference mock ERP: the ten contract endpoints over seeded data."""
     if auth_style == "header" and not key:
         raise click.UsageError("--auth-style header needs --key (the header name)")
     # Imported here so `erpgate --help` does not pay for aiohttp and the data set.

@@ -42,7 +42,8 @@ FAULT_KINDS: dict[str, str | None] = {
     # where the contract asks for 404 or {"data": null}.
     "forbid_other_customer": None,
     "not_found_as_200": None,
-    # Taxes and shipping: 404 for a customer code the ERP does not know (a new account).
+    # Taxes, shipping, prices, inventory: 404 for a customer code the ERP does not know (a new
+    # account).
     "refuse_unknown_customer": None,
     # Submit order: the order is created and its key remembered, then the answer never comes
     # in time (a stall of `seconds`) or the connection drops: the retry must get that order.
@@ -52,6 +53,18 @@ FAULT_KINDS: dict[str, str | None] = {
     "ignore_idempotency_key": None,
     # Submit order: a 422 with 50 reasons, each with a buyer_message; nothing is created.
     "reject_many": None,
+    # Prices and inventory: a 404 for the whole request when one SKU is unknown; or a row for
+    # every SKU asked, those it does not price (stock) at 0; rows for two SKUs nobody asked for;
+    # each row twice, the copy disagreeing (unit_price or available one higher).
+    "refuse_unknown_sku": None,
+    "zero_for_unknown_sku": None,
+    "unasked_rows": None,
+    "duplicate_rows": None,
+    # Prices: the first row's unit_price 0, the second's below zero; every row in EUR.
+    "nonpositive_price": None,
+    "other_currency": None,
+    # Inventory: quantities as text ("12") and as JSON floats (12.5), row by row: both are valid.
+    "stock_as_text": None,
 }
 # Faults the handlers commit themselves, instead of replacing the answer.
 LIST_MISTAKES = frozenset(
@@ -66,9 +79,21 @@ LIST_MISTAKES = frozenset(
     }
 )
 SUBMIT_MISTAKES = frozenset({"accept_then_stall", "accept_then_reset", "ignore_idempotency_key"})
+PRICE_MISTAKES = frozenset(
+    {
+        "refuse_unknown_sku",
+        "zero_for_unknown_sku",
+        "unasked_rows",
+        "duplicate_rows",
+        "nonpositive_price",
+        "other_currency",
+        "stock_as_text",
+    }
+)
 HANDLER_MISTAKES = (
     LIST_MISTAKES
     | SUBMIT_MISTAKES
+    | PRICE_MISTAKES
     | {
         "forbid_other_customer",
         "not_found_as_200",

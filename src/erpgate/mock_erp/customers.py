@@ -1,4 +1,5 @@
-"""The mock ERP's fixed cast: customers, catalogue, carriers and free text in several scripts.
+"""The mock ERP's fixed cast: customers, catalogue (the demo catalog's), carriers and free text in
+several scripts.
 
 It is also the demo's data, so it reads like a real ERP's. The markup that proves pages escape
 ERP text lives in the "markup_text" fault (``mock_erp.faults``), not here.
@@ -6,30 +7,26 @@ ERP text lives in the "markup_text" fault (``mock_erp.faults``), not here.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from decimal import Decimal
+from importlib import resources
 from typing import Any
 
 Json = dict[str, Any]
 
 
-CATALOGUE: list[tuple[str, str, str, str]] = [
-    ("5620", "Hex bolt M8 x 40, zinc plated", "EA", "16.80"),
-    ("TST03", "Test item", "EA", "0.60"),
-    ("WR-13", "Schraubenschlüssel 13 mm – Chrom-Vanadium", "EA", "24.95"),
-    ("PIPE-12", "Copper pipe Ø 12 mm, 3 m", "EA", "41.20"),
-    ("GLV-L", "Nitrile gloves, large", "BX", "12.49"),
-    ("TAPE-48", "Packing tape 48 mm × 66 m", "RL", "3.15"),
-    ("PAL-EU", "Euro pallet 1200 × 800", "EA", "18.00"),
-    ("DRL-18V", "Cordless drill 18 V with 2 batteries", "EA", "189.00"),
-    ("SCR-4x30", "Wood screws 4 x 30, box of 500", "BX", "9.75"),
-    ("LUB-5L", "Cutting oil, 5 l", "CN", "37.60"),
-    ("SAFE-GL", "Safety glasses, clear", "EA", "6.30"),
-    ("CBL-25", "Extension cable 25 m", "EA", "54.99"),
-    ("BRK-77", "Bracket, galvanised steel", "EA", "2.45"),
-    ("HMR-500", "Claw hammer 500 g", "EA", "19.90"),
-    ("LVL-60", "Spirit level 60 cm", "EA", "27.35"),
-]
+def _demo_catalog() -> list[tuple[str, str, str, str]]:
+    """(sku, name, uom, unit_price) of the demo catalog's items: the demo store sells what this
+    ERP knows, at the prices it knows (the package file itself: erpgate.checkout.demo would bring
+    the database layer along)."""
+    text = resources.files("erpgate.checkout").joinpath("demo_catalog.csv").read_text("utf-8")
+    rows = csv.DictReader(io.StringIO(text))
+    return [(row["sku"], row["name"], row["uom"], row["unit_price"]) for row in rows]
+
+
+CATALOGUE = _demo_catalog()
 
 CARRIERS: list[tuple[str, str, str]] = [
     ("UPS", "Ground", "https://www.ups.com/track?tracknum={n}"),

@@ -34,6 +34,8 @@ CONTRACT_BREAKS: dict[str, Any] = {
     "shipping": {"shipping_methods": {"label": "Ground", "total": "abc"}},
     # Accepted without the order's id: nothing is created, so a retry once fixed creates it once.
     "submit_order": {"data": {"status": "Open"}},
+    "prices": {"data": [{"sku": "5620", "unit_price": "1,234.50", "currency": "USD"}]},
+    "inventory": {"data": [{"sku": "5620", "available": "12 pcs"}]},
     "token": {"token_type": "Bearer"},
 }
 

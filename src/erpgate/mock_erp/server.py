@@ -3,6 +3,7 @@
 It is a test tool bound to loopback by default: the ``/_control`` routes need no credentials.
 submit_order (``submit``) creates real orders in the seeded data, one per Idempotency-Key; it
 refuses unknown customers, the customer on credit hold (``C0009999``) and ``DISC-`` SKUs.
+Prices and inventory answer by the rules of ``catalog_prices`` over the demo catalog's SKUs.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pydantic import BaseModel
 
 from erpgate.erp.contract import (
     BalanceRequest,
+    InventoryRequest,
     InvoiceRequest,
     OrderRequest,
+    PricesRequest,
     ShippingRequest,
     TaxesRequest,
 )
@@ -30,23 +33,13 @@ from erpgate.mock_erp.control import add_control_routes
 from erpgate.mock_erp.data import ORDER_STATUSES, ListRow
 from erpgate.mock_erp.faults import apply_fault, error_response, json_response
 from erpgate.mock_erp.listing import everyones_rows, list_body
+from erpgate.mock_erp.paths import PATHS, TOKEN_PATH
+from erpgate.mock_erp.price_answers import inventory_answer, prices_answer, unknown_skus
 from erpgate.mock_erp.pricing import shipping_answer, taxes_answer
 from erpgate.mock_erp.reading import read_contract_request
 from erpgate.mock_erp.state import STATE_KEY, MockErpState, new_state, record_call
 from erpgate.mock_erp.submit import NAME as SUBMIT_ORDER
 from erpgate.mock_erp.submit import submit_route
-
-PATHS: dict[str, str] = {
-    "orders": "/erp/orders",
-    "order": "/erp/orders/get",
-    "invoices": "/erp/invoices",
-    "invoice": "/erp/invoices/get",
-    "balance": "/erp/balance",
-    "taxes": "/erp/checkout/taxes",
-    "shipping": "/erp/checkout/shipping",
-    "submit_order": "/erp/orders/submit",
-}
-TOKEN_PATH = "/oauth/token"  # noqa: S105 - a URL path, not a secret
 
 Handler = Callable[[BaseModel], Awaitable[web.Response]]
 
@@ -75,7 +68,7 @@ def _owned_body(
 
 
 class _Handlers:
-    """The seven read endpoints over the precomputed data (submit_order: ``submit``)."""
+    """The nine read endpoints over the precomputed data (submit_order: ``submit``)."""
 
     def __init__(self, state: MockErpState) -> None:
         self.state = state
@@ -136,10 +129,30 @@ class _Handlers:
         refused = self._unknown_customer("shipping", req.customer_code)
         return refused or json_response(shipping_answer(req))
 
+    async def prices(self, req: BaseModel) -> web.Response:
+        assert isinstance(req, PricesRequest)
+        refused = self._unknown_customer("prices", req.customer_code)
+        refused = refused or self._unknown_sku("prices", [line.sku for line in req.lines])
+        return refused or json_response(prices_answer(req, self._mistake_kind("prices")))
+
+    async def inventory(self, req: BaseModel) -> web.Response:
+        assert isinstance(req, InventoryRequest)
+        refused = self._unknown_customer("inventory", req.customer_code)
+        refused = refused or self._unknown_sku("inventory", req.skus)
+        mistake = self._mistake_kind("inventory")
+        return refused or json_response(inventory_answer(req, self.state.data.today, mistake))
+
     def _unknown_customer(self, name: str, code: str) -> web.Response | None:
         if self._mistake_kind(name) != "refuse_unknown_customer":
             return None
         return None if code in self.state.data.customers else _not_found(f"customer {code}")
+
+    def _unknown_sku(self, name: str, skus: list[str]) -> web.Response | None:
+        """The whole request refused for one SKU the ERP does not know ("refuse_unknown_sku")."""
+        unknown = unknown_skus(skus)
+        if self._mistake_kind(name) != "refuse_unknown_sku" or not unknown:
+            return None
+        return _not_found(f"item {unknown[0]}")
 
     async def cross_customer(self, name: str, req: Any) -> web.Response:
         """A contract-shaped answer about another customer: the cross-customer guard's test."""
@@ -160,6 +173,10 @@ class _Handlers:
             return json_response({"data": data.invoice_details[row["invoice_id"]]})
         if name == "balance":
             return json_response({"data": data.balances[other]})
+        if name == "prices":
+            return json_response(prices_answer(req, code=other))
+        if name == "inventory":
+            return json_response(inventory_answer(req, data.today, code=other))
         return await getattr(self, name)(req)  # type: ignore[no-any-return]
 
 
@@ -203,7 +220,7 @@ def _token_route(state: MockErpState) -> Any:
 
 
 async def _index(request: web.Request) -> web.Response:
-    """The eight endpoint URLs and the customer codes, most orders first."""
+    """The endpoint URLs and the customer codes, most orders first."""
     state = request.app[STATE_KEY]
     base = str(request.url.origin())
     body: dict[str, Any] = {name: base + path for name, path in PATHS.items()}
