@@ -350,3 +350,13 @@ async def test_an_answer_that_breaks_the_contract_fails_the_call(
     assert isinstance(sink, ListSink)
     [outcome] = sink.outcomes
     assert outcome.error is not None and "unit_price is not a number" in outcome.error.human
+
+
+async def test_a_sku_is_asked_at_one_quantity_per_request(live: LivePrices, twin: ErpTwin) -> None:
+    wanted = [Wanted("A", Decimal(1)), Wanted("B"), Wanted("A", Decimal(10))]
+
+    offers = await live.offers(integration(stock=False), asker(), wanted)
+
+    [request] = twin.requests
+    assert request["lines"] == [{"sku": "A", "quantity": "1"}, {"sku": "B", "quantity": "1"}]
+    assert offers.price("A") is not None and offers.price("A", Decimal(10)) is None

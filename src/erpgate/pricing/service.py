@@ -128,7 +128,10 @@ class LivePrices:
             prices_on=integration.is_enabled(Endpoint.PRICES),
             stock_on=with_stock and integration.is_enabled(Endpoint.INVENTORY),
         )
-        unique = list(dict.fromkeys(wanted))[:MAX_LIVE_SKUS]
+        # One quantity per SKU: an answer row names no quantity, so a SKU asked twice in one
+        # request could not tell its two prices apart (a page or cart has each SKU once).
+        unique = list({item.sku: item for item in reversed(wanted)}.values())[::-1]
+        unique = unique[:MAX_LIVE_SKUS]
         tasks = []
         if offers.prices_on:
             tasks.append(self._prices(integration, asker, unique, offers))
