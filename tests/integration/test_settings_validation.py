@@ -82,6 +82,8 @@ async def test_timeouts_default_per_endpoint_and_are_bounded() -> None:
         "taxes": 3.0,
         "shipping": 3.0,
         "submit_order": 10.0,
+        "prices": 3.0,
+        "inventory": 3.0,
     }
     assert await _errors(timeout_taxes="0.1", timeout_orders="soon") == {
         "timeout_taxes": "The timeout is between 0.5 and 30 seconds.",
