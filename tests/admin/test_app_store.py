@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.admin.endpoints.apps import ENDPOINT_GROUPS
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.options import ErpClientOptions
 from erpgate.integration.service import load_live_integration
@@ -106,6 +107,35 @@ async def test_a_bad_form_is_shown_again_with_every_value_and_errors_next_to_fie
     assert 'value="secret-token-9876"' in response.text
     assert "it@alpha.example\nops@alpha.example" in response.text
     assert (await db.execute(select(Integration))).scalars().all() == []
+
+
+def test_the_settings_page_groups_cover_every_endpoint_once() -> None:
+    grouped = [endpoint for group in ENDPOINT_GROUPS for endpoint in group.endpoints]
+    assert sorted(grouped) == sorted(Endpoint)
+    assert len(grouped) == len(set(grouped))
+
+
+def _section(page: str, anchor: str) -> str:
+    start = page.index(f'<section class="endpoint-group" id="{anchor}"')
+    return page[start : page.index("</section>", start)]
+
+
+async def test_the_settings_page_shows_each_feature_with_its_urls_and_what_they_switch_on(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, "owner@alpha.example")
+    page = (await client.get("/admin/apps/generic-erp")).text
+    for group in ENDPOINT_GROUPS:
+        section = _section(page, group.anchor)
+        assert f'<h3 id="{group.anchor}-title">{group.title}</h3>' in section
+        assert f'<p class="muted">{group.help}</p>' in section
+        for endpoint in group.endpoints:
+            assert f'<label for="{endpoint.value}_url">{endpoint.label}</label>' in section
+            assert f'aria-label="{endpoint.label} timeout"' in section
+    # Every endpoint's URL is on the page once; the retry window sits with the Submit Order URL.
+    for endpoint in Endpoint:
+        assert page.count(f'name="{endpoint.value}_url"') == 1, endpoint
+    assert 'name="order_retry_hours" value="24"' in _section(page, "placed-orders")
 
 
 def _settings(**changes: Any) -> dict[str, Any]:
