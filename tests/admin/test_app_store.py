@@ -150,6 +150,8 @@ def _settings(**changes: Any) -> dict[str, Any]:
         "tax_failure_policy": "estimate",
         "stale_max_age_seconds": 86400,
         "order_retry_hours": 24,
+        "price_cache_seconds": 300,
+        "stock_cache_seconds": 30,
         "notify_sender": None,
         "notify_receivers": [],
     }
@@ -253,6 +255,8 @@ async def test_a_put_missing_fields_is_422_naming_each_and_erases_nothing(
         "timeouts": "is required",
         "stale_max_age_seconds": "is required",
         "order_retry_hours": "is required",
+        "price_cache_seconds": "is required",
+        "stock_cache_seconds": "is required",
         "notify_sender": "is required",
         "notify_receivers": "is required",
     }

@@ -1,5 +1,5 @@
 """The integration settings typed as whole numbers within bounds: how old stale data may be, how
-long a placed order is sent again.
+long a placed order is sent again, how long live prices and stock are used.
 
 Each names its field, default and bounds, and says what is wrong in the words of its form label,
 so the form and the JSON API refuse "abc", "12.5", "1e9" or a number out of bounds alike.
@@ -14,6 +14,11 @@ STALE_MAX_SECONDS = 30 * 24 * 3600
 # How long a placed order is sent again while the ERP fails (its delivery then gives up).
 DEFAULT_ORDER_RETRY_HOURS = 24
 ORDER_RETRY_MAX_HOURS = 7 * 24
+# How long a buyer's live prices and stock are used before the ERP is asked again (0: every page).
+DEFAULT_PRICE_CACHE_SECONDS = 300
+PRICE_CACHE_MAX_SECONDS = 24 * 3600
+DEFAULT_STOCK_CACHE_SECONDS = 30
+STOCK_CACHE_MAX_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +50,23 @@ ORDER_RETRY = WholeNumberSetting(
     "Keep trying for a whole number of hours.",
     f"Keep trying for between 1 and {ORDER_RETRY_MAX_HOURS} hours (7 days).",
 )
-WHOLE_NUMBER_SETTINGS = (STALE_MAX_AGE, ORDER_RETRY)
+PRICE_CACHE = WholeNumberSetting(
+    "price_cache_seconds",
+    DEFAULT_PRICE_CACHE_SECONDS,
+    0,
+    PRICE_CACHE_MAX_SECONDS,
+    "Prices are used for a whole number of seconds.",
+    f"Prices are used for between 0 and {PRICE_CACHE_MAX_SECONDS} seconds (a day).",
+)
+STOCK_CACHE = WholeNumberSetting(
+    "stock_cache_seconds",
+    DEFAULT_STOCK_CACHE_SECONDS,
+    0,
+    STOCK_CACHE_MAX_SECONDS,
+    "Stock is used for a whole number of seconds.",
+    f"Stock is used for between 0 and {STOCK_CACHE_MAX_SECONDS} seconds (an hour).",
+)
+WHOLE_NUMBER_SETTINGS = (STALE_MAX_AGE, ORDER_RETRY, PRICE_CACHE, STOCK_CACHE)
 
 
 def check_whole_number(text: str, setting: WholeNumberSetting, errors: dict[str, str]) -> int:

@@ -24,8 +24,12 @@ from erpgate.errors import ValidationFailed
 from erpgate.integration import repository
 from erpgate.integration.numbers import (
     DEFAULT_ORDER_RETRY_HOURS,
+    DEFAULT_PRICE_CACHE_SECONDS,
+    DEFAULT_STOCK_CACHE_SECONDS,
     ORDER_RETRY,
+    PRICE_CACHE,
     STALE_MAX_AGE,
+    STOCK_CACHE,
     WHOLE_NUMBER_SETTINGS,
     check_whole_number,
 )
@@ -60,6 +64,8 @@ class CleanSettings:
     notify_sender: str | None
     notify_receivers: list[str] = field(default_factory=list)
     order_retry_hours: int = DEFAULT_ORDER_RETRY_HOURS
+    price_cache_seconds: int = DEFAULT_PRICE_CACHE_SECONDS
+    stock_cache_seconds: int = DEFAULT_STOCK_CACHE_SECONDS
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str:
@@ -222,6 +228,8 @@ async def validate_settings(
         notify_sender=sender,
         notify_receivers=receivers,
         order_retry_hours=numbers[ORDER_RETRY.name],
+        price_cache_seconds=numbers[PRICE_CACHE.name],
+        stock_cache_seconds=numbers[STOCK_CACHE.name],
     )
 
 
@@ -368,6 +376,8 @@ async def save_settings(
     integration.tax_failure_policy = clean.tax_failure_policy
     integration.stale_max_age_seconds = clean.stale_max_age_seconds
     integration.order_retry_hours = clean.order_retry_hours
+    integration.price_cache_seconds = clean.price_cache_seconds
+    integration.stock_cache_seconds = clean.stock_cache_seconds
     integration.notify_sender = clean.notify_sender
     integration.notify_receivers = list(clean.notify_receivers)
     await db.flush()

@@ -82,6 +82,20 @@ ENDPOINT_GROUPS = (
         "Buyers see their own prices and stock on the catalog, cart and checkout while these "
         "URLs are set.",
         (Endpoint.PRICES, Endpoint.INVENTORY),
+        (
+            (
+                "Prices are used for (seconds)",
+                "price_cache_seconds",
+                "A buyer's prices are shown this long before the ERP is asked again "
+                "(0 to 86400, a day; 0 asks the ERP on every page).",
+            ),
+            (
+                "Stock is used for (seconds)",
+                "stock_cache_seconds",
+                "A buyer's stock is shown this long before the ERP is asked again "
+                "(0 to 3600, an hour; 0 asks the ERP on every page).",
+            ),
+        ),
     ),
 )
 
