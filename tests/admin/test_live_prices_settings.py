@@ -1,5 +1,5 @@
 """The Prices and Inventory URLs and how long their answers are used, through the settings page,
-the JSON API and the audit log."""
+the JSON API, the audit log and the pages that list every endpoint."""
 
 from __future__ import annotations
 
@@ -234,3 +234,36 @@ async def test_a_json_number_that_is_no_cache_age_gets_the_forms_words(
     assert patch.status_code == 422
     assert patch.json()["fields"] == {"price_cache_seconds": message}
     assert (await client.get(API)).json()["price_cache_seconds"] == 600
+
+
+async def test_health_home_and_app_store_show_prices_and_inventory_once_their_urls_are_set(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    headers = {"x-csrf-token": await sign_in(client, "owner@alpha.example")}
+    before = (await client.get("/api/v1/admin/health")).json()["endpoints"]
+    assert [e["endpoint"] for e in before] == [e.value for e in Endpoint]
+    assert not any(e["enabled"] for e in before)
+
+    put = await client.put(API, json={**_settings(), "installed": True}, headers=headers)
+    assert put.status_code == 200, put.text
+
+    body = (await client.get("/api/v1/admin/health")).json()["endpoints"]
+    enabled = {e["endpoint"]: (e["label"], e["enabled"]) for e in body}
+    assert enabled["prices"] == ("Prices URL", True)
+    assert enabled["inventory"] == ("Inventory URL", True)
+    assert enabled["orders"] == ("Orders URL", False)
+    page = (await client.get("/admin/health")).text
+    for endpoint, label in (("prices", "Prices URL"), ("inventory", "Inventory URL")):
+        start = page.index(f'id="health-{endpoint}"')
+        card = page[start : page.index("</section>", start)]
+        assert f"<h2>{label}</h2>" in card
+        assert '<span class="badge badge-ok">on</span>' in card
+        assert f'href="/admin/events?endpoint={endpoint}&amp;outcome=error"' in card
+    home = (await client.get("/admin")).text
+    listing = (await client.get("/admin/apps")).text
+    assert "to signed-in buyers with their own prices and stock" in listing
+    for endpoint, label in (("prices", "Prices URL"), ("inventory", "Inventory URL")):
+        start = home.index(f'<tr id="summary-{endpoint}">')
+        row = home[start : home.index("</tr>", start)]
+        assert f'<a href="/admin/health#health-{endpoint}">{label}</a>' in row
+        assert '<span class="badge badge-ok">on</span>' in row
