@@ -16,7 +16,7 @@ from erpgate.erp.options import ErpClientOptions
 from erpgate.integration.service import load_live_integration
 from erpgate.models.audit_log import AuditLog
 from erpgate.models.integration import Integration
-from tests.admin.conftest import World, sign_in
+from tests.admin.conftest import World, settings_changes, sign_in
 
 OPTIONS = ErpClientOptions()  # the snapshot checks targets with these
 
@@ -288,17 +288,7 @@ async def test_patch_changes_only_the_fields_it_names(
     )
     assert typo.status_code == 422
     assert typo.json()["fields"] == {"url": "Extra inputs are not permitted"}
-    changes = (
-        (
-            await db.execute(
-                select(AuditLog.details)
-                .where(AuditLog.action == "integration.settings_changed")
-                .order_by(AuditLog.occurred_at)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    changes = await settings_changes(db)
     assert changes[1:] == [
         {
             "changed": ["tax_failure_policy"],

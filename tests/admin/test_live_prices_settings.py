@@ -14,9 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.options import ErpClientOptions
 from erpgate.integration.service import load_live_integration
-from erpgate.models.audit_log import AuditLog
 from erpgate.models.integration import Integration
-from tests.admin.conftest import World, sign_in
+from tests.admin.conftest import World, settings_changes, sign_in
 
 OPTIONS = ErpClientOptions()
 ERP = "http://127.0.0.1:8100/erp"
@@ -178,17 +177,7 @@ async def test_the_api_puts_reads_back_and_patches_one_cache_age_audited(
     assert off.json()["urls"] == {**got["urls"], "inventory": ""}
     assert off.json()["stock_cache_seconds"] == 45
 
-    details = (
-        (
-            await db.execute(
-                select(AuditLog.details)
-                .where(AuditLog.action == "integration.settings_changed")
-                .order_by(AuditLog.occurred_at)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    details = await settings_changes(db)
     first = {c["field"]: (c["old"], c["new"]) for c in details[0]["changes"]}
     assert first["price_cache_seconds"] == ("300", "600")
     assert first["stock_cache_seconds"] == ("30", "15")
