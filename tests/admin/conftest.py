@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.admin.accounts import create_admin
 from erpgate.customer import service as customer_service
+from erpgate.models.audit_log import AuditLog
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.event import Event
 from erpgate.models.store import Store
@@ -87,3 +90,13 @@ def erp_event(
         error="The ERP did not answer in time" if outcome == "error" else "",
         duration_ms=ms,
     )
+
+
+async def settings_changes(db: AsyncSession) -> list[dict[str, Any]]:
+    """The details of every integration settings change in the audit log, oldest first."""
+    details = await db.execute(
+        select(AuditLog.details)
+        .where(AuditLog.action == "integration.settings_changed")
+        .order_by(AuditLog.occurred_at)
+    )
+    return list(details.scalars())

@@ -10,12 +10,13 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.admin.endpoints.apps import ENDPOINT_GROUPS
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.options import ErpClientOptions
 from erpgate.integration.service import load_live_integration
 from erpgate.models.audit_log import AuditLog
 from erpgate.models.integration import Integration
-from tests.admin.conftest import World, sign_in
+from tests.admin.conftest import World, settings_changes, sign_in
 
 OPTIONS = ErpClientOptions()  # the snapshot checks targets with these
 
@@ -108,6 +109,35 @@ async def test_a_bad_form_is_shown_again_with_every_value_and_errors_next_to_fie
     assert (await db.execute(select(Integration))).scalars().all() == []
 
 
+def test_the_settings_page_groups_cover_every_endpoint_once() -> None:
+    grouped = [endpoint for group in ENDPOINT_GROUPS for endpoint in group.endpoints]
+    assert sorted(grouped) == sorted(Endpoint)
+    assert len(grouped) == len(set(grouped))
+
+
+def _section(page: str, anchor: str) -> str:
+    start = page.index(f'<section class="endpoint-group" id="{anchor}"')
+    return page[start : page.index("</section>", start)]
+
+
+async def test_the_settings_page_shows_each_feature_with_its_urls_and_what_they_switch_on(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    await sign_in(client, "owner@alpha.example")
+    page = (await client.get("/admin/apps/generic-erp")).text
+    for group in ENDPOINT_GROUPS:
+        section = _section(page, group.anchor)
+        assert f'<h3 id="{group.anchor}-title">{group.title}</h3>' in section
+        assert f'<p class="muted">{group.help}</p>' in section
+        for endpoint in group.endpoints:
+            assert f'<label for="{endpoint.value}_url">{endpoint.label}</label>' in section
+            assert f'aria-label="{endpoint.label} timeout"' in section
+    # Every endpoint's URL is on the page once; the retry window sits with the Submit Order URL.
+    for endpoint in Endpoint:
+        assert page.count(f'name="{endpoint.value}_url"') == 1, endpoint
+    assert 'name="order_retry_hours" value="24"' in _section(page, "placed-orders")
+
+
 def _settings(**changes: Any) -> dict[str, Any]:
     """A whole settings body, as PUT wants it (every field named), with ``changes``."""
     body: dict[str, Any] = {
@@ -120,6 +150,8 @@ def _settings(**changes: Any) -> dict[str, Any]:
         "tax_failure_policy": "estimate",
         "stale_max_age_seconds": 86400,
         "order_retry_hours": 24,
+        "price_cache_seconds": 300,
+        "stock_cache_seconds": 30,
         "notify_sender": None,
         "notify_receivers": [],
     }
@@ -223,6 +255,8 @@ async def test_a_put_missing_fields_is_422_naming_each_and_erases_nothing(
         "timeouts": "is required",
         "stale_max_age_seconds": "is required",
         "order_retry_hours": "is required",
+        "price_cache_seconds": "is required",
+        "stock_cache_seconds": "is required",
         "notify_sender": "is required",
         "notify_receivers": "is required",
     }
@@ -254,17 +288,7 @@ async def test_patch_changes_only_the_fields_it_names(
     )
     assert typo.status_code == 422
     assert typo.json()["fields"] == {"url": "Extra inputs are not permitted"}
-    changes = (
-        (
-            await db.execute(
-                select(AuditLog.details)
-                .where(AuditLog.action == "integration.settings_changed")
-                .order_by(AuditLog.occurred_at)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    changes = await settings_changes(db)
     assert changes[1:] == [
         {
             "changed": ["tax_failure_policy"],

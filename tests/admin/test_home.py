@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from erpgate.admin import service
 from erpgate.admin.accounts import create_admin
+from erpgate.erp.endpoints import Endpoint
 from erpgate.kit.clock import Clock
 from erpgate.models.notification import Notification
 from erpgate.models.problem import Problem
@@ -191,7 +192,9 @@ async def test_a_store_without_anything_says_so(world: World, client: httpx.Asyn
     assert '<a class="value" href="/admin/problems?state=open">0</a> open' in page
     assert "No open problem." in page
     assert "No notification yet." in page
-    assert page.count('<span class="badge">off</span>') == 8
+    # Every endpoint has its row, and none is configured.
+    assert page.count('<span class="badge">off</span>') == len(Endpoint)
+    assert all(f'<tr id="summary-{e.value}">' in page for e in Endpoint)
 
 
 async def test_the_summary_costs_the_same_few_queries_whatever_the_data(

@@ -106,6 +106,26 @@ async def test_list_filters_and_search_by_reference_code(
     assert "abcdef0123456789" not in page.text
 
 
+async def test_the_filters_offer_the_prices_and_inventory_endpoints_and_their_types(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    shop = await make_shop(db, settings)
+    store_id = shop.store.id
+    await add_event(db, store_id, trace_id="1" * 32, endpoint=Endpoint.PRICES, outcome="error")
+    await add_event(db, store_id, trace_id="2" * 32, endpoint=Endpoint.INVENTORY)
+    await sign_in_admin(client, db, store_id)
+
+    page = await client.get("/admin/events", params={"endpoint": "prices", "outcome": "error"})
+    stock = await client.get("/api/v1/admin/events", params={"type": "erp.inventory.get"})
+
+    assert '<option value="prices" selected>Prices URL</option>' in page.text
+    assert '<option value="inventory" >Inventory URL</option>' in page.text
+    assert '<option value="erp.prices.get" >erp.prices.get</option>' in page.text
+    assert '<option value="erp.inventory.get" >erp.inventory.get</option>' in page.text
+    assert "1" * 12 in page.text and "2" * 12 not in page.text
+    assert [e["trace_id"] for e in stock.json()["items"]] == ["2" * 32]
+
+
 async def test_event_page_shows_payload_and_related_requests(
     app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, settings: Settings
 ) -> None:

@@ -82,6 +82,8 @@ async def test_timeouts_default_per_endpoint_and_are_bounded() -> None:
         "taxes": 3.0,
         "shipping": 3.0,
         "submit_order": 10.0,
+        "prices": 3.0,
+        "inventory": 3.0,
     }
     assert await _errors(timeout_taxes="0.1", timeout_orders="soon") == {
         "timeout_taxes": "The timeout is between 0.5 and 30 seconds.",
@@ -134,3 +136,37 @@ async def test_the_order_retry_window_defaults_to_a_day_and_refuses_garbage() ->
         ("169", bounds),
     ):
         assert (await _errors(order_retry_hours=garbage)) == {"order_retry_hours": message}, garbage
+
+
+async def test_live_prices_and_stock_are_used_for_300_and_30_seconds_unless_typed() -> None:
+    clean = await _validate()
+    assert (clean.price_cache_seconds, clean.stock_cache_seconds) == (300, 30)
+    typed = await _validate(price_cache_seconds=" 0 ", stock_cache_seconds="3600")
+    assert (typed.price_cache_seconds, typed.stock_cache_seconds) == (0, 3600)
+    top = await _validate(price_cache_seconds="86400", stock_cache_seconds="0")
+    assert (top.price_cache_seconds, top.stock_cache_seconds) == (86400, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "garbage", "message"),
+    [
+        ("price_cache_seconds", "abc", "Prices are used for a whole number of seconds."),
+        ("price_cache_seconds", "12.5", "Prices are used for a whole number of seconds."),
+        ("price_cache_seconds", "1e9", "Prices are used for a whole number of seconds."),
+        ("price_cache_seconds", "-1", "Prices are used for between 0 and 86400 seconds (a day)."),
+        (
+            "price_cache_seconds",
+            "86401",
+            "Prices are used for between 0 and 86400 seconds (a day).",
+        ),
+        ("stock_cache_seconds", "abc", "Stock is used for a whole number of seconds."),
+        ("stock_cache_seconds", "12.5", "Stock is used for a whole number of seconds."),
+        ("stock_cache_seconds", "1e9", "Stock is used for a whole number of seconds."),
+        ("stock_cache_seconds", "-1", "Stock is used for between 0 and 3600 seconds (an hour)."),
+        ("stock_cache_seconds", "3601", "Stock is used for between 0 and 3600 seconds (an hour)."),
+    ],
+)
+async def test_cache_ages_refuse_garbage_next_to_their_field(
+    name: str, garbage: str, message: str
+) -> None:
+    assert await _errors(**{name: garbage}) == {name: message}

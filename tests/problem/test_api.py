@@ -65,6 +65,25 @@ async def test_the_list_filters_and_finds_a_buyers_reference(
     assert one == {**orders_problem, "occurred_at": None}
 
 
+async def test_the_page_filters_a_failing_prices_or_inventory_endpoint_by_its_label(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, settings: Settings, clock: Clock
+) -> None:
+    shop = await make_shop(db, settings)
+    clock.freeze(T0)
+    await Feeder(app, shop, clock, Endpoint.PRICES).fail()
+    await Feeder(app, shop, clock, Endpoint.INVENTORY).fail(2)
+    await sign_in_admin(client, db, shop.store.id, role="support")
+
+    prices = await client.get("/admin/problems", params={"endpoint": "prices"})
+    inventory = (await client.get("/api/v1/admin/problems?endpoint=inventory")).json()
+
+    assert '<option value="prices" selected>Prices URL</option>' in prices.text
+    assert '<option value="inventory" >Inventory URL</option>' in prices.text
+    assert '<td data-label="Endpoint">prices</td>' in prices.text
+    assert '<td data-label="Endpoint">inventory</td>' not in prices.text
+    assert [(p["endpoint"], p["count"]) for p in inventory["items"]] == [("inventory", 2)]
+
+
 async def test_a_reference_lost_with_its_event_still_finds_its_problem(
     app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, settings: Settings, clock: Clock
 ) -> None:

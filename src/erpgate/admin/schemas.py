@@ -8,9 +8,9 @@ limits in the OpenAPI document (``maxLength``).
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from erpgate.customer.csv_import import ImportReport
 from erpgate.customer.service import (
@@ -88,6 +88,18 @@ class UserPatch(BaseModel):
     is_active: bool | None = None
 
 
+def _typed_as_text(value: Any) -> Any:
+    # 12.5 or true where a whole number belongs go to the settings validator as text, which
+    # answers in the form's words under the field's own name (not one error per union member).
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        return str(value)
+    return value
+
+
+# A whole-number setting: a number, or text that the settings validator reads as the form does.
+WholeNumber = Annotated[int | str, BeforeValidator(_typed_as_text)]
+
+
 class EndpointUrls(BaseModel):
     """All ten ERP endpoint URLs; null or "" switches an endpoint off."""
 
@@ -135,8 +147,10 @@ class IntegrationSettingsPut(BaseModel):
     urls: EndpointUrls
     timeouts: EndpointTimeouts
     tax_failure_policy: str
-    stale_max_age_seconds: int | str
-    order_retry_hours: int | str
+    stale_max_age_seconds: WholeNumber
+    order_retry_hours: WholeNumber
+    price_cache_seconds: WholeNumber
+    stock_cache_seconds: WholeNumber
     notify_sender: str | None
     notify_receivers: list[str] | str
     installed: bool | None = None
@@ -188,8 +202,10 @@ class IntegrationSettingsPatch(BaseModel):
     urls: EndpointUrlsPatch | None = None
     timeouts: EndpointTimeoutsPatch | None = None
     tax_failure_policy: str | None = None
-    stale_max_age_seconds: int | str | None = None
-    order_retry_hours: int | str | None = None
+    stale_max_age_seconds: WholeNumber | None = None
+    order_retry_hours: WholeNumber | None = None
+    price_cache_seconds: WholeNumber | None = None
+    stock_cache_seconds: WholeNumber | None = None
     notify_sender: str | None = None
     notify_receivers: list[str] | str | None = None
     installed: bool | None = None

@@ -47,7 +47,7 @@ class EventQuery:
     until: str | None = None
     q: str | None = None
     problem: str | None = None  # a problem's id: its events
-    endpoint: str | None = None  # one of the seven endpoints (the health page's chart links)
+    endpoint: str | None = None  # an endpoint's name (the health page's chart links)
 
 
 def share_in_words(rate: float) -> str:

@@ -22,6 +22,17 @@ from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.ssrf import check_url
 from erpgate.errors import ValidationFailed
 from erpgate.integration import repository
+from erpgate.integration.numbers import (
+    DEFAULT_ORDER_RETRY_HOURS,
+    DEFAULT_PRICE_CACHE_SECONDS,
+    DEFAULT_STOCK_CACHE_SECONDS,
+    ORDER_RETRY,
+    PRICE_CACHE,
+    STALE_MAX_AGE,
+    STOCK_CACHE,
+    WHOLE_NUMBER_SETTINGS,
+    check_whole_number,
+)
 from erpgate.integration.service import TAX_POLICIES, URL_FIELDS, integration_changed
 from erpgate.kit.crypto import SecretBox
 from erpgate.kit.redaction import mask_tail, mask_url
@@ -29,10 +40,6 @@ from erpgate.models.integration import URL_LENGTH, Integration
 
 TIMEOUT_MIN_SECONDS = 0.5
 TIMEOUT_MAX_SECONDS = 30.0
-STALE_MAX_SECONDS = 30 * 24 * 3600
-# How long a placed order is sent again while the ERP fails (its delivery then gives up).
-DEFAULT_ORDER_RETRY_HOURS = 24
-ORDER_RETRY_MAX_HOURS = 7 * 24
 MAX_RECEIVERS = 20
 SECRET_MAX_LENGTH = 4096
 _RECEIVER_SEPARATORS = re.compile(r"[,;\r\n]+")
@@ -57,6 +64,8 @@ class CleanSettings:
     notify_sender: str | None
     notify_receivers: list[str] = field(default_factory=list)
     order_retry_hours: int = DEFAULT_ORDER_RETRY_HOURS
+    price_cache_seconds: int = DEFAULT_PRICE_CACHE_SECONDS
+    stock_cache_seconds: int = DEFAULT_STOCK_CACHE_SECONDS
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str:
@@ -197,8 +206,10 @@ async def validate_settings(
     policy = _text(raw, "tax_failure_policy").strip().lower() or "estimate"
     if policy not in TAX_POLICIES:
         errors["tax_failure_policy"] = f"Choose one of: {', '.join(TAX_POLICIES)}."
-    stale = _check_stale(_text(raw, "stale_max_age_seconds"), errors)
-    retry_hours = _check_retry_hours(_text(raw, "order_retry_hours"), errors)
+    numbers = {
+        setting.name: check_whole_number(_text(raw, setting.name), setting, errors)
+        for setting in WHOLE_NUMBER_SETTINGS
+    }
     sender, receivers = _check_notifications(raw, errors)
 
     if not {"key", "token", "auth_style"} & errors.keys() and auth_style in AUTH_STYLES:
@@ -213,43 +224,13 @@ async def validate_settings(
         urls=urls,
         timeouts=timeouts,
         tax_failure_policy=policy,
-        stale_max_age_seconds=stale,
+        stale_max_age_seconds=numbers[STALE_MAX_AGE.name],
         notify_sender=sender,
         notify_receivers=receivers,
-        order_retry_hours=retry_hours,
+        order_retry_hours=numbers[ORDER_RETRY.name],
+        price_cache_seconds=numbers[PRICE_CACHE.name],
+        stock_cache_seconds=numbers[STOCK_CACHE.name],
     )
-
-
-def _check_stale(text: str, errors: dict[str, str]) -> int:
-    text = text.strip()
-    if not text:
-        return 24 * 3600
-    try:
-        seconds = int(text)
-    except ValueError:
-        errors["stale_max_age_seconds"] = "The maximum age is a whole number of seconds."
-        return 24 * 3600
-    if not 0 <= seconds <= STALE_MAX_SECONDS:
-        errors["stale_max_age_seconds"] = (
-            f"The maximum age is between 0 and {STALE_MAX_SECONDS} seconds (30 days)."
-        )
-    return seconds
-
-
-def _check_retry_hours(text: str, errors: dict[str, str]) -> int:
-    text = text.strip()
-    if not text:
-        return DEFAULT_ORDER_RETRY_HOURS
-    try:
-        hours = int(text)
-    except ValueError:
-        errors["order_retry_hours"] = "Keep trying for a whole number of hours."
-        return DEFAULT_ORDER_RETRY_HOURS
-    if not 1 <= hours <= ORDER_RETRY_MAX_HOURS:
-        errors["order_retry_hours"] = (
-            f"Keep trying for between 1 and {ORDER_RETRY_MAX_HOURS} hours (7 days)."
-        )
-    return hours
 
 
 def _check_credentials(
@@ -293,8 +274,7 @@ def settings_view(current: Integration | None, box: SecretBox) -> dict[str, Any]
             "urls": {e.value: "" for e in Endpoint},
             "timeouts": {e.value: e.default_timeout_seconds for e in Endpoint},
             "tax_failure_policy": "estimate",
-            "stale_max_age_seconds": 24 * 3600,
-            "order_retry_hours": DEFAULT_ORDER_RETRY_HOURS,
+            **{setting.name: setting.default for setting in WHOLE_NUMBER_SETTINGS},
             "notify_sender": "",
             "notify_receivers": [],
         }
@@ -312,8 +292,7 @@ def settings_view(current: Integration | None, box: SecretBox) -> dict[str, Any]
             for e in Endpoint
         },
         "tax_failure_policy": current.tax_failure_policy,
-        "stale_max_age_seconds": current.stale_max_age_seconds,
-        "order_retry_hours": current.order_retry_hours,
+        **{setting.name: getattr(current, setting.name) for setting in WHOLE_NUMBER_SETTINGS},
         "notify_sender": current.notify_sender or "",
         "notify_receivers": list(current.notify_receivers or []),
     }
@@ -327,8 +306,7 @@ def form_values(view: dict[str, Any]) -> dict[str, str]:
         "auth_style": view["auth_style"],
         "oauth_token_url": view["oauth_token_url"],
         "tax_failure_policy": view["tax_failure_policy"],
-        "stale_max_age_seconds": str(view["stale_max_age_seconds"]),
-        "order_retry_hours": str(view["order_retry_hours"]),
+        **{setting.name: str(view[setting.name]) for setting in WHOLE_NUMBER_SETTINGS},
         "notify_sender": view["notify_sender"],
         "notify_receivers": "\n".join(view["notify_receivers"]),
     }
@@ -398,6 +376,8 @@ async def save_settings(
     integration.tax_failure_policy = clean.tax_failure_policy
     integration.stale_max_age_seconds = clean.stale_max_age_seconds
     integration.order_retry_hours = clean.order_retry_hours
+    integration.price_cache_seconds = clean.price_cache_seconds
+    integration.stock_cache_seconds = clean.stock_cache_seconds
     integration.notify_sender = clean.notify_sender
     integration.notify_receivers = list(clean.notify_receivers)
     await db.flush()

@@ -80,7 +80,7 @@ async def problems_page(
             "page": page,
             "has_next": has_next,
             "states": STATES,
-            "endpoints": [e.value for e in Endpoint],
+            "endpoints": [(e.value, e.label) for e in Endpoint],
         },
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -33,6 +34,70 @@ SETTINGS_PATH = f"/admin/apps/{APP_SLUG}"
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
 Configurer = Annotated[AdminPrincipal, require(Capability.CONFIGURE)]
 Tester = Annotated[AdminPrincipal, require(Capability.TEST_INTEGRATION)]
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointGroup:
+    """One feature on the settings page: the endpoints whose URLs switch it on, and the settings
+    that go with them as (label, field name, hint). ``anchor`` is its id on the page."""
+
+    anchor: str
+    title: str
+    help: str
+    endpoints: tuple[Endpoint, ...]
+    settings: tuple[tuple[str, str, str], ...] = ()
+
+
+ENDPOINT_GROUPS = (
+    EndpointGroup(
+        "orders-invoices",
+        "Orders, invoices and balance",
+        "Buyers see their orders, invoices and balance while these URLs are set.",
+        (Endpoint.ORDERS, Endpoint.ORDER, Endpoint.INVOICES, Endpoint.INVOICE, Endpoint.BALANCE),
+    ),
+    EndpointGroup(
+        "checkout",
+        "Checkout",
+        "Checkout asks the ERP for taxes and shipping methods while these URLs are set.",
+        (Endpoint.TAXES, Endpoint.SHIPPING),
+    ),
+    EndpointGroup(
+        "placed-orders",
+        "Sending placed orders",
+        "Orders placed in the store are sent to the ERP while this URL is set; without it they "
+        "stay in the store.",
+        (Endpoint.SUBMIT_ORDER,),
+        (
+            (
+                "Keep sending a placed order for (hours)",
+                "order_retry_hours",
+                "While the ERP fails, a placed order is sent again until it is accepted, "
+                "rejected, or this many hours have passed (1 to 168).",
+            ),
+        ),
+    ),
+    EndpointGroup(
+        "live-prices",
+        "Live prices and stock",
+        "Buyers see their own prices and stock on the catalog, cart and checkout while these "
+        "URLs are set.",
+        (Endpoint.PRICES, Endpoint.INVENTORY),
+        (
+            (
+                "Prices are used for (seconds)",
+                "price_cache_seconds",
+                "A buyer's prices are shown this long before the ERP is asked again "
+                "(0 to 86400, a day; 0 asks the ERP on every page).",
+            ),
+            (
+                "Stock is used for (seconds)",
+                "stock_cache_seconds",
+                "A buyer's stock is shown this long before the ERP is asked again "
+                "(0 to 3600, an hour; 0 asks the ERP on every page).",
+            ),
+        ),
+    ),
+)
 
 
 def _settings_page(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -135,7 +200,16 @@ async def _settings_context(
         "view": view,
         "values": integration_settings.form_values(view),
         "errors": {},
-        "endpoints": [(e, URL_FIELDS[e], integration_settings.timeout_field(e)) for e in Endpoint],
+        "endpoint_groups": [
+            (
+                group,
+                [
+                    (e, URL_FIELDS[e], integration_settings.timeout_field(e))
+                    for e in group.endpoints
+                ],
+            )
+            for group in ENDPOINT_GROUPS
+        ],
         "accounts": accounts.items,
         "api_keys": await admin_service.list_api_keys(db, principal.store_id),
         "new_api_key": None,
