@@ -190,7 +190,7 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def contract_openapi() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of the ERP contract: eight POST operations and their shapes."""
+    """The OpenAPI 3.1 document of the ERP contract: ten POST operations and their shapes."""
     models: list[type[BaseModel]] = [
         *REQUEST_MODELS.values(),
         *RESPONSE_MODELS.values(),

@@ -1,7 +1,7 @@
 """What the gateway tells Prometheus about ERP calls, and the breakers' state per scrape.
 
 Labels stay bounded whatever buyers send: the store's slug (never a customer code or anything a
-request carries), one of the seven endpoints, one of four outcomes and the error class's kind.
+request carries), one of the ten endpoints, one of four outcomes and the error class's kind.
 
 - ``erpgate_erp_calls_total{store, endpoint, outcome, kind}``: every ``ErpGateway.read`` that
   reached a verdict of its own (coalesced callers share the one call they joined). ``outcome``:
