@@ -1,4 +1,4 @@
-"""The fault matrix through the storefront JSON API: each of the seven endpoints a buyer's
+"""The fault matrix through the storefront JSON API: each of the nine endpoints a buyer's
 request asks × every network fault of the TCP fault proxy and every HTTP fault of the mock ERP
 that the buyer must meet with the calm answer. (A 404 from a by-id endpoint is "not found" for
 the buyer, tested with the storefront; a 404 from the other endpoints is the same kind of failure
@@ -6,7 +6,8 @@ as the 401 here.)
 
 Per cell, a signed-in buyer asks twice. Each time they get the calm answer (503 with only the
 reference code for the five reads; the documented fallback inside the checkout quote for taxes and
-shipping) and nothing of the ERP's own words; each failure is one error event carrying the
+shipping; catalog prices or unknown stock, with the reference in a header, for prices and
+inventory) and nothing of the ERP's own words; each failure is one error event carrying the
 buyer's reference, with its related requests; both fold into one problem of the fault's kind,
 announced by one e-mail. The answer comes within the deadline plus 100 ms, and the fault proxy
 holds no connection once the buyer has the answer.
@@ -86,6 +87,8 @@ READS: dict[Endpoint, str] = {
     Endpoint.INVOICE: "/api/v1/storefront/invoices/INV-1",
     Endpoint.BALANCE: "/api/v1/storefront/balance",
 }
+LIVE = (Endpoint.PRICES, Endpoint.INVENTORY)  # asked by the catalog API
+CATALOG = "/api/v1/storefront/catalog?page_size=20"
 QUOTE = {
     "lines": [{"sku": "5620", "quantity": 2}, {"sku": "TST03", "quantity": "1"}],
     "ship_to": {
@@ -138,6 +141,8 @@ async def _arrange(
 ) -> None:
     """A store whose endpoint under test goes through the proxy; the fault switched on."""
     urls = read_urls(mock)
+    if endpoint in LIVE:  # only the one under test: the catalog then asks nothing else
+        urls[endpoint.value] = mock.urls[endpoint.value]
     urls[endpoint.value] = urls[endpoint.value].replace(mock.base_url, proxy.url)
     await build_shop(db, settings, urls, spy)
     await db.execute(
@@ -162,6 +167,19 @@ async def _ask(client: httpx.AsyncClient, endpoint: Endpoint, spy: SpySink) -> s
         assert response.status_code == 503, response.text
         reference: str = response.json()["reference"]
         assert response.json() == {"error": "erp_unavailable", "reference": reference}
+    elif endpoint in LIVE:
+        response = await client.get(CATALOG)
+        assert response.status_code == 200, response.text
+        reference = response.headers[f"X-Erp-Reference-{endpoint.value.capitalize()}"]
+        rows = response.json()
+        named = {name.lower() for name in response.headers if name.lower().startswith("x-erp-")}
+        assert rows and named == {f"x-erp-reference-{endpoint.value}"}
+        if endpoint is Endpoint.PRICES:  # the catalog's prices, marked as such
+            assert {(row["price_source"], row["price"] == row["unit_price"]) for row in rows} == {
+                ("catalog", True)
+            }
+        else:  # stock not known, never invented
+            assert {row["available"] for row in rows} == {None}
     else:
         response = await client.post("/api/v1/storefront/checkout/quote", json=QUOTE)
         assert response.status_code == 200, response.text

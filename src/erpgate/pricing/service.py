@@ -116,28 +116,25 @@ class LivePrices:
         self.stock: AnswerCache[StockKey, StockRow] = AnswerCache()
 
     async def offers(
-        self,
-        integration: LiveIntegration,
-        asker: PriceAsker,
-        wanted: Sequence[Wanted],
-        *,
-        with_stock: bool = True,
+        self, integration: LiveIntegration, asker: PriceAsker, wanted: Sequence[Wanted]
     ) -> Offers:
-        """Prices (and stock) of ``wanted`` for ``asker``; never raises for an ERP failure."""
+        """Prices and stock of ``wanted`` for ``asker``; never raises for an ERP failure."""
         offers = Offers(
             prices_on=integration.is_enabled(Endpoint.PRICES),
-            stock_on=with_stock and integration.is_enabled(Endpoint.INVENTORY),
+            stock_on=integration.is_enabled(Endpoint.INVENTORY),
         )
-        # One quantity per SKU: an answer row names no quantity, so a SKU asked twice in one
-        # request could not tell its two prices apart (a page or cart has each SKU once).
-        unique = list({item.sku: item for item in reversed(wanted)}.values())[::-1]
-        unique = unique[:MAX_LIVE_SKUS]
+        # One quantity per SKU (the first asked): an answer row names no quantity, so a SKU asked
+        # twice in one request could not tell its two prices apart. A page or a cart has each
+        # SKU once anyway.
+        first: dict[str, Wanted] = {}
+        for item in wanted:
+            first.setdefault(item.sku, item)
+        unique = list(first.values())[:MAX_LIVE_SKUS]
         tasks = []
         if offers.prices_on:
             tasks.append(self._prices(integration, asker, unique, offers))
         if offers.stock_on:
-            skus = list(dict.fromkeys(item.sku for item in unique))
-            tasks.append(self._stock(integration, asker, skus, offers))
+            tasks.append(self._stock(integration, asker, [item.sku for item in unique], offers))
         await asyncio.gather(*tasks)
         return offers
 
