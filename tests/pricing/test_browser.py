@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from erpgate.mock_erp import catalog_prices as rules
 from tests.plugins.live_server import LiveServer, screenshot
-from tests.storefront.test_browser import sign_in
+from tests.storefront.test_browser import set_urls, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,18 +27,9 @@ def dollars(value: Decimal | None) -> str:
 
 
 def _set_live_price_urls(admin: Page, live_server: LiveServer, on: bool) -> None:
-    if "/admin/" not in admin.url:
-        admin.goto(f"{live_server.base_url}/admin/login")
-        admin.get_by_label("E-mail").fill("admin@example.com")
-        admin.get_by_label("Password").fill("demo-admin")
-        admin.get_by_role("button", name="Sign in").click()
-        expect(admin.get_by_role("link", name="App Store", exact=True)).to_be_visible()
-    admin.goto(f"{live_server.base_url}/admin/apps/generic-erp")
     base = f"{live_server.erp_base_url}/erp"
-    admin.get_by_label("Prices URL", exact=True).fill(f"{base}/prices" if on else "")
-    admin.get_by_label("Inventory URL", exact=True).fill(f"{base}/inventory" if on else "")
-    admin.get_by_role("button", name="Save settings").click()
-    expect(admin.get_by_text("Settings saved.")).to_be_visible()
+    urls = {"Prices URL": f"{base}/prices", "Inventory URL": f"{base}/inventory"}
+    set_urls(admin, live_server, {label: url if on else "" for label, url in urls.items()})
 
 
 def _check_out(page: Page, po_number: str) -> None:

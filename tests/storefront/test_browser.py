@@ -140,6 +140,12 @@ def test_a_placed_order_reaches_the_erp_and_its_page_shows_the_erps_number(
 
 
 def _set_submit_order_url(admin: Page, live_server: LiveServer, url: str) -> None:
+    set_urls(admin, live_server, {"Submit Order URL": url})
+
+
+def set_urls(admin: Page, live_server: LiveServer, urls: dict[str, str]) -> None:
+    """Set endpoint URLs (by their label; "" switches one off) on the shared store's settings
+    page, signing the demo admin in on first use."""
     if "/admin/" not in admin.url:
         admin.goto(f"{live_server.base_url}/admin/login")
         admin.get_by_label("E-mail").fill("admin@example.com")
@@ -147,7 +153,8 @@ def _set_submit_order_url(admin: Page, live_server: LiveServer, url: str) -> Non
         admin.get_by_role("button", name="Sign in").click()
         expect(admin.get_by_role("link", name="App Store", exact=True)).to_be_visible()
     admin.goto(f"{live_server.base_url}/admin/apps/generic-erp")
-    admin.get_by_label("Submit Order URL", exact=True).fill(url)
+    for label, url in urls.items():
+        admin.get_by_label(label, exact=True).fill(url)
     admin.get_by_role("button", name="Save settings").click()
     expect(admin.get_by_text("Settings saved.")).to_be_visible()
 

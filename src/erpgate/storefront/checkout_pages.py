@@ -314,24 +314,15 @@ async def checkout_place(
             live_prices=live_prices(state),
             expected_prices=expected_prices,
         )
-    except checkout_service.PricesChanged as exc:
+    except (checkout_service.PricesChanged, ValidationFailed) as exc:
+        # The page again, at today's prices and with what was typed: 409 when a price moved.
         return await _checkout_page(
             request,
             db,
             buyer,
             shipping_code=shipping_code or None,
             error=exc.message,
-            status=409,
-            place_form=typed,
-        )
-    except ValidationFailed as exc:
-        return await _checkout_page(
-            request,
-            db,
-            buyer,
-            shipping_code=shipping_code or None,
-            error=exc.message,
-            status=422,
+            status=exc.status_code,
             place_form=typed,
         )
     except ErpUnavailable as exc:
