@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from erpgate.mock_erp import catalog_prices as rules
 from tests.plugins.live_server import LiveServer, screenshot
-from tests.storefront.test_browser import set_urls, sign_in
+from tests.storefront.test_browser import check_out_to_toledo, set_urls, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -33,13 +33,7 @@ def _set_live_price_urls(admin: Page, live_server: LiveServer, on: bool) -> None
 
 
 def _check_out(page: Page, po_number: str) -> None:
-    page.get_by_role("link", name="Go to cart").click()
-    page.get_by_role("link", name="Check out").click()
-    page.get_by_label("Street address (required)").fill("1200 Front St")
-    page.get_by_label("City (required)").fill("Toledo")
-    page.get_by_label("Postcode (required)").fill("43605")
-    page.get_by_label("Country (2 letters) (required)").fill("US")
-    page.get_by_role("button", name="Save address and get shipping and tax").click()
+    check_out_to_toledo(page)
     expect(page.get_by_role("heading", name="Order summary")).to_be_visible()
     page.get_by_label("Your PO number (optional)").fill(po_number)
 

@@ -69,15 +69,7 @@ def test_buyer_browses_orders_invoices_balance_and_checks_out(
     page.get_by_label("Quantity of 5620").fill("4")
     page.locator("tr", has_text="5620").get_by_role("button", name="Add").click()
     expect(page.get_by_text("Added 5620 to your cart.")).to_be_visible()
-    page.get_by_role("link", name="Go to cart").click()
-    page.get_by_role("link", name="Check out").click()
-    page.get_by_label("Name").fill("ACME Warehouse 3")
-    page.get_by_label("Street address (required)").fill("1200 Front St")
-    page.get_by_label("City (required)").fill("Toledo")
-    page.get_by_label("State / region").fill("OH")
-    page.get_by_label("Postcode (required)").fill("43605")
-    page.get_by_label("Country (2 letters) (required)").fill("US")
-    page.get_by_role("button", name="Save address and get shipping and tax").click()
+    check_out_to_toledo(page, name="ACME Warehouse 3", state="OH")
     expect(page.get_by_role("heading", name="Order summary")).to_be_visible()
     expect(page.get_by_role("group", name="Shipping method")).to_be_visible()
     _expect_totals_block(page)
@@ -115,14 +107,7 @@ def test_a_placed_order_reaches_the_erp_and_its_page_shows_the_erps_number(
         page.get_by_label("Quantity of 5620").fill("2")
         page.locator("tr", has_text="5620").get_by_role("button", name="Add").click()
         expect(page.get_by_text("Added 5620 to your cart.")).to_be_visible()
-        page.get_by_role("link", name="Go to cart").click()
-        page.get_by_role("link", name="Check out").click()
-        page.get_by_label("Name").fill("ACME Warehouse 3")
-        page.get_by_label("Street address (required)").fill("1200 Front St")
-        page.get_by_label("City (required)").fill("Toledo")
-        page.get_by_label("Postcode (required)").fill("43605")
-        page.get_by_label("Country (2 letters) (required)").fill("US")
-        page.get_by_role("button", name="Save address and get shipping and tax").click()
+        check_out_to_toledo(page, name="ACME Warehouse 3")
         page.get_by_label("Your PO number (optional)").fill("PO-BROWSER-ERP")
         page.get_by_label("Notes for the store (optional)").fill("Deliver to dock 3")
         page.get_by_role("button", name="Place order").click()
@@ -137,6 +122,21 @@ def test_a_placed_order_reaches_the_erp_and_its_page_shows_the_erps_number(
     finally:
         _set_submit_order_url(admin, live_server, "")
         admin_context.close()
+
+
+def check_out_to_toledo(page: Page, *, name: str = "", state: str = "") -> None:
+    """From a page with "Go to cart": the cart, checkout, and a ship-to in Toledo, quoted."""
+    page.get_by_role("link", name="Go to cart").click()
+    page.get_by_role("link", name="Check out").click()
+    if name:
+        page.get_by_label("Name").fill(name)
+    page.get_by_label("Street address (required)").fill("1200 Front St")
+    page.get_by_label("City (required)").fill("Toledo")
+    if state:
+        page.get_by_label("State / region").fill(state)
+    page.get_by_label("Postcode (required)").fill("43605")
+    page.get_by_label("Country (2 letters) (required)").fill("US")
+    page.get_by_role("button", name="Save address and get shipping and tax").click()
 
 
 def _set_submit_order_url(admin: Page, live_server: LiveServer, url: str) -> None:
