@@ -86,7 +86,6 @@ class PricedLine:
     unit_price: Decimal
     line_total: Decimal
     price_source: str = "catalog"  # erp: the buyer's own price from the ERP
-    list_price: Decimal | None = None  # the ERP's price before the buyer's terms, if it says
 
 
 class PricesChanged(Conflict):
@@ -210,7 +209,6 @@ def with_live_prices(lines: list[PricedLine], offers: Offers) -> list[PricedLine
                 unit_price=row.unit_price,
                 line_total=quantize(line.quantity * row.unit_price),
                 price_source="erp",
-                list_price=row.list_price,
             )
         )
     return priced

@@ -41,9 +41,6 @@ class AnswerCache(Generic[K, V]):
         self._entries: OrderedDict[K, Kept[V]] = OrderedDict()
         self._generation = generation((INTEGRATIONS,))
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     def get(self, key: K, max_age_seconds: float) -> Kept[V] | None:
         """The entry stored less than ``max_age_seconds`` ago, if any."""
         self._drop_if_settings_changed()
@@ -58,9 +55,6 @@ class AnswerCache(Generic[K, V]):
         self._entries[key] = Kept(value, fetched_at, self._monotonic())
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)  # the oldest answer leaves first
-
-    def clear(self) -> None:
-        self._entries.clear()
 
     def _drop_if_settings_changed(self) -> None:
         current = generation((INTEGRATIONS,))

@@ -259,28 +259,15 @@ def accepted_prices(
 ) -> dict[str, PriceRow]:
     """The rows erpgate uses, by SKU: each asked SKU answered once, above zero, in the currency
     asked. The others are refused one by one (their SKU falls back to the catalog price)."""
-    wanted = {item.sku for item in asked}
-    chosen: dict[str, PriceRow] = {}
-    refused: dict[str, str] = {}
-    ignored = 0
-    for row in rows:
-        sku = row.sku
-        if sku not in wanted:
-            ignored += 1
-            continue
-        if sku in refused:
-            continue
-        reason = _price_problem(row, asker.currency)
-        earlier = chosen.get(sku)
-        if reason is None and earlier is not None and earlier != row:
-            reason = "answered twice with different prices"
-        if reason is not None:
-            chosen.pop(sku, None)
-            refused[sku] = reason
-        elif earlier is None:
-            chosen[sku] = row
-    _log_refused(Endpoint.PRICES, refused, ignored, asker, trace_id)
-    return chosen
+    return _accepted(
+        Endpoint.PRICES,
+        rows,
+        {item.sku for item in asked},
+        lambda row: _price_problem(row, asker.currency),
+        "answered twice with different prices",
+        asker,
+        trace_id,
+    )
 
 
 def _price_problem(row: PriceRow, currency: str) -> str | None:
@@ -297,22 +284,51 @@ def accepted_stock(
     rows: Iterable[StockRow], asked: Sequence[str], asker: PriceAsker, trace_id: str
 ) -> dict[str, StockRow]:
     """Stock rows by SKU: each asked SKU answered once (twice differently is refused)."""
-    wanted = set(asked)
-    chosen: dict[str, StockRow] = {}
+    return _accepted(
+        Endpoint.INVENTORY,
+        rows,
+        set(asked),
+        lambda row: None,
+        "answered twice with different stock",
+        asker,
+        trace_id,
+    )
+
+
+RowT = TypeVar("RowT", PriceRow, StockRow)
+
+
+def _accepted(
+    endpoint: Endpoint,
+    rows: Iterable[RowT],
+    wanted: set[str],
+    problem: Callable[[RowT], str | None],
+    twice: str,
+    asker: PriceAsker,
+    trace_id: str,
+) -> dict[str, RowT]:
+    """Rows by SKU, one per asked SKU: rows for SKUs not asked are ignored; a row with a
+    ``problem``, or a SKU answered twice differently (``twice``), refuses that SKU."""
+    chosen: dict[str, RowT] = {}
     refused: dict[str, str] = {}
     ignored = 0
     for row in rows:
         sku = row.sku
         if sku not in wanted:
             ignored += 1
-        elif sku in refused:
             continue
-        elif sku in chosen and chosen[sku] != row:
-            del chosen[sku]
-            refused[sku] = "answered twice with different stock"
-        else:
-            chosen.setdefault(sku, row)
-    _log_refused(Endpoint.INVENTORY, refused, ignored, asker, trace_id)
+        if sku in refused:
+            continue
+        reason = problem(row)
+        earlier = chosen.get(sku)
+        if reason is None and earlier is not None and earlier != row:
+            reason = twice
+        if reason is not None:
+            chosen.pop(sku, None)
+            refused[sku] = reason
+        elif earlier is None:
+            chosen[sku] = row
+    _log_refused(endpoint, refused, ignored, asker, trace_id)
     return chosen
 
 

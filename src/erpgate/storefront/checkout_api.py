@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, TypeAdapter
 
 from erpgate.auth.service import CSRF_HEADER
 from erpgate.checkout import catalog as catalog_service
@@ -66,9 +67,9 @@ class ProductOut(BaseModel):
     backorderable: bool | None
 
 
-def product_out(item: catalog_service.CatalogItem) -> dict[str, Any]:
+def product_out(item: catalog_service.CatalogItem) -> ProductOut:
     stock = item.stock
-    out = ProductOut(
+    return ProductOut(
         sku=item.sku,
         name=item.name,
         uom=item.uom,
@@ -85,7 +86,9 @@ def product_out(item: catalog_service.CatalogItem) -> dict[str, Any]:
         next_available_date=stock.next_available_date if stock else None,
         backorderable=stock.backorderable if stock else None,
     )
-    return out.model_dump(mode="json")
+
+
+PRODUCTS = TypeAdapter(list[ProductOut])  # the catalog page serialized once, straight to JSON
 
 
 def _lines(body: QuoteIn) -> list[dict[str, Any]]:
@@ -103,7 +106,7 @@ async def list_catalog(
     buyer: ApiBuyer,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=catalog_service.MAX_PAGE_SIZE)] = 100,
-) -> JsonResponse:
+) -> Response:
     """A page of the store's products (by SKU) at this buyer's prices, with stock when the store
     has the ERP's Prices and Inventory URLs. `X-Total-Count` holds the number of products."""
     buyer.require("checkout")
@@ -118,7 +121,8 @@ async def list_catalog(
     headers = {"X-Total-Count": str(listing.total)}
     for name, reference in listing.offers.references.items():
         headers[f"X-Erp-Reference-{name.capitalize()}"] = reference
-    return JsonResponse([product_out(item) for item in listing.items], headers=headers)
+    body = PRODUCTS.dump_json([product_out(item) for item in listing.items])
+    return Response(body, media_type="application/json", headers=headers)
 
 
 def quote_out(quote: checkout_service.Quote) -> QuoteOut:
