@@ -38,7 +38,7 @@ class ScriptedTransport:
     def sent_to(self, url: str) -> list[Outbound]:
         return [request for request in self.requests if request.url == url]
 
-    async def post(self, request: Outbound, answer: RawAnswer, *, cap: int, subject: str) -> None:
+    async def send(self, request: Outbound, answer: RawAnswer, *, cap: int, subject: str) -> None:
         self.requests.append(request)
         steps = self.script[request.url]
         step = steps.pop(0) if len(steps) > 1 else steps[0]

@@ -43,7 +43,7 @@ class ErpTwin:
         self.delay = 0.0
         self.rows: Any = None  # a function (request) -> answer rows, replacing the rules
 
-    async def post(self, request: Outbound, answer: RawAnswer, *, cap: int, subject: str) -> None:
+    async def send(self, request: Outbound, answer: RawAnswer, *, cap: int, subject: str) -> None:
         body = orjson.loads(request.body)
         self.requests.append(body)
         self.urls.append(request.url)

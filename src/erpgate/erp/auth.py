@@ -49,6 +49,8 @@ def token_request_body(credentials: Credentials) -> bytes:
         "client_id": credentials.key,
         "client_secret": credentials.token,
     }
+    if credentials.scope:
+        fields["scope"] = credentials.scope
     return urlencode(fields).encode()
 
 

@@ -15,6 +15,7 @@ class Credentials:
     key: str = ""
     token: str = ""
     token_url: str | None = None  # oauth2 only
+    scope: str | None = None  # oauth2 only, when the token URL wants one (Entra ID does)
 
     def __repr__(self) -> str:
         # Keeps the Token out of logs and tracebacks that print the object.

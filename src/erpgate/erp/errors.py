@@ -172,6 +172,18 @@ class ErpTokenAnswerError(ErpContractError):
     scope: ClassVar[Scope] = "endpoint"
 
 
+class ErpLoginAnswerError(ErpTokenAnswerError):
+    """An adapter's login call answered without the session cookies it must set."""
+
+    kind = "login_answer"
+
+
+class ErpMappingError(ErpContractError):
+    """An adapter profile's mapping failed on this answer (threw, overran, or was unreadable)."""
+
+    kind = "mapping"
+
+
 # -- the by-id endpoints' documented "not found": not a failure ------------------------------
 
 

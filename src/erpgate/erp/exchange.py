@@ -70,6 +70,7 @@ class Outbound:
     url: str
     headers: CIMultiDict[str]
     body: bytes
+    method: str = "POST"  # contract calls POST; an adapter profile's requests may GET
 
 
 @dataclass(slots=True)
@@ -85,14 +86,14 @@ class RawAnswer:
 
 
 class Transport(Protocol):
-    """Sends one POST and reads its answer into ``answer``; the only seam between the gateway
+    """Sends one request and reads its answer into ``answer``; the only seam between the gateway
     and the network.
 
     A failure to talk to the server raises the ErpError it stands for. A 2xx answer that
     declares more than ``cap`` bytes is left unread with ``truncated``; any other answer is read
     up to ``cap`` bytes. Tests inject a scripted one (tests/erp/scripted.py)."""
 
-    async def post(
+    async def send(
         self, request: Outbound, answer: RawAnswer, *, cap: int, subject: str
     ) -> None: ...
 
@@ -103,10 +104,14 @@ class AiohttpTransport:
     def __init__(self, session: aiohttp.ClientSession) -> None:
         self.session = session
 
-    async def post(self, request: Outbound, answer: RawAnswer, *, cap: int, subject: str) -> None:
+    async def send(self, request: Outbound, answer: RawAnswer, *, cap: int, subject: str) -> None:
         try:
-            response = await self.session.post(
-                request.url, data=request.body, headers=request.headers, allow_redirects=False
+            response = await self.session.request(
+                request.method,
+                request.url,
+                data=request.body or None,
+                headers=request.headers,
+                allow_redirects=False,
             )
         except aiohttp.ClientError as exc:
             raise connection_error(exc, request.url, subject) from None
@@ -140,7 +145,7 @@ async def exchange(
     attempts: list[AttemptRecord],
     interpret: Callable[[Answer], R],
 ) -> R:
-    """POST once; return ``interpret(answer)`` for a 2xx or raise an ErpError. Always appends
+    """Send once; return ``interpret(answer)`` for a 2xx or raise an ErpError. Always appends
     the attempt's record to ``attempts``, whatever happens."""
     loop = asyncio.get_running_loop()
     started_at = utcnow()
@@ -148,7 +153,7 @@ async def exchange(
     raw = RawAnswer()
     error: str | None = None
     try:
-        await transport.post(request, raw, cap=cap, subject=context.subject)
+        await transport.send(request, raw, cap=cap, subject=context.subject)
         status = raw.status or 0
         if status == 422 and context.reads_rejection:
             raise rejection(raw.body)
@@ -178,7 +183,7 @@ async def exchange(
                 trace_id=context.trace_id,
                 store_id=context.store_id,
                 endpoint=context.endpoint,
-                method="POST",
+                method=request.method,
                 url=request.url,
                 started_at=started_at,
                 duration_ms=round((loop.time() - began) * 1000.0, 3),

@@ -34,6 +34,9 @@ from aiohttp.abc import AbstractResolver
 from multidict import CIMultiDict
 from pydantic import BaseModel
 
+from erpgate.erp.adapters.mapping import MappingPool
+from erpgate.erp.adapters.reading import AdapterPlan, AdapterRun
+from erpgate.erp.adapters.sessions import LoginSessions
 from erpgate.erp.attempts import AttemptRecord
 from erpgate.erp.auth import (
     AccessToken,
@@ -115,6 +118,8 @@ class ErpGateway:
             options.share_window_seconds, keep=lambda outcome: outcome.ok
         )
         self._tokens = TokenCache()
+        self.sessions = LoginSessions()  # adapter profiles' login sessions
+        self.mapping = MappingPool()  # adapter profiles' mappings, in worker processes
         self._calls_made = 0
         self.metrics = ErpCallMetrics()
 
@@ -142,6 +147,9 @@ class ErpGateway:
         self._transport = AiohttpTransport(self._session)
 
     async def close(self) -> None:
+        if self._transport is not None:
+            await self.sessions.logout_all()  # ERPs cap open sessions per licence
+        self.mapping.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -289,6 +297,10 @@ class ErpGateway:
             headers.extend(target.auth_headers)
             secrets = target.secrets
         by_id = target.endpoint in BY_ID_ENDPOINTS
+        if target.adapter is not None:
+            return await self._adapted(
+                target, target.adapter, call, attempts, deadline, access_token
+            )
         context = _context(
             target,
             call,
@@ -307,6 +319,65 @@ class ErpGateway:
 
         outbound = Outbound(target.url, headers, call.body)
         return await self._exchange(outbound, context, attempts, interpret)
+
+    async def _adapted(
+        self,
+        target: ErpTarget,
+        plan: AdapterPlan,
+        call: ErpCall[T],
+        attempts: list[AttemptRecord],
+        deadline: float,
+        access_token: str | None,
+    ) -> T:
+        """An endpoint served by the store's adapter profile: the ERP's own requests, each one
+        an attempt of this call, then its mapped answer validated like a contract answer."""
+        by_id = target.endpoint in BY_ID_ENDPOINTS
+        secrets = (*target.secrets, access_token) if access_token else target.secrets
+        auth_headers = tuple(bearer_header(access_token)) if access_token else plan.static_headers
+
+        def sender(kept: list[AttemptRecord]) -> Any:
+            async def send(outbound: Outbound, subject: str, masked: tuple[str, ...]) -> Answer:
+                request_id = new_request_id()
+                headers = self._headers(call.trace_id, request_id, "application/json")
+                for name in outbound.headers.keys() | {"Content-Type"}:
+                    headers.popall(name, None)
+                headers.extend(outbound.headers)
+                outbound.headers = headers
+                context = _context(
+                    target,
+                    call,
+                    request_id,
+                    kept,
+                    deadline,
+                    secrets=masked,
+                    secret_header_names=target.secret_header_names,
+                    by_id=by_id and subject == "ERP",
+                    subject=subject,
+                )
+                return await self._exchange(outbound, context, kept, lambda answer: answer)
+
+            return send
+
+        def add_secrets(values: tuple[str, ...]) -> None:
+            if attempts:
+                attempts[-1].secrets = (*attempts[-1].secrets, *values)
+
+        run = AdapterRun(
+            plan,
+            sender(attempts),
+            self.sessions,
+            self.mapping,
+            deadline,
+            secrets,
+            {"key": target.credentials.key, "token": target.credentials.token},
+            auth_headers=auth_headers,
+            detached_send=sender([]),
+            attempt_secrets=add_secrets,
+        )
+        body = await run.answer(call.body)
+        return validate_answer(
+            body, call.answer_model, by_id=by_id, expected_customer_code=call.expected_customer_code
+        )
 
     async def _access_token(
         self,

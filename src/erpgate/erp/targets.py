@@ -9,6 +9,7 @@ its ``refusal`` and the gateway answers with it at once. The connect-time half o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from erpgate.erp.auth import static_auth_headers
@@ -17,6 +18,9 @@ from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import ErpBlockedError, ErpCredentialsError, ErpSsrfError
 from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.ssrf import url_refusal
+
+if TYPE_CHECKING:
+    from erpgate.erp.adapters.reading import AdapterPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,8 @@ class ErpTarget:
     refusal: ErpBlockedError | None = field(default=None, compare=False)
     auth_headers: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     store_slug: str = field(default="", compare=False)  # the store's label on /metrics
+    # Set when the store's adapter profile serves this endpoint (erp.adapters.targets).
+    adapter: AdapterPlan | None = field(default=None, compare=False)
 
     @property
     def secrets(self) -> tuple[str, ...]:

@@ -1,0 +1,345 @@
+"""One adapted read: the contract request in, the ERP's own requests out, the mapped answer back.
+
+``adapted_answer`` returns the contract answer as JSON bytes; the gateway validates them exactly
+like a contract URL's answer (the same models, the cross-customer guard, not-found), so every
+guard that protects a contract read protects an adapted one.
+
+List pages: erpgate asks the ERP for one row more than the page (``$top``, ``limit_page_length``
+or ``limit``), following the ERP's next-page links while it serves smaller pages, so ``has_more``
+is known without a count. A next link must stay on the base URL's origin; one that points
+anywhere else is refused, not followed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import orjson
+from multidict import CIMultiDict
+from yarl import URL
+
+from erpgate.erp.adapters.mapping import MappingError, MappingPool, line_of
+from erpgate.erp.adapters.profile import LIST_ENDPOINTS, EndpointSpec, Profile
+from erpgate.erp.adapters.sessions import LoginSessions, Session, SessionKey, cookies_set
+from erpgate.erp.adapters.templates import ImpossibleValue, render_json, render_text
+from erpgate.erp.endpoints import Endpoint
+from erpgate.erp.errors import (
+    ErpContractError,
+    ErpLoginAnswerError,
+    ErpMappingError,
+    ErpSsrfError,
+    ErpUnauthorizedError,
+)
+from erpgate.erp.exchange import Answer, Outbound
+from erpgate.erp.reading import parse_json
+
+# Time kept back from the call's deadline for validating the mapped answer.
+VALIDATION_RESERVE_SECONDS = 0.02
+
+Send = Callable[[Outbound, str, tuple[str, ...]], Awaitable[Answer]]
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterPlan:
+    """What an adapted target carries: the store's profile and this endpoint's part of it."""
+
+    profile: Profile
+    spec: EndpointSpec
+    endpoint: Endpoint
+    static_headers: tuple[tuple[str, str], ...]  # the auth driver's, when it is static
+    session_key: SessionKey | None = None  # login_session driver only
+
+    @property
+    def is_list(self) -> bool:
+        return self.endpoint in LIST_ENDPOINTS
+
+
+def request_values(request: dict[str, Any], endpoint: Endpoint) -> dict[str, Any]:
+    """What templates may name, from the contract request."""
+    values = dict(request)
+    values["id"] = request.get("order_id") or request.get("invoice_id")
+    if endpoint in LIST_ENDPOINTS:
+        page, size = int(request.get("page") or 1), int(request.get("page_size") or 20)
+        values.update(page=page, page_size=size, skip=(page - 1) * size, top=size + 1)
+    return values
+
+
+def _paging_parameters(spec: EndpointSpec, values: dict[str, Any]) -> dict[str, Any]:
+    style = spec.paging.style
+    if style == "odata":
+        return {"$top": values["top"], "$skip": values["skip"]}
+    if style == "limit_start":
+        return {"limit_start": values["skip"], "limit_page_length": values["top"]}
+    if style == "offset_limit":
+        return {"offset": values["skip"], "limit": values["top"]}
+    return {}
+
+
+def _query_text(value: Any) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def first_request(plan: AdapterPlan, values: dict[str, Any]) -> tuple[str, bytes]:
+    """The first request's URL and body (ImpossibleValue: no record can match)."""
+    spec = plan.spec
+    path = render_text(spec.path, values, spec.filters, path=True)
+    query: dict[str, str] = {}
+    for name, template in spec.query.items():
+        rendered = (
+            render_text(template, values, spec.filters)
+            if isinstance(template, str)
+            else render_json(template, values, spec.filters)
+        )
+        if rendered not in (None, ""):
+            query[name] = _query_text(rendered)
+    body_value = render_json(spec.body, values, spec.filters) if spec.body is not None else None
+    paging = _paging_parameters(spec, values) if plan.is_list else {}
+    if spec.paging.put == "body" and paging:
+        body_value = {**(body_value or {}), **paging}
+    else:
+        query.update({name: str(value) for name, value in paging.items()})
+    url = join_url(plan.profile.base_url, path)
+    if query:
+        url += ("&" if "?" in url else "?") + urlencode(query, safe="$,()'", quote_via=quote)
+    body = orjson.dumps(body_value) if body_value is not None else b""
+    return url, body
+
+
+def join_url(base: str, path: str) -> str:
+    return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+def next_url(current: str, link: Any, base_url: str) -> str:
+    """The next page's absolute URL; ErpSsrfError when it leaves the base URL's origin."""
+    if not isinstance(link, str) or not link:
+        raise ErpContractError("Answer broke the contract: the next-page link is not a URL")
+    resolved = URL(current).join(URL(link))
+    base = URL(base_url)
+    if (resolved.scheme, resolved.host, resolved.port) != (base.scheme, base.host, base.port):
+        raise ErpSsrfError(
+            f"The ERP's next-page link points at {resolved.host or 'another address'}, "
+            "not the adapter's base URL; it was not followed"
+        )
+    return str(resolved)
+
+
+def rows_at(document: Any, path: str) -> list[Any]:
+    node = document
+    for part in path.split(".") if path else ():
+        node = node.get(part) if isinstance(node, dict) else None
+    if node is None:
+        return []
+    if not isinstance(node, list):
+        where = path or "the answer"
+        raise ErpContractError(f"Answer broke the contract: {where} is not a list of rows")
+    return node
+
+
+def with_rows(document: Any, path: str, rows: list[Any]) -> Any:
+    if not path:
+        return rows
+    parts = path.split(".")
+    root = dict(document) if isinstance(document, dict) else {}
+    node = root
+    for part in parts[:-1]:
+        child = node.get(part)
+        node[part] = dict(child) if isinstance(child, dict) else {}
+        node = node[part]
+    node[parts[-1]] = rows
+    return root
+
+
+def _headers(
+    plan: AdapterPlan,
+    auth_headers: tuple[tuple[str, str], ...],
+    session: Session | None,
+    has_body: bool,
+) -> CIMultiDict[str]:
+    headers: CIMultiDict[str] = CIMultiDict(plan.profile.auth.headers)
+    headers.extend(plan.spec.headers)
+    headers.extend(auth_headers)
+    if session is not None:
+        headers["Cookie"] = session.header
+    if has_body:
+        headers.setdefault("Content-Type", "application/json")
+    else:
+        headers.popall("Content-Type", None)
+    return headers
+
+
+class AdapterRun:
+    """One adapted read, inside the gateway's deadline and attempts."""
+
+    def __init__(
+        self,
+        plan: AdapterPlan,
+        send: Send,
+        sessions: LoginSessions,
+        pool: MappingPool,
+        deadline: float,
+        secrets: tuple[str, ...],
+        login_values: dict[str, str],
+        *,
+        auth_headers: tuple[tuple[str, str], ...],
+        detached_send: Send,
+        attempt_secrets: Callable[[tuple[str, ...]], None],
+    ) -> None:
+        """``send`` records its attempts in this call's outcome; ``detached_send`` (a later
+        logout) records them nowhere; ``attempt_secrets`` adds values to mask to the last
+        attempt recorded."""
+        self.plan = plan
+        self.send = send
+        self.sessions = sessions
+        self.pool = pool
+        self.deadline = deadline
+        self.secrets = secrets
+        self.login_values = login_values
+        self.auth_headers = auth_headers
+        self.detached_send = detached_send
+        self.attempt_secrets = attempt_secrets
+        self.session: Session | None = None
+
+    async def answer(self, body: bytes) -> bytes:
+        plan = self.plan
+        request = parse_json(body)
+        values = request_values(request, plan.endpoint)
+        try:
+            url, payload = first_request(plan, values)
+        except ImpossibleValue:
+            # An id no record can have: answered as the contract's not-found, no ERP call.
+            return b'{"data":[]}' if plan.is_list else b'{"data":null}'
+        document, has_more = await self._pages(url, payload, values)
+        bindings = {
+            "request": request,
+            "has_more": has_more,
+            "page": values.get("page"),
+            "page_size": values.get("page_size"),
+        }
+        return await self._mapped(document, bindings)
+
+    async def _pages(self, url: str, payload: bytes, values: dict[str, Any]) -> tuple[Any, bool]:
+        plan, paging = self.plan, self.plan.spec.paging
+        first: Any = None
+        rows: list[Any] = []
+        want = values["top"] if plan.is_list else 0
+        for _ in range(paging.max_pages):
+            document = parse_json((await self._send(url, payload)).body)
+            if first is None:
+                first = document
+            if not plan.is_list:
+                return first, False
+            page_rows = rows_at(document, paging.rows)
+            rows.extend(page_rows)
+            if len(rows) > plan.profile.row_cap:
+                raise ErpContractError(
+                    f"Answer broke the contract: the ERP answered more than "
+                    f"{plan.profile.row_cap} rows for one page (the adapter's row cap)"
+                )
+            link = document.get(paging.next_link) if paging.next_link else None
+            if len(rows) >= want or not link or isinstance(document, list):
+                break
+            url = next_url(url, link, plan.profile.base_url)
+        size = values["page_size"]
+        document = with_rows(first, paging.rows, rows[:size])
+        return document, len(rows) > size
+
+    async def _send(self, url: str, payload: bytes) -> Answer:
+        """One request, with the session (logged in again once if the ERP rejects it)."""
+        auth = self.plan.profile.auth
+        if auth.driver != "login_session":
+            return await self.send(self._outbound(url, payload, None), "ERP", self.secrets)
+        session = await self._session(None)
+        try:
+            return await self.send(
+                self._outbound(url, payload, session), "ERP", self._with(session)
+            )
+        except ErpUnauthorizedError as exc:
+            if exc.status != 401:
+                raise
+            session = await self._session(rejected=session)
+            return await self.send(
+                self._outbound(url, payload, session), "ERP", self._with(session)
+            )
+
+    def _outbound(self, url: str, payload: bytes, session: Session | None) -> Outbound:
+        method = self.plan.spec.method
+        headers = _headers(self.plan, self.auth_headers, session, bool(payload))
+        return Outbound(url, headers, payload, method)
+
+    def _with(self, session: Session) -> tuple[str, ...]:
+        return (*self.secrets, *session.cookies.values())
+
+    async def _session(self, rejected: Session | None) -> Session:
+        key = self.plan.session_key
+        assert key is not None
+        self.session = await self.sessions.get(key, self._login, rejected=rejected)
+        return self.session
+
+    async def _login(self) -> Session:
+        profile = self.plan.profile
+        login = profile.auth.login
+        assert login is not None
+        body = orjson.dumps(render_json(login.body, self.login_values, {}))
+        headers: CIMultiDict[str] = CIMultiDict(profile.auth.headers)
+        headers["Content-Type"] = "application/json"
+        outbound = Outbound(join_url(profile.base_url, login.path), headers, body, "POST")
+        answer = await self.send(outbound, "Login", self.secrets)
+        cookies = cookies_set(answer.headers)
+        missing = [name for name in login.cookies if not cookies.get(name)]
+        if missing:
+            raise ErpLoginAnswerError(
+                f"Login answered {answer.status} without the cookie {', '.join(missing)}"
+            )
+        kept = {name: cookies[name] for name in login.cookies}
+        # The session id may also sit in the answer's body (SAP's SessionId): masked as well.
+        self.attempt_secrets(tuple(kept.values()))
+        session = Session(kept, time.monotonic() + login.session_seconds)
+        if login.logout_path:
+            logout = Outbound(join_url(profile.base_url, login.logout_path), headers, b"{}", "POST")
+            session.logout = _logout_call(self.detached_send, logout, session, self.secrets)
+        return session
+
+    async def _mapped(self, document: Any, bindings: dict[str, Any]) -> bytes:
+        spec = self.plan.spec
+        remaining = self.deadline - asyncio.get_running_loop().time() - VALIDATION_RESERVE_SECONDS
+        try:
+            result = await self.pool.evaluate(
+                spec.mapping, orjson.dumps(document), bindings, remaining
+            )
+        except MappingError as exc:
+            line = line_of(spec.mapping, str(exc))
+            where = f" (mapping line {line})" if line else ""
+            raise ErpMappingError(f"The adapter's mapping failed{where}: {exc}") from None
+        return self._shaped(result)
+
+    def _shaped(self, result: bytes) -> bytes:
+        """The one-row pitfall: JSONata turns a one-item sequence into the item, so a list's
+        ``data`` that came out as one object is made a list again (and nothing, an empty one)."""
+        if not self.plan.is_list:
+            return result
+        mapped = orjson.loads(result)
+        if isinstance(mapped, dict):
+            data = mapped.get("data")
+            if isinstance(data, dict):
+                mapped["data"] = [data]
+            elif data is None:
+                mapped["data"] = []
+            else:
+                return result
+            return orjson.dumps(mapped)
+        return result
+
+
+def _logout_call(
+    send: Send, outbound: Outbound, session: Session, secrets: tuple[str, ...]
+) -> Callable[[], Awaitable[None]]:
+    async def logout() -> None:
+        outbound.headers["Cookie"] = session.header
+        await send(outbound, "Logout", (*secrets, *session.cookies.values()))
+
+    return logout
