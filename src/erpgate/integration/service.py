@@ -12,6 +12,7 @@ from erpgate.erp.credentials import AuthStyle, Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.targets import ErpTarget, build_target
+from erpgate.integration.adapter import adapter_targets
 from erpgate.integration import repository
 from erpgate.kit.crypto import SecretBox
 from erpgate.kit.local_cache import INTEGRATIONS, LocalCache, changed, generation
@@ -42,6 +43,7 @@ class LiveIntegration:
     notify_sender: str | None
     notify_receivers: tuple[str, ...]
     targets: dict[Endpoint, ErpTarget]
+    adapted: frozenset[Endpoint] = frozenset()  # endpoints the adapter profile serves
 
     def is_enabled(self, endpoint: Endpoint) -> bool:
         return self.installed and endpoint in self.targets
@@ -78,6 +80,29 @@ def snapshot(
         token=_decrypt(box, integration.token_encrypted),
         token_url=integration.oauth_token_url,
     )
+    targets = {
+        endpoint: build_target(
+            options,
+            store_id=integration.store_id,
+            endpoint=endpoint,
+            url=url,
+            timeout_seconds=timeouts[endpoint],
+            credentials=credentials,
+            store_slug=store_slug,
+        )
+        for endpoint, url in urls.items()
+    }
+    # An endpoint the adapter serves is read through the profile, whatever its URL says.
+    adapted = adapter_targets(
+        integration.adapter,
+        options,
+        store_id=integration.store_id,
+        credentials=credentials,
+        timeouts=timeouts,
+        store_slug=store_slug,
+    )
+    targets.update(adapted)
+    urls.update({endpoint: target.url for endpoint, target in adapted.items()})
     return LiveIntegration(
         store_id=integration.store_id,
         installed=integration.installed,
@@ -91,18 +116,8 @@ def snapshot(
         stock_cache_seconds=integration.stock_cache_seconds,
         notify_sender=integration.notify_sender,
         notify_receivers=tuple(integration.notify_receivers or ()),
-        targets={
-            endpoint: build_target(
-                options,
-                store_id=integration.store_id,
-                endpoint=endpoint,
-                url=url,
-                timeout_seconds=timeouts[endpoint],
-                credentials=credentials,
-                store_slug=store_slug,
-            )
-            for endpoint, url in urls.items()
-        },
+        targets=targets,
+        adapted=frozenset(adapted),
     )
 
 

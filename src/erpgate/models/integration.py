@@ -44,6 +44,9 @@ class Integration(Base):
 
     # {"orders": 5.0, ..., "taxes": 3.0}; a missing endpoint uses Endpoint.default_timeout_seconds.
     timeouts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, nullable=False)
+    # The store's adapter: {"profile": {...}, "endpoints": ["orders", ...]} (erp.adapters), or
+    # None. An endpoint listed here is read through the profile instead of its contract URL.
+    adapter: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     notify_sender: Mapped[str | None] = mapped_column(String(320))
     notify_receivers: Mapped[list[str]] = mapped_column(JSONType, default=list, nullable=False)
     tax_failure_policy: Mapped[str] = mapped_column(String(16), default="estimate", nullable=False)

@@ -305,34 +305,71 @@ class AdapterRun:
         return session
 
     async def _mapped(self, document: Any, bindings: dict[str, Any]) -> bytes:
-        spec = self.plan.spec
         remaining = self.deadline - asyncio.get_running_loop().time() - VALIDATION_RESERVE_SECONDS
-        try:
-            result = await self.pool.evaluate(
-                spec.mapping, orjson.dumps(document), bindings, remaining
-            )
-        except MappingError as exc:
-            line = line_of(spec.mapping, str(exc))
-            where = f" (mapping line {line})" if line else ""
-            raise ErpMappingError(f"The adapter's mapping failed{where}: {exc}") from None
-        return self._shaped(result)
+        return await run_mapping(self.plan, self.pool, document, bindings, remaining)
 
-    def _shaped(self, result: bytes) -> bytes:
-        """The one-row pitfall: JSONata turns a one-item sequence into the item, so a list's
-        ``data`` that came out as one object is made a list again (and nothing, an empty one)."""
-        if not self.plan.is_list:
-            return result
-        mapped = orjson.loads(result)
-        if isinstance(mapped, dict):
-            data = mapped.get("data")
-            if isinstance(data, dict):
-                mapped["data"] = [data]
-            elif data is None:
-                mapped["data"] = []
-            else:
-                return result
-            return orjson.dumps(mapped)
+
+async def run_mapping(
+    plan: AdapterPlan, pool: MappingPool, document: Any, bindings: dict[str, Any], seconds: float
+) -> bytes:
+    """The endpoint's mapping over one (merged) ERP answer, as contract JSON bytes."""
+    mapping = plan.spec.mapping
+    try:
+        result = await pool.evaluate(mapping, orjson.dumps(document), bindings, seconds)
+    except MappingError as exc:
+        line = line_of(mapping, str(exc))
+        where = f" (mapping line {line})" if line else ""
+        raise ErpMappingError(f"The adapter's mapping failed{where}: {exc}") from None
+    return _shaped(plan, result)
+
+
+def _shaped(plan: AdapterPlan, result: bytes) -> bytes:
+    """The one-row pitfall: JSONata turns a one-item sequence into the item, so a list's
+    ``data`` that came out as one object is made a list again (and nothing, an empty one)."""
+    if not plan.is_list:
         return result
+    mapped = orjson.loads(result)
+    if not isinstance(mapped, dict):
+        return result
+    data = mapped.get("data")
+    if isinstance(data, dict):
+        mapped["data"] = [data]
+    elif data is None:
+        mapped["data"] = []
+    else:
+        return result
+    return orjson.dumps(mapped)
+
+
+async def map_recorded(
+    plan: AdapterPlan, pool: MappingPool, request: dict[str, Any], answer: bytes, seconds: float
+) -> bytes:
+    """A recorded ERP answer (pasted in the preview, or a fixture) mapped as a live read would
+    map it: the same rows, page trimming, ``$has_more`` and bindings."""
+    document = parse_json(answer)
+    values = request_values(request, plan.endpoint)
+    has_more = False
+    if plan.is_list:
+        rows = rows_at(document, plan.spec.paging.rows)
+        if len(rows) > plan.profile.row_cap:
+            raise ErpContractError(
+                f"Answer broke the contract: the ERP answered more than "
+                f"{plan.profile.row_cap} rows for one page (the adapter's row cap)"
+            )
+        size = values["page_size"]
+        has_more = len(rows) > size or bool(
+            isinstance(document, dict)
+            and plan.spec.paging.next_link
+            and document.get(plan.spec.paging.next_link)
+        )
+        document = with_rows(document, plan.spec.paging.rows, rows[:size])
+    bindings = {
+        "request": request,
+        "has_more": has_more,
+        "page": values.get("page"),
+        "page_size": values.get("page_size"),
+    }
+    return await run_mapping(plan, pool, document, bindings, seconds)
 
 
 def _logout_call(
