@@ -19,6 +19,7 @@ from erpgate.conformance.config import (
     read_config_file,
 )
 from erpgate.conformance.direct import run_direct
+from erpgate.conformance.fixtures import FixtureProblem, check_fixtures, read_fixtures
 from erpgate.conformance.report import as_json, as_junit, as_text, print_text
 from erpgate.conformance.results import ConformanceReport
 from erpgate.erp.credentials import AUTH_STYLES
@@ -53,7 +54,19 @@ def _url_options(command: Any) -> Any:
 )
 @click.option(
     "--base-url",
-    help="Base URL of an ERP with the mock ERP's layout (<base>/erp/orders, /erp/orders/get, ...).",
+    help="Base URL of an ERP with the mock ERP's layout (<base>/erp/orders, /erp/orders/get, "
+    "...); with --profile, the ERP's own base URL (overrides the profile's).",
+)
+@click.option(
+    "--profile",
+    help="Read orders, order, invoices, invoice and balance through an adapter profile: a "
+    "shipped one (business-central, sap-b1, erpnext, odoo) or a .toml/.json file.",
+)
+@click.option(
+    "--fixtures",
+    type=click.Path(dir_okay=False),
+    help="With --profile: map the recorded ERP answers of this fixture file offline and check "
+    "them (no ERP is called).",
 )
 @_url_options
 @click.option(
@@ -134,9 +147,29 @@ def check_erp(config_file: str | None, **flags: Any) -> None:
         config = build_config(values)
     except ConfigProblem as exc:
         raise BadSettings(str(exc)) from None
+    if config.fixtures is not None:
+        _check_fixtures(config)
+        return
     report = asyncio.run(_run_with_progress(config))
     _emit(report, config)
     if not report.passed:
+        raise click.exceptions.Exit(EXIT_FAILED)
+
+
+def _check_fixtures(config: CheckConfig) -> None:
+    assert config.profile is not None and config.fixtures is not None
+    try:
+        fixtures = read_fixtures(Path(config.fixtures))
+    except FixtureProblem as exc:
+        raise BadSettings(str(exc)) from None
+    results = asyncio.run(check_fixtures(config.profile, fixtures))
+    console = Console() if Console().is_terminal else Console(width=WIDE)
+    for result in results:
+        mark = "[green]PASS[/green]" if result.passed else "[red]FAIL[/red]"
+        console.print(f"{mark} {result.name}: {result.sentence}", highlight=False)
+    failed = sum(1 for result in results if not result.passed)
+    console.print(f"{len(results) - failed} passed, {failed} failed", highlight=False)
+    if failed:
         raise click.exceptions.Exit(EXIT_FAILED)
 
 

@@ -12,6 +12,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from erpgate.conformance.payloads import DEFAULT_PAGE_SIZE, SAMPLE_CURRENCY, CheckPlan
+from erpgate.erp.adapters.profile import (
+    ADAPTABLE,
+    Profile,
+    ProfileError,
+    load_profile,
+    with_addresses,
+)
+from erpgate.erp.adapters.reading import join_url
+from erpgate.erp.adapters.targets import adapter_target, driver_credentials, driver_refusal
 from erpgate.erp.contract import MAX_PAGE_SIZE, MAX_PRICE_LINES
 from erpgate.erp.credentials import AUTH_STYLES, AuthStyle, Credentials
 from erpgate.erp.endpoints import Endpoint
@@ -40,6 +49,8 @@ TEXT_KEYS = (
     "currency",
     "format",
     "output",
+    "profile",
+    "fixtures",
 )
 KNOWN_KEYS = frozenset(
     {*TEXT_KEYS, *URL_KEYS, "skus", "allow_private", "page_size", "timeout", "latency_budget_ms"}
@@ -68,19 +79,35 @@ class CheckConfig:
     output: str | None = None
     # Endpoints whose URL --base-url made, with the path it assumed (a 404's hint names it).
     base_paths: dict[Endpoint, str] = field(default_factory=dict)
+    # --profile: these endpoints are read through the adapter profile, not a contract URL.
+    profile: Profile | None = None
+    fixtures: str | None = None
 
     def client_options(self) -> ErpClientOptions:
         hosts: set[str] = set()
         if self.allow_private:
             urls = [*self.urls.values(), self.credentials.token_url or ""]
+            if self.profile is not None:
+                urls.append(self.profile.base_url)
             hosts = {host for url in urls if (host := _host(url))}
         return ErpClientOptions(
             allowed_private_hosts=frozenset(hosts), breaker_min_calls=NO_BREAKER
         )
 
     def targets(self, options: ErpClientOptions) -> dict[Endpoint, ErpTarget]:
+        profile = self.profile
         return {
-            endpoint: build_target(
+            endpoint: adapter_target(
+                options,
+                store_id=None,
+                endpoint=endpoint,
+                profile=profile,
+                timeout_seconds=self.timeouts.get(endpoint, endpoint.default_timeout_seconds),
+                key=self.credentials.key,
+                token=self.credentials.token,
+            )
+            if profile is not None and profile.endpoint(endpoint) is not None
+            else build_target(
                 options,
                 store_id=None,
                 endpoint=endpoint,
@@ -218,12 +245,51 @@ def _check_urls(urls: Mapping[str, str], allow_private: bool) -> None:
             raise ConfigProblem(f"{label}: {refusal}{hint}")
 
 
+def _profile(values: Mapping[str, Any]) -> Profile | None:
+    source = _text(values, "profile")
+    if source is None:
+        return None
+    try:
+        profile = load_profile(source)
+    except ProfileError as exc:
+        raise ConfigProblem(f"--profile: {exc}") from None
+    return with_addresses(
+        profile, base_url=_text(values, "base_url"), token_url=_text(values, "token_url")
+    )
+
+
+def _profile_config(values: Mapping[str, Any], profile: Profile) -> CheckConfig:
+    """--profile: the adapted endpoints' addresses and the auth driver's credentials."""
+    urls = {
+        endpoint: join_url(profile.base_url, spec.path)
+        for endpoint in ADAPTABLE
+        if (spec := profile.endpoint(endpoint)) is not None
+    }
+    for key, endpoint in URL_KEYS.items():  # contract URLs for the rest (taxes, shipping, ...)
+        raw = values.get(key)
+        if isinstance(raw, str) and raw.strip() and endpoint not in urls:
+            urls[endpoint] = raw
+    credentials = driver_credentials(
+        profile, _text(values, "key") or "", _text(values, "token") or ""
+    )
+    problem = driver_refusal(profile, credentials)
+    if problem is not None:
+        raise ConfigProblem(f"{problem} (--key, and --token or ERPGATE_CHECK_TOKEN)")
+    labelled = {"the profile's base URL": profile.base_url}
+    if credentials.token_url:
+        labelled["--token-url"] = credentials.token_url
+    labelled.update({URL_KEYS_LABEL[e]: url for e, url in urls.items() if e not in ADAPTABLE})
+    _check_urls(labelled, bool(values.get("allow_private")))
+    return _finish(values, urls, {}, credentials, profile)
+
+
 def build_config(values: Mapping[str, Any]) -> CheckConfig:
     """Validate merged settings (file, then flags on top) into what a run needs."""
-    customer_code = _text(values, "customer_code")
-    if not customer_code:
-        raise ConfigProblem("Give --customer-code: the ERP account number to test with")
-    allow_private = bool(values.get("allow_private"))
+    profile = _profile(values)
+    if profile is not None:
+        return _profile_config(values, profile)
+    if _text(values, "fixtures"):
+        raise ConfigProblem("--fixtures needs --profile: the mapping to run over them")
     urls, from_base = _urls(values)
     style = _text(values, "auth_style") or "bearer"
     if style not in AUTH_STYLES:
@@ -244,7 +310,21 @@ def build_config(values: Mapping[str, Any]) -> CheckConfig:
     labelled = {URL_KEYS_LABEL[endpoint]: url for endpoint, url in urls.items()}
     if auth_style == "oauth2" and token_url:
         labelled["--token-url"] = token_url
-    _check_urls(labelled, allow_private)
+    _check_urls(labelled, bool(values.get("allow_private")))
+    return _finish(values, urls, from_base, credentials, None)
+
+
+def _finish(
+    values: Mapping[str, Any],
+    urls: dict[Endpoint, str],
+    from_base: dict[Endpoint, str],
+    credentials: Credentials,
+    profile: Profile | None,
+) -> CheckConfig:
+    """The settings every run shares: the test customer, timeouts, budgets, page size, report."""
+    customer_code = _text(values, "customer_code")
+    if not customer_code:
+        raise ConfigProblem("Give --customer-code: the ERP account number to test with")
     timeouts = {endpoint: endpoint.default_timeout_seconds for endpoint in Endpoint}
     if values.get("timeout") is not None:
         seconds = _number(values["timeout"], "timeout", minimum=0.05)
@@ -282,11 +362,13 @@ def build_config(values: Mapping[str, Any]) -> CheckConfig:
         urls=urls,
         credentials=credentials,
         plan=plan,
-        allow_private=allow_private,
+        allow_private=bool(values.get("allow_private")),
         timeouts={endpoint: timeouts[endpoint] for endpoint in urls},
         format=output_format,
         output=_text(values, "output"),
         base_paths={endpoint: path for endpoint, path in from_base.items() if endpoint in urls},
+        profile=profile,
+        fixtures=_text(values, "fixtures"),
     )
 
 

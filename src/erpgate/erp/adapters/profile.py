@@ -7,9 +7,11 @@ erpgate (``profiles/*.toml``); a store keeps its own copy in its settings and ma
 
 from __future__ import annotations
 
+import json
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -147,6 +149,41 @@ def shipped_profile(name: str) -> Profile:
         raise ProfileError([f"no shipped profile {name!r}; shipped: {', '.join(SHIPPED)}"])
     text = resources.files("erpgate.erp.adapters").joinpath(f"profiles/{name}.toml").read_text()
     return parse_profile(tomllib.loads(text))
+
+
+def load_profile(source: str) -> Profile:
+    """A shipped profile by name, or a profile file (.toml or .json) by path."""
+    if source in SHIPPED:
+        return shipped_profile(source)
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ProfileError(
+            [
+                f"{source!r} is neither a shipped profile ({', '.join(SHIPPED)}) nor a readable "
+                f"file ({exc.strerror})"
+            ]
+        ) from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(
+            [f"{source}: not valid {path.suffix.lstrip('.') or 'TOML'}: {exc}"]
+        ) from None
+    return parse_profile(data)
+
+
+def with_addresses(
+    profile: Profile, *, base_url: str | None = None, token_url: str | None = None
+) -> Profile:
+    """The profile pointed at another ERP (a store's own, a twin): only the addresses change."""
+    changes: dict[str, Any] = {}
+    if base_url:
+        changes["base_url"] = base_url
+    if token_url:
+        changes["auth"] = profile.auth.model_copy(update={"token_url": token_url})
+    return profile.model_copy(update=changes) if changes else profile
 
 
 def profile_json(profile: Profile) -> dict[str, Any]:
