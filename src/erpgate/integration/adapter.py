@@ -1,10 +1,12 @@
 """A store's adapter settings: the copy of a profile it keeps, which endpoints it serves, and the
 targets the integration snapshot builds from them.
 
-Stored as ``integration.adapter = {"profile": {...}, "endpoints": ["orders", ...]}``. A listed
-endpoint is read through the profile, whatever its contract URL says; the Key and Token are the
-profile's auth driver's secrets (client id and secret, API key and secret, user and password),
-kept encrypted like every Token.
+Stored as ``integration.adapter = {"profile": {...}, "endpoints": ["orders", ...],
+"key_encrypted": ..., "token_encrypted": ...}``. A listed endpoint is read through the profile,
+whatever its contract URL says. The adapter's Key and Token are its auth driver's secrets (client
+id and secret, API key and secret, user name and password): its own, since the endpoints left on
+contract URLs (taxes, shipping, ...) may be served by a middleware with other credentials. They
+are encrypted like the integration's Token and never shown again.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import ErpNotConfiguredError
 from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.targets import ErpTarget
+from erpgate.kit.crypto import SecretBox
 
 ADAPTABLE_NAMES = tuple(endpoint.value for endpoint in ADAPTABLE)
 
@@ -84,6 +87,40 @@ def read_adapter_settings(raw: Any) -> AdapterSettings:
     return AdapterSettings(profile, tuple(endpoints))
 
 
+def stored_json(
+    settings: AdapterSettings,
+    box: SecretBox,
+    *,
+    key: str | None,
+    token: str | None,
+    previous: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What ``integration.adapter`` keeps. A secret given as None keeps the saved one (the form
+    never shows it again); an empty text removes it."""
+    stored = settings.as_json()
+    for name, value in (("key", key), ("token", token)):
+        field = f"{name}_encrypted"
+        if value is None:
+            if previous and previous.get(field):
+                stored[field] = previous[field]
+        elif value:
+            stored[field] = box.encrypt(value)
+    return stored
+
+
+def adapter_secrets(raw: dict[str, Any] | None, box: SecretBox) -> tuple[str, str]:
+    """The adapter's Key and Token, decrypted ("" when not set)."""
+    raw = raw or {}
+    key, token = raw.get("key_encrypted"), raw.get("token_encrypted")
+    return (box.decrypt(key) if key else "", box.decrypt(token) if token else "")
+
+
+def secret_hints(raw: dict[str, Any] | None) -> dict[str, bool]:
+    """Whether each secret is set: all a page or the API may say about them."""
+    raw = raw or {}
+    return {"key_set": bool(raw.get("key_encrypted")), "token_set": bool(raw.get("token_encrypted"))}
+
+
 def stored_adapter(raw: dict[str, Any] | None) -> AdapterSettings | str | None:
     """The stored settings, or the sentence saying why they no longer load."""
     if not raw:
@@ -97,14 +134,15 @@ def stored_adapter(raw: dict[str, Any] | None) -> AdapterSettings | str | None:
 def adapter_targets(
     raw: dict[str, Any] | None,
     options: ErpClientOptions,
+    box: SecretBox,
     *,
     store_id: uuid.UUID,
-    credentials: Credentials,
     timeouts: dict[Endpoint, float],
     store_slug: str,
 ) -> dict[Endpoint, ErpTarget]:
     """One target per endpoint the adapter serves (a refusing one if the profile broke)."""
     settings = stored_adapter(raw)
+    key, token = adapter_secrets(raw, box)
     if settings is None:
         return {}
     if isinstance(settings, str):
@@ -116,7 +154,7 @@ def adapter_targets(
                 endpoint=endpoint,
                 url="adapter:",
                 timeout_seconds=timeouts[endpoint],
-                credentials=credentials,
+                credentials=Credentials(),
                 refusal=refusal,
                 store_slug=store_slug,
             )
@@ -129,8 +167,8 @@ def adapter_targets(
             endpoint=endpoint,
             profile=settings.profile,
             timeout_seconds=timeouts[endpoint],
-            key=credentials.key,
-            token=credentials.token,
+            key=key,
+            token=token,
             store_slug=store_slug,
         )
         for endpoint in settings.endpoints

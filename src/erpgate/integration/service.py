@@ -96,8 +96,8 @@ def snapshot(
     adapted = adapter_targets(
         integration.adapter,
         options,
+        box,
         store_id=integration.store_id,
-        credentials=credentials,
         timeouts=timeouts,
         store_slug=store_slug,
     )
