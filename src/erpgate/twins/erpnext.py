@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import re
-from functools import partial
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 import orjson
