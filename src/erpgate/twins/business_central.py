@@ -22,6 +22,7 @@ from erpgate.twins.common import (
     FOREIGN_NEXT_LINK,
     Json,
     TwinConfig,
+    Vendor,
     add_index,
     answer_with_faults,
     huge_rows,
@@ -61,6 +62,11 @@ def document_id(mock_id: str) -> str:
 
 def error(status: int, code: str, message: str) -> web.Response:
     return json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+VENDOR = Vendor(
+    error, MONEY_KEYS, frozenset({"shipToName", "customerName", "displayName", "description"})
+)
 
 
 def _not_found(what: str) -> web.Response:
@@ -241,9 +247,7 @@ class BusinessCentralTwin:
                 }
             )
 
-        return await answer_with_faults(
-            request, self.state, "token", answer, error=error, money_keys=frozenset()
-        )
+        return await answer_with_faults(request, self.state, "token", answer, vendor=VENDOR)
 
     def _authorized(self, request: web.Request) -> bool:
         auth = request.headers.get("Authorization", "")
@@ -311,8 +315,7 @@ class BusinessCentralTwin:
             self.state,
             entity.one_endpoint,
             answer,
-            error=error,
-            money_keys=MONEY_KEYS,
+            vendor=VENDOR,
             cross=cross,
         )
 
@@ -360,7 +363,7 @@ class BusinessCentralTwin:
             )
 
         return await answer_with_faults(
-            request, self.state, endpoint, answer, error=error, money_keys=MONEY_KEYS, cross=cross
+            request, self.state, endpoint, answer, vendor=VENDOR, cross=cross
         )
 
     async def _customers(
@@ -383,7 +386,7 @@ class BusinessCentralTwin:
             return json_response({"@odata.context": context, "value": [shaped(others[0])]})
 
         return await answer_with_faults(
-            request, self.state, "balance", answer, error=error, money_keys=MONEY_KEYS, cross=cross
+            request, self.state, "balance", answer, vendor=VENDOR, cross=cross
         )
 
 

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from erpgate.mock_erp.config import DEFAULT_TODAY, HANDLER_MISTAKES, MockErpConfig
 from erpgate.mock_erp.control import add_control_routes
-from erpgate.mock_erp.faults import apply_fault, json_response, retry_after_header
+from erpgate.mock_erp.faults import MARKUP_NAME, apply_fault, json_response, retry_after_header
 from erpgate.mock_erp.state import STATE_KEY, MockErpState, new_state, record_call
 
 Json = dict[str, Any]
@@ -96,12 +96,22 @@ async def record(state: MockErpState, endpoint: str, request: web.Request) -> by
     return raw
 
 
-def break_money(body: Any, keys: frozenset[str]) -> Any:
-    """The same JSON with every money field in ``keys`` turned into "abc" (contract_break)."""
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """How a twin's vendor answers what the fault hook writes: its error body, the money fields
+    contract_break spoils and the free-text fields markup_text fills."""
+
+    error: ErrorAnswer
+    money_keys: frozenset[str]
+    text_keys: frozenset[str]
+
+
+def replace_fields(body: Any, keys: frozenset[str], value: Any) -> Any:
+    """The same JSON with every field named in ``keys``, at any depth, set to ``value``."""
     if isinstance(body, dict):
-        return {k: "abc" if k in keys else break_money(v, keys) for k, v in body.items()}
+        return {k: value if k in keys else replace_fields(v, keys, value) for k, v in body.items()}
     if isinstance(body, list):
-        return [break_money(item, keys) for item in body]
+        return [replace_fields(item, keys, value) for item in body]
     return body
 
 
@@ -111,27 +121,29 @@ async def answer_with_faults(
     endpoint: str,
     answer: Answer,
     *,
-    error: ErrorAnswer,
-    money_keys: frozenset[str],
+    vendor: Vendor,
     cross: Answer | None = None,
 ) -> web.StreamResponse:
     """The route's answer, or the fault set on its contract endpoint.
 
-    Faults the handlers commit (huge_page, ...) pass through to ``answer``; rate_limit and
-    contract_break answer in the vendor's shapes; every other kind is the mock's own.
+    Faults the handlers commit (huge_page, ...) pass through to ``answer``; rate_limit,
+    contract_break and markup_text answer in the vendor's shapes; every other kind is the mock's.
     """
     fault = state.fault_for(endpoint)
     if fault is None or fault.kind in HANDLER_MISTAKES:
         return await answer()
     if fault.kind == "rate_limit":
-        limited = error(429, "TooManyRequests", "Rate limit is exceeded. Try again later.")
+        limited = vendor.error(429, "TooManyRequests", "Rate limit is exceeded. Try again later.")
         limited.headers.update(retry_after_header(fault))
         return limited
-    if fault.kind == "contract_break":
+    if fault.kind in ("contract_break", "markup_text"):
         normal = await answer()
-        if not isinstance(normal.body, bytes):
+        if normal.status != 200 or not isinstance(normal.body, bytes):
             return normal
-        return json_response(break_money(orjson.loads(normal.body), money_keys), normal.status)
+        body = orjson.loads(normal.body)
+        if fault.kind == "contract_break":
+            return json_response(replace_fields(body, vendor.money_keys, "abc"))
+        return json_response(replace_fields(body, vendor.text_keys, MARKUP_NAME))
     return await apply_fault(
         request, endpoint, fault, answer, state.rng.random, cross if cross is not None else answer
     )

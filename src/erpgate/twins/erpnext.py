@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Sequence
+from decimal import Decimal
 from functools import partial
-from typing import Any
 
 import orjson
 from aiohttp import web
@@ -17,6 +15,7 @@ from erpgate.mock_erp.state import MockErpState
 from erpgate.twins.common import (
     Json,
     TwinConfig,
+    Vendor,
     add_index,
     answer_with_faults,
     days_after,
@@ -26,6 +25,14 @@ from erpgate.twins.common import (
     number,
     other_customers_rows,
     record,
+)
+from erpgate.twins.erpnext_query import (
+    FrappeError,
+    int_param,
+    json_param,
+    read_filters,
+    read_order_by,
+    row_sort_key,
 )
 
 BASE_PATH = "/api"
@@ -40,11 +47,6 @@ _STATUS = {
     "Delivered": "Completed",
     "Cancelled": "Cancelled",
 }
-_OPERATORS = frozenset({"=", "!=", ">", ">=", "<", "<=", "like", "not like", "in", "not in"})
-
-
-class FrappeError(ValueError):
-    """A request Frappe refuses with 417 ValidationError."""
 
 
 def error(status: int, code: str, message: str) -> web.Response:
@@ -57,6 +59,11 @@ def error(status: int, code: str, message: str) -> web.Response:
         },
         status=status,
     )
+
+
+VENDOR = Vendor(
+    error, MONEY_KEYS, frozenset({"shipping_address_name", "customer_name", "item_name"})
+)
 
 
 def _unauthorized() -> web.Response:
@@ -137,108 +144,6 @@ def _invoice(detail: Json, customer_name: str, today: str) -> Json:
         "currency": detail["currency"],
         "po_no": detail["po_number"],
     }
-
-
-def _json_param(request: web.Request, name: str, default: Any) -> Any:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise FrappeError(f"Invalid JSON in {name}: {raw}") from exc
-
-
-def _int_param(request: web.Request, name: str, default: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise FrappeError(f"{name} must be a non-negative integer")
-    return int(raw)
-
-
-def _same_kind(left: Any, right: Any) -> tuple[Any, Any]:
-    """Numbers as numbers, everything else as text (as MariaDB compares a column to a value)."""
-    if isinstance(left, int | float) and not isinstance(left, bool):
-        try:
-            return Decimal(str(left)), Decimal(str(right))
-        except InvalidOperation:
-            pass
-    return ("" if left is None else str(left)), ("" if right is None else str(right))
-
-
-def _sort_key(value: Any) -> tuple[bool, Any]:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return True, Decimal(str(value))
-    return value is not None, "" if value is None else str(value)
-
-
-def _row_sort_key(name: str, row: Json) -> tuple[bool, Any]:
-    return _sort_key(row.get(name))
-
-
-def _like(pattern: str) -> re.Pattern[str]:
-    parts = (".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
-
-
-def _condition(field: str, op: str, value: Any) -> Callable[[Json], bool]:
-    if op in ("in", "not in"):
-        values = value if isinstance(value, list) else str(value).split(",")
-        texts = {str(v).strip() for v in values}
-        return lambda row: (str(row.get(field)) in texts) == (op == "in")
-    if op in ("like", "not like"):
-        pattern = _like(str(value))
-        return lambda row: bool(pattern.fullmatch(str(row.get(field) or ""))) == (op == "like")
-
-    def compare(row: Json) -> bool:
-        a, b = _same_kind(row.get(field), value)
-        return bool(
-            {"=": a == b, "!=": a != b, ">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b}[op]
-        )
-
-    return compare
-
-
-def read_filters(raw: Any, fields: frozenset[str]) -> list[Callable[[Json], bool]]:
-    """Frappe's ``filters``: a list of [field, op, value] (or [doctype, field, op, value]) or a
-    {field: value | [op, value]} object. Values are compared as values, never evaluated."""
-    triples: list[tuple[Any, Any, Any]] = []
-    if isinstance(raw, dict):
-        for key, value in raw.items():
-            if isinstance(value, list) and len(value) == 2:
-                triples.append((key, value[0], value[1]))
-            else:
-                triples.append((key, "=", value))
-    elif isinstance(raw, list):
-        for item in raw:
-            if not isinstance(item, list) or len(item) not in (3, 4):
-                raise FrappeError(f"Invalid filter: {item!r}")
-            triples.append((item[-3], item[-2], item[-1]))
-    else:
-        raise FrappeError("filters must be a list or an object")
-    conditions = []
-    for name, op, value in triples:
-        if name not in fields:
-            raise FrappeError(f"Field not permitted in query: {name}")
-        if not isinstance(op, str) or op.lower() not in _OPERATORS:
-            raise FrappeError(f"Operator must be one of {', '.join(sorted(_OPERATORS))}")
-        conditions.append(_condition(name, op.lower(), value))
-    return conditions
-
-
-def read_order_by(raw: str | None, fields: frozenset[str]) -> list[tuple[str, bool]]:
-    order = []
-    for part in (raw or "").split(","):
-        words = part.replace("`", "").split()
-        if not words:
-            continue
-        name = words[0].rsplit(".", 1)[-1]
-        if name not in fields or len(words) > 2 or words[-1].lower() not in (name, "asc", "desc"):
-            raise FrappeError(f"Invalid order_by: {raw}")
-        order.append((name, len(words) == 2 and words[1].lower() == "desc"))
-    return order
 
 
 class _DocType:
@@ -326,7 +231,7 @@ class ErpNextTwin:
             return json_response(body(next(c for c in data.customers if c != code)))
 
         return await answer_with_faults(
-            request, self.state, "balance", answer, error=error, money_keys=MONEY_KEYS, cross=cross
+            request, self.state, "balance", answer, vendor=VENDOR, cross=cross
         )
 
     async def _one(self, request: web.Request, doctype: _DocType, name: str) -> web.StreamResponse:
@@ -347,29 +252,28 @@ class ErpNextTwin:
             self.state,
             doctype.one_endpoint,
             answer,
-            error=error,
-            money_keys=MONEY_KEYS,
+            vendor=VENDOR,
             cross=cross,
         )
 
     async def _list(self, request: web.Request, doctype: _DocType) -> web.StreamResponse:
         try:
-            fields = _json_param(request, "fields", ["name"])
+            fields = json_param(request, "fields", ["name"])
             if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
                 raise FrappeError("fields must be a JSON list of field names")
             shown = sorted(doctype.fields) if "*" in fields else fields
             unknown = [f for f in shown if f not in doctype.fields]
             if unknown:
                 raise FrappeError(f"Field not permitted in query: {unknown[0]}")
-            conditions = read_filters(_json_param(request, "filters", []), doctype.fields)
+            conditions = read_filters(json_param(request, "filters", []), doctype.fields)
             order = read_order_by(request.query.get("order_by"), doctype.fields)
-            start = _int_param(request, "limit_start", 0)
-            length = _int_param(request, "limit_page_length", DEFAULT_PAGE_LENGTH)
+            start = int_param(request, "limit_start", 0)
+            length = int_param(request, "limit_page_length", DEFAULT_PAGE_LENGTH)
         except FrappeError as exc:
             return error(417, "ValidationError", str(exc))
         matched = [r for r in doctype.rows if all(c(r) for c in conditions)]
         for name, descending in reversed(order):
-            matched.sort(key=partial(_row_sort_key, name), reverse=descending)
+            matched.sort(key=partial(row_sort_key, name), reverse=descending)
         endpoint = doctype.list_endpoint
 
         def page_of(found: Sequence[Json]) -> web.Response:
@@ -386,7 +290,7 @@ class ErpNextTwin:
             return page_of(other_customers_rows(doctype.rows, matched, lambda r: r["customer"]))
 
         return await answer_with_faults(
-            request, self.state, endpoint, answer, error=error, money_keys=MONEY_KEYS, cross=cross
+            request, self.state, endpoint, answer, vendor=VENDOR, cross=cross
         )
 
     async def balance(self, request: web.Request) -> web.StreamResponse:
@@ -407,7 +311,7 @@ class ErpNextTwin:
             return json_response({"message": number(balances[other]["balance"])})
 
         return await answer_with_faults(
-            request, self.state, "balance", answer, error=error, money_keys=MONEY_KEYS, cross=cross
+            request, self.state, "balance", answer, vendor=VENDOR, cross=cross
         )
 
 

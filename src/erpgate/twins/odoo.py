@@ -22,6 +22,7 @@ from erpgate.mock_erp.state import MockErpState, record_call
 from erpgate.twins.common import (
     Json,
     TwinConfig,
+    Vendor,
     add_index,
     answer_with_faults,
     list_mistake,
@@ -66,6 +67,9 @@ def error(status: int, code: str, message: str) -> web.Response:
         },
         status=status,
     )
+
+
+VENDOR = Vendor(error, MONEY_KEYS, frozenset({"display_name", "partner_shipping_id", "name"}))
 
 
 def _endpoint(model: str, method: str, arguments: Any) -> str:
@@ -168,7 +172,7 @@ class OdooTwin:
             return run(True)
 
         return await answer_with_faults(
-            request, self.state, endpoint, answer, error=error, money_keys=MONEY_KEYS, cross=cross
+            request, self.state, endpoint, answer, vendor=VENDOR, cross=cross
         )
 
     def _prepare(

@@ -23,6 +23,7 @@ from erpgate.twins.common import (
     FOREIGN_NEXT_LINK,
     Json,
     TwinConfig,
+    Vendor,
     add_index,
     answer_with_faults,
     days_after,
@@ -50,6 +51,9 @@ NOT_FOUND_CODE = "-2028"
 
 def error(status: int, code: str, message: str) -> web.Response:
     return json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+VENDOR = Vendor(error, MONEY_KEYS, frozenset({"ShipToCode", "CardName", "ItemDescription"}))
 
 
 def _not_found() -> web.Response:
@@ -219,9 +223,7 @@ class SapB1Twin:
             response.set_cookie("ROUTEID", ROUTE_ID, path="/b1s")
             return response
 
-        return await answer_with_faults(
-            request, self.state, "login", answer, error=error, money_keys=frozenset()
-        )
+        return await answer_with_faults(request, self.state, "login", answer, vendor=VENDOR)
 
     def _live_session(self, request: web.Request) -> bool:
         self._expire_if_asked()
@@ -269,7 +271,7 @@ class SapB1Twin:
             return json_response(next(p for c, p in self.partners.items() if c != code))
 
         return await answer_with_faults(
-            request, self.state, "balance", answer, error=error, money_keys=MONEY_KEYS, cross=cross
+            request, self.state, "balance", answer, vendor=VENDOR, cross=cross
         )
 
     async def _one(
@@ -287,7 +289,7 @@ class SapB1Twin:
             return json_response(next(r for r in self.rows[name] if r["CardCode"] != asked))
 
         return await answer_with_faults(
-            request, self.state, endpoint, answer, error=error, money_keys=MONEY_KEYS, cross=cross
+            request, self.state, endpoint, answer, vendor=VENDOR, cross=cross
         )
 
     async def _list(self, request: web.Request, name: str, endpoint: str) -> web.StreamResponse:
@@ -327,7 +329,7 @@ class SapB1Twin:
             return page_of(other_customers_rows(rows, matched, lambda r: r["CardCode"]))
 
         return await answer_with_faults(
-            request, self.state, endpoint, answer, error=error, money_keys=MONEY_KEYS, cross=cross
+            request, self.state, endpoint, answer, vendor=VENDOR, cross=cross
         )
 
 
