@@ -131,3 +131,10 @@ async def test_faults(odoo: Client) -> None:
     await set_fault(odoo, "invoices", "cross_customer")
     rows = await ok(odoo, "account.move", "search_read", domain=OF_ACME, fields=["partner_id"])
     assert rows and partner_id(ACME) not in {r["partner_id"][0] for r in rows}
+
+
+async def test_default_order_is_the_models_own(odoo: Client) -> None:
+    rows = await ok(odoo, "sale.order", "search_read", domain=OF_ACME, fields=["date_order"])
+    dates = [r["date_order"] for r in rows]
+    assert len(dates) == 160
+    assert dates == sorted(dates, reverse=True)

@@ -46,6 +46,11 @@ _ENDPOINTS = {
     "account.move": ("invoices", "invoice"),
     "account.move.line": ("invoice", "invoice"),
 }
+# Each model's own _order, which Odoo applies when a call names none.
+_DEFAULT_ORDER = {
+    "sale.order": [("date_order", True), ("id", True)],
+    "account.move": [("invoice_date", True), ("name", True), ("id", True)],
+}
 _STATUS_NAMES = {
     401: "Unauthorized",
     404: "NotFound",
@@ -242,7 +247,7 @@ class OdooTwin:
 
     def _order(self, model: str, order: Any) -> list[tuple[str, bool]]:
         if order is None or order == "":
-            return [("id", False)]
+            return _DEFAULT_ORDER.get(model, [("id", False)])
         if not isinstance(order, str):
             raise DomainError("order must be a string")
         parsed = []
