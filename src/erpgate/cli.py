@@ -118,6 +118,12 @@ def _register_mock_erp() -> None:
     main.add_command(mock_erp_command, "mock-erp")
 
 
+def _register_twin() -> None:
+    from erpgate.twins.cli import twin_command
+
+    main.add_command(twin_command, "twin")
+
+
 def _register_worker() -> None:
     from erpgate.worker import worker
 
@@ -132,6 +138,7 @@ def _register_domain_commands() -> None:
 
 
 _register_mock_erp()
+_register_twin()
 _register_worker()
 _register_domain_commands()
 

@@ -13,7 +13,7 @@ from erpgate.mock_erp.config import (
 )
 
 
-def _check_faults(
+def check_fault_specs(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
     for spec in value:
@@ -40,7 +40,7 @@ def _check_faults(
     "--fault",
     "faults",
     multiple=True,
-    callback=_check_faults,
+    callback=check_fault_specs,
     help="Inject a fault: ENDPOINT=KIND[:ARG][,name=value], e.g. orders=status:500, "
     "'*=latency:0.5', taxes=status:429,retry_after=3, prices=other_currency. Repeatable. "
     f"KIND is one of: {', '.join(FAULT_KINDS)} (docs/erp-contract.md says what each does).",

@@ -11,8 +11,9 @@ from erpgate.erp.endpoints import Endpoint
 AUTH_STYLES = ("bearer", "header", "basic", "oauth2")
 PAGING_STYLES = ("total", "has_more", "none")
 
-# "*" is every contract endpoint; "token" is the oauth2 token URL.
-FAULT_TARGETS = frozenset({*(e.value for e in Endpoint), "*", "token"})
+# "*" is every contract endpoint; "token" is the oauth2 token URL; "login" is the session login
+# of the ERP twins (SAP Business One's Login).
+FAULT_TARGETS = frozenset({*(e.value for e in Endpoint), "*", "token", "login"})
 
 # Fault kind -> the parameter a positional argument fills ("orders=status:500").
 FAULT_KINDS: dict[str, str | None] = {
@@ -65,7 +66,16 @@ FAULT_KINDS: dict[str, str | None] = {
     "other_currency": None,
     # Inventory: quantities as text ("12") and as JSON floats (12.5), row by row: both are valid.
     "stock_as_text": None,
+    # A 429 with Retry-After: <seconds> (30 unless given), as vendors throttle.
+    "rate_limit": "seconds",
+    # Kinds only the ERP twins commit (the mock answers normally): every session of the SAP
+    # twin invalid from now on; a list of `rows` rows (20000 unless given) whatever the page
+    # size asked; an OData next link pointing at a cloud metadata address.
+    "expire_sessions": None,
+    "huge_page": "rows",
+    "foreign_next_link": None,
 }
+TWIN_MISTAKES = frozenset({"expire_sessions", "huge_page", "foreign_next_link"})
 # Faults the handlers commit themselves, instead of replacing the answer.
 LIST_MISTAKES = frozenset(
     {
@@ -94,6 +104,7 @@ HANDLER_MISTAKES = (
     LIST_MISTAKES
     | SUBMIT_MISTAKES
     | PRICE_MISTAKES
+    | TWIN_MISTAKES
     | {
         "forbid_other_customer",
         "not_found_as_200",
@@ -107,6 +118,8 @@ DEFAULT_REDIRECT = "http://169.254.169.254/latest/meta-data/"
 DEFAULT_STALL_SECONDS = 120.0
 # A fixed "today" keeps the seeded data (due dates, aging) identical on every run.
 DEFAULT_TODAY = dt.date(2026, 11, 15)
+DEFAULT_RETRY_AFTER_SECONDS = 30.0
+DEFAULT_HUGE_PAGE_ROWS = 20000
 
 
 class FaultSpecError(ValueError):
@@ -153,6 +166,10 @@ class Fault:
             values["status"] = 500
         if kind == "accept_then_stall" and "seconds" not in values:
             values["seconds"] = DEFAULT_STALL_SECONDS
+        if kind == "rate_limit" and "seconds" not in values:
+            values["seconds"] = DEFAULT_RETRY_AFTER_SECONDS
+        if kind == "huge_page" and "rows" not in values:
+            values["rows"] = DEFAULT_HUGE_PAGE_ROWS
         return cls(kind=kind, **values)
 
     def as_json(self) -> dict[str, Any]:

@@ -151,6 +151,15 @@ def _oversized(answer: web.Response, size: int) -> web.Response:
     return web.Response(body=padded, status=200, content_type="application/json")
 
 
+def retry_after_header(fault: Fault) -> dict[str, str]:
+    """Retry-After in whole seconds, as HTTP asks (never 0: a throttled client must wait)."""
+    return {"Retry-After": str(max(1, round(fault.seconds)))}
+
+
+def rate_limited(fault: Fault) -> web.Response:
+    return error_response(429, "rate_limited", "Too many requests", retry_after_header(fault))
+
+
 async def apply_fault(
     request: web.Request,
     endpoint: str,
@@ -171,6 +180,8 @@ async def apply_fault(
     if kind == "status":
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
         return error_response(fault.status, "injected", f"Injected status {fault.status}", headers)
+    if kind == "rate_limit":
+        return rate_limited(fault)
     if kind == "html_error":
         return web.Response(body=HTML_ERROR_PAGE, status=fault.status, content_type="text/html")
     if kind == "malformed_json":

@@ -344,13 +344,13 @@ def run_mock_erp(
             if auth_style == "oauth2":
                 print(f"token_url: {handle.token_url}", flush=True)
             print(f"customers: {', '.join(handle.customers())}", flush=True)
-            await (_stdin_closed() if stop_when_stdin_closes else asyncio.Event().wait())
+            await (stdin_closed() if stop_when_stdin_closes else asyncio.Event().wait())
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve())
 
 
-async def _stdin_closed() -> None:
+async def stdin_closed() -> None:
     """Returns when standard input reaches its end. `erpgate demo` holds the other end of that
     pipe, and the kernel closes it however the demo ends (a SIGKILL included), so the mock ERP
     cannot outlive it and squat on its port."""

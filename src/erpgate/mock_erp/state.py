@@ -79,7 +79,7 @@ class MockErpState:
 
     def fault_for(self, endpoint: str) -> Fault | None:
         fault = self.faults.get(endpoint)
-        if fault is None and endpoint != "token":
+        if fault is None and endpoint not in ("token", "login"):
             fault = self.faults.get("*")
         return fault
 
