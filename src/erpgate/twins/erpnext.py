@@ -115,6 +115,8 @@ def _order(detail: Json, customer_name: str) -> Json:
         "delivery_date": days_after(detail["date"], 7),
         "status": _STATUS[detail["status"]],
         "erpgate_status": detail["status"],
+        # Frappe's document state on every doctype: 1 submitted, 2 cancelled (0 draft).
+        "docstatus": 2 if detail["status"] == "Cancelled" else 1,
         "grand_total": number(detail["total"]),
         "currency": detail["currency"],
         "po_no": detail["po_number"],
@@ -139,6 +141,7 @@ def _invoice(detail: Json, customer_name: str, today: str) -> Json:
         "posting_date": detail["date"],
         "due_date": detail["due_date"],
         "status": _invoice_status(detail, today),
+        "docstatus": 1,
         "grand_total": number(detail["total"]),
         "outstanding_amount": number(detail["balance"]),
         "currency": detail["currency"],

@@ -21,14 +21,20 @@ Records = dict[str, dict[int, Json]]
 Predicate = Callable[[Json], bool]
 
 RELATIONS: dict[str, dict[str, str]] = {
-    "res.partner": {},
+    "res.currency": {},
+    "res.partner": {"currency_id": "res.currency"},
     "sale.order": {
         "partner_id": "res.partner",
         "partner_shipping_id": "res.partner",
         "order_line": "sale.order.line",
+        "currency_id": "res.currency",
     },
     "sale.order.line": {"order_id": "sale.order"},
-    "account.move": {"partner_id": "res.partner", "invoice_line_ids": "account.move.line"},
+    "account.move": {
+        "partner_id": "res.partner",
+        "invoice_line_ids": "account.move.line",
+        "currency_id": "res.currency",
+    },
     "account.move.line": {"move_id": "account.move"},
 }
 _CURRENCIES = {"EUR": 1, "USD": 2, "SEK": 18}
@@ -56,6 +62,7 @@ def _lines(parent: str, parent_key: str, parent_id: int, name: str, detail: Json
             {
                 "id": parent_id * 10 + line["line_number"],
                 parent_key: [parent_id, name],
+                "sequence": line["line_number"] * 10,  # Odoo orders lines by it
                 "product_id": [
                     _PRODUCTS.get(line["sku"], 0),
                     f"[{line['sku']}] {line['description']}",
@@ -77,6 +84,10 @@ def _lines(parent: str, parent_key: str, parent_id: int, name: str, detail: Json
 def build_records(data: MockDataset) -> Records:
     """Every model's records from the mock's seeded data."""
     records: Records = {model: {} for model in RELATIONS}
+    records["res.currency"] = {
+        number_id: {"id": number_id, "name": code, "display_name": code}
+        for code, number_id in _CURRENCIES.items()
+    }
     for code, customer in data.customers.items():
         pid = partner_id(code)
         records["res.partner"][pid] = {

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import re
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import Any
 
 import jsonatapy
@@ -80,33 +79,50 @@ def line_of(expression: str, message: str) -> int | None:
 
 
 class _Worker:
-    def __init__(self, context: Any) -> None:
-        parent, child = multiprocessing.Pipe()
-        self.connection: Connection = parent
-        self.process: BaseProcess = context.Process(
-            target=mapping_worker.serve, args=(child,), name="erpgate-mapping", daemon=True
+    """One worker process, spoken to over its stdin and stdout (no multiprocessing: nothing of
+    the parent is imported or pickled into it)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 (this package's own module)
+            [sys.executable, "-m", "erpgate.erp.adapters.mapping_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
-        self.process.start()
-        child.close()
 
     def roundtrip(self, header: bytes, document: bytes) -> tuple[bool, bytes]:
-        self.connection.send_bytes(header)
-        self.connection.send_bytes(document)
-        ok = self.connection.recv_bytes() == b"1"
-        return ok, self.connection.recv_bytes()
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        mapping_worker.write_frame(stdin, header)
+        mapping_worker.write_frame(stdin, document)
+        stdin.flush()
+        status = mapping_worker.read_frame(stdout)
+        result = mapping_worker.read_frame(stdout)
+        if status is None or result is None:
+            raise EOFError("the mapping worker ended")
+        return status == b"1", result
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
             self.process.kill()
-        with contextlib.suppress(Exception):
-            self.connection.close()
+        self._reap()
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            self.connection.close()
-        self.process.join(timeout=1.0)
-        if self.process.is_alive():
+            if self.process.stdin is not None:
+                self.process.stdin.close()  # the worker ends at the end of its input
+        try:
+            self.process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
             self.kill()
+        self._reap()
+
+    def _reap(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.wait(timeout=1.0)
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(Exception):
+                if stream is not None:
+                    stream.close()
 
 
 class MappingPool:
@@ -117,8 +133,6 @@ class MappingPool:
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: list[_Worker] = []
         self._threads: ThreadPoolExecutor | None = None
-        # spawn: never fork a process that runs an event loop and open sockets.
-        self._context = multiprocessing.get_context("spawn")
         self.killed = 0  # workers killed for overrunning a deadline (/metrics, bench)
 
     def _start(self) -> asyncio.Queue[_Worker]:
@@ -130,7 +144,7 @@ class MappingPool:
         return self._idle
 
     def _add_worker(self) -> None:
-        worker = _Worker(self._context)
+        worker = _Worker()
         self._all.append(worker)
         assert self._idle is not None
         self._idle.put_nowait(worker)

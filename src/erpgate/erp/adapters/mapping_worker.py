@@ -1,17 +1,20 @@
 """The process that evaluates mappings, so a slow or runaway expression never holds the app's
 event loop (the JSONata engine keeps the GIL while it evaluates).
 
-Protocol over one ``multiprocessing`` pipe, one job at a time: the parent sends a header
-``[expression, until (wall-clock seconds), max_sequence_length, bindings]`` and then the input document's JSON
-bytes; the worker answers ``[true, <result JSON>]`` or ``[false, <error sentence>]``. Compiled
+Started as ``python -m erpgate.erp.adapters.mapping_worker``, one job at a time over its stdin and
+stdout, each message a 4-byte big-endian length and its bytes: the parent sends a header
+``[expression, until (wall-clock seconds), max_sequence_length, bindings]`` and the input
+document's JSON; the worker answers ``b"1"`` and the result's JSON, or ``b"0"`` and the error's
+sentence. Compiled
 expressions are kept (bounded), since a profile's handful of expressions repeat on every call.
 """
 
 from __future__ import annotations
 
+import struct
+import sys
 import time
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import IO, Any
 
 import jsonatapy
 import orjson
@@ -44,19 +47,33 @@ def evaluate(
         return False, str(exc) or type(exc).__name__
 
 
-def serve(connection: Connection) -> None:
-    """Answer jobs until the pipe closes."""
+def read_frame(stream: IO[bytes]) -> bytes | None:
+    """One length-prefixed message, or None at the end of the stream."""
+    head = stream.read(4)
+    if len(head) < 4:
+        return None
+    (size,) = struct.unpack(">I", head)
+    body = stream.read(size)
+    return body if len(body) == size else None
+
+
+def write_frame(stream: IO[bytes], body: bytes) -> None:
+    stream.write(struct.pack(">I", len(body)) + body)
+
+
+def serve(source: IO[bytes], sink: IO[bytes]) -> None:
+    """Answer jobs until the parent closes the pipe."""
     compiled: dict[str, Any] = {}
     while True:
-        try:
-            header = orjson.loads(connection.recv_bytes())
-            document = connection.recv_bytes()
-        except (EOFError, OSError):
+        header = read_frame(source)
+        document = read_frame(source) if header is not None else None
+        if header is None or document is None:
             return
-        ok, result = evaluate(compiled, header, document)
-        if ok:
-            connection.send_bytes(b"1")
-            connection.send_bytes(result)  # type: ignore[arg-type]
-        else:
-            connection.send_bytes(b"0")
-            connection.send_bytes(str(result).encode())
+        ok, result = evaluate(compiled, orjson.loads(header), document)
+        write_frame(sink, b"1" if ok else b"0")
+        write_frame(sink, result if isinstance(result, bytes) else result.encode())
+        sink.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
