@@ -118,7 +118,10 @@ def adapter_secrets(raw: dict[str, Any] | None, box: SecretBox) -> tuple[str, st
 def secret_hints(raw: dict[str, Any] | None) -> dict[str, bool]:
     """Whether each secret is set: all a page or the API may say about them."""
     raw = raw or {}
-    return {"key_set": bool(raw.get("key_encrypted")), "token_set": bool(raw.get("token_encrypted"))}
+    return {
+        "key_set": bool(raw.get("key_encrypted")),
+        "token_set": bool(raw.get("token_encrypted")),
+    }
 
 
 def stored_adapter(raw: dict[str, Any] | None) -> AdapterSettings | str | None:

@@ -83,7 +83,7 @@ class _Worker:
     the parent is imported or pickled into it)."""
 
     def __init__(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 (this package's own module)
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "erpgate.erp.adapters.mapping_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
