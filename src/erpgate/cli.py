@@ -28,6 +28,10 @@ DOMAINS_WITH_COMMANDS = (
 )
 
 
+# Repeated from erpgate.twins so `erpgate --help` need not import the twins.
+DEMO_ERPS = ("mock", "business-central", "sap-b1", "erpnext", "odoo")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="erpgate")
 def main() -> None:
@@ -105,11 +109,26 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 @main.command()
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--erp-port", default=8100, show_default=True, type=click.IntRange(1, 65535))
-def demo(port: int, erp_port: int) -> None:
+@click.option(
+    "--erp",
+    type=click.Choice(DEMO_ERPS),
+    default="mock",
+    show_default=True,
+    help="Whose API the store reads: the mock ERP (the contract), or an ERP twin through its "
+    "adapter profile (orders, invoices and balance; the rest stays on the mock ERP).",
+)
+@click.option(
+    "--twin-port",
+    default=8200,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port of the ERP twin (with --erp other than mock).",
+)
+def demo(port: int, erp_port: int, erp: str, twin_port: int) -> None:
     """Start the mock ERP and the app on the embedded defaults, seeded with demo data."""
     from erpgate.demo import run_demo
 
-    run_demo(port=port, erp_port=erp_port)
+    run_demo(port=port, erp_port=erp_port, erp=erp, twin_port=twin_port)
 
 
 def _register_mock_erp() -> None:

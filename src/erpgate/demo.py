@@ -114,13 +114,47 @@ async def seed_demo(db: AsyncSession, settings: Settings, erp_urls: dict[str, st
     return context
 
 
-async def _seed(settings: Settings, erp_urls: dict[str, str]) -> DemoContext:
+async def _seed(
+    settings: Settings, erp_urls: dict[str, str], erp: str = "mock", twin_port: int = 0
+) -> DemoContext:
     engine = create_engine(settings.database_url)
     try:
         async with transaction(create_session_factory(engine)) as db:
-            return await seed_demo(db, settings, erp_urls)
+            context = await seed_demo(db, settings, erp_urls)
+            await use_twin(db, settings, context, erp, f"http://127.0.0.1:{twin_port}")
+            return context
     finally:
         await engine.dispose()
+
+
+async def use_twin(
+    db: AsyncSession, settings: Settings, context: DemoContext, erp: str, origin: str
+) -> None:
+    """Point the demo store's reads at an ERP twin through its shipped adapter profile, or (for
+    the mock) back at the contract URLs."""
+    integration = await integration_service.get_integration(db, context.store.id)
+    assert integration is not None
+    if erp == "mock":
+        if integration.adapter is not None:
+            integration.adapter = None
+            integration_service.integration_changed(db)
+        return
+    from erpgate.erp.adapters.profile import shipped_profile, with_addresses
+    from erpgate.integration.adapter import ADAPTABLE_NAMES, read_adapter_settings, stored_json
+    from erpgate.twins.registry import adapter_addresses, adapter_credentials
+
+    base_url, token_url = adapter_addresses(erp, origin)
+    profile = with_addresses(shipped_profile(erp), base_url=base_url, token_url=token_url)
+    chosen = read_adapter_settings(
+        {"profile": profile.model_dump(mode="json"), "endpoints": list(ADAPTABLE_NAMES)}
+    )
+    key, token = adapter_credentials(erp)
+    box = SecretBox(settings.encryption_keys)
+    integration.adapter = stored_json(chosen, box, key=key, token=token, previous=None)
+    integration_service.integration_changed(db)
+    context.printed.append(
+        f"orders, invoices and balance are read from the {profile.label} twin at {base_url}"
+    )
 
 
 def _wait_for(url: str, seconds: float = 15.0) -> None:
@@ -196,9 +230,13 @@ def _database_name(url: str) -> str:
     return parsed.get_backend_name()
 
 
-def run_demo(*, port: int, erp_port: int) -> None:
-    # Only the demo store, only the mock ERP's port (the store is seeded before the app starts).
-    os.environ.setdefault("ERPGATE_ALLOWED_PRIVATE_HOSTS", f"127.0.0.1:{erp_port}@{DEMO_STORE}")
+def run_demo(*, port: int, erp_port: int, erp: str = "mock", twin_port: int = 8200) -> None:
+    # Only the demo store, only the mock ERP's port and the twin's (the store is seeded before
+    # the app starts).
+    hosts = f"127.0.0.1:{erp_port}@{DEMO_STORE}"
+    if erp != "mock":
+        hosts += f",127.0.0.1:{twin_port}@{DEMO_STORE}"
+    os.environ.setdefault("ERPGATE_ALLOWED_PRIVATE_HOSTS", hosts)
     os.environ.setdefault("ERPGATE_MAIL_BACKEND", "file")
     os.environ.setdefault("ERPGATE_PUBLIC_URL", f"http://127.0.0.1:{port}")
     settings = load_settings()
@@ -208,10 +246,17 @@ def run_demo(*, port: int, erp_port: int) -> None:
     _end_on_signals()
     _step(f"starting the mock ERP on port {erp_port}")
     mock = _start_mock_erp(erp_port)
+    twin = None
     try:
         _wait_for(f"http://127.0.0.1:{erp_port}/")
+        if erp != "mock":
+            from erpgate.twins import start_twin
+
+            _step(f"starting the {erp} twin on port {twin_port}")
+            twin = start_twin(erp, twin_port)
+            _wait_for(f"http://127.0.0.1:{twin_port}/")
         _step("seeding the demo store: its customer accounts, buyers, admins and catalog")
-        context = asyncio.run(_seed(settings, erp_urls))
+        context = asyncio.run(_seed(settings, erp_urls, erp, twin_port))
         _step(f"starting erpgate on port {port}")
         print(f"\nerpgate demo is running: http://127.0.0.1:{port}/")
         print(f"  storefront: http://127.0.0.1:{port}/store/{DEMO_STORE}/")
@@ -232,4 +277,6 @@ def run_demo(*, port: int, erp_port: int) -> None:
             log_level="warning",
         )
     finally:
+        if twin is not None:
+            _stop_mock_erp(twin)
         _stop_mock_erp(mock)

@@ -28,25 +28,15 @@ from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.gateway import ErpClientOptions, ErpGateway
 from erpgate.erp.outcome import Actor, ErpCall, ListSink, Outcome
 from erpgate.twins import TwinConfig, running_twin
-from erpgate.twins.registry import TwinHandle
+from erpgate.twins.registry import TwinHandle, adapter_addresses, adapter_credentials
 
 T = TypeVar("T", bound=BaseModel)
 ACME = "C0004935"
 GIBSONBURG = "C010268"
-# The twins' default credentials, as (Key, Token) of each profile's auth driver.
-SECRETS = {
-    "business-central": ("twin-client", "twin-secret"),
-    "sap-b1": ("manager", "twin-password"),
-    "erpnext": ("twin-key", "twin-secret"),
-    "odoo": ("", "twin-odoo-key"),
-}
-BC_TOKEN_PATH = "/erpgate-twin/oauth2/v2.0/token"
 
 
 def twin_profile(name: str, twin: TwinHandle) -> Profile:
-    token_url = twin.origin + BC_TOKEN_PATH if name == "business-central" else None
-    # ERPNext's profile starts at the site (its paths begin with api/); the others at the API.
-    base_url = twin.origin + "/" if name == "erpnext" else twin.base_url + "/"
+    base_url, token_url = adapter_addresses(name, twin.origin)
     return with_addresses(shipped_profile(name), base_url=base_url, token_url=token_url)
 
 
@@ -107,7 +97,7 @@ async def twin_reader(
         options = ErpClientOptions(allowed_private_hosts=frozenset({host}))
         gateway = ErpGateway(options, ListSink())
         await gateway.start()
-        key, token = SECRETS[name]
+        key, token = adapter_credentials(name)
         fields: dict[str, Any] = {"key": key, "token": token, **overrides}
         try:
             yield TwinReader(name, twin, gateway, twin_profile(name, twin), **fields)

@@ -119,3 +119,29 @@ def start_twin(
     return subprocess.Popen(  # noqa: S603 (our own CLI)
         command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL
     )
+
+
+def adapter_addresses(name: str, origin: str) -> tuple[str, str | None]:
+    """Where the shipped adapter profile ``name`` must point to read the twin served at
+    ``origin``: its base URL, and Business Central's token URL."""
+    if name == "business-central":
+        return origin + business_central.BASE_PATH + "/", origin + business_central.TOKEN_PATH
+    if name == "erpnext":  # the ERPNext profile starts at the site: its paths begin with api/
+        return origin + "/", None
+    return origin + base_path(name) + "/", None
+
+
+def adapter_credentials(name: str, secrets: TwinSecrets | None = None) -> tuple[str, str]:
+    """The (Key, Token) the shipped profile's auth driver sends to this twin."""
+    s = secrets or TwinSecrets()
+    return {
+        "business-central": (s.bc_client_id, s.bc_client_secret),
+        "sap-b1": (s.sap_user, s.sap_password),
+        "erpnext": (s.erpnext_api_key, s.erpnext_api_secret),
+        "odoo": ("", s.odoo_api_key),
+    }[_known(name)]
+
+
+def _known(name: str) -> str:
+    _builder(name)
+    return name
