@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from erpgate.conformance.results import RequestRef
 from erpgate.conformance.wording import Wording
+from erpgate.erp.adapters.targets import without_credentials as adapted_without_credentials
 from erpgate.erp.attempts import AttemptRecord
 from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.credentials import Credentials
@@ -194,6 +195,8 @@ class DirectCaller:
 
 def without_credentials(gateway: ErpGateway, target: ErpTarget) -> ErpTarget:
     """The same endpoint, sending no credential any auth style of the contract reads."""
+    if target.adapter is not None:
+        return adapted_without_credentials(target)
     return build_target(
         gateway.options,
         store_id=target.store_id,

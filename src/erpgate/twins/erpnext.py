@@ -269,12 +269,19 @@ class ErpNextTwin:
             if unknown:
                 raise FrappeError(f"Field not permitted in query: {unknown[0]}")
             conditions = read_filters(json_param(request, "filters", []), doctype.fields)
+            # Frappe's or_filters: a row matches when any of them holds (none given: all rows).
+            alternatives = read_filters(json_param(request, "or_filters", []), doctype.fields)
             order = read_order_by(request.query.get("order_by"), doctype.fields)
             start = int_param(request, "limit_start", 0)
             length = int_param(request, "limit_page_length", DEFAULT_PAGE_LENGTH)
         except FrappeError as exc:
             return error(417, "ValidationError", str(exc))
-        matched = [r for r in doctype.rows if all(c(r) for c in conditions)]
+        matched = [
+            r
+            for r in doctype.rows
+            if all(c(r) for c in conditions)
+            and (not alternatives or any(a(r) for a in alternatives))
+        ]
         for name, descending in reversed(order):
             matched.sort(key=partial(row_sort_key, name), reverse=descending)
         endpoint = doctype.list_endpoint

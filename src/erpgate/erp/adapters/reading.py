@@ -53,6 +53,9 @@ class AdapterPlan:
     endpoint: Endpoint
     static_headers: tuple[tuple[str, str], ...]  # the auth driver's, when it is static
     session_key: SessionKey | None = None  # login_session driver only
+    # The checker's no-credentials probe: an id no record can have is still sent (as 0), since
+    # the probe is about what the ERP answers, not about the record.
+    ask_anyway: bool = False
 
     @property
     def is_list(self) -> bool:
@@ -95,7 +98,7 @@ def first_request(plan: AdapterPlan, values: dict[str, Any]) -> tuple[str, bytes
             if isinstance(template, str)
             else render_json(template, values, spec.filters)
         )
-        if rendered not in (None, ""):
+        if rendered not in (None, "", []):
             query[name] = _query_text(rendered)
     body_value = render_json(spec.body, values, spec.filters) if spec.body is not None else None
     paging = _paging_parameters(spec, values) if plan.is_list else {}
@@ -211,8 +214,12 @@ class AdapterRun:
         try:
             url, payload = first_request(plan, values)
         except ImpossibleValue:
-            # An id no record can have: answered as the contract's not-found, no ERP call.
-            return b'{"data":[]}' if plan.is_list else b'{"data":null}'
+            if not plan.ask_anyway:
+                # An id no record can have: answered as the contract's not-found, no ERP call.
+                return b'{"data":[]}' if plan.is_list else b'{"data":null}'
+            url, payload = first_request(
+                plan, {**values, "id": "0", "order_id": "0", "invoice_id": "0"}
+            )
         document, has_more = await self._pages(url, payload, values)
         bindings = {
             "request": request,

@@ -4,9 +4,10 @@ integration snapshot is built (base URL, credentials for the auth driver), like 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from uuid import UUID
 
-from erpgate.erp.adapters.profile import Profile
+from erpgate.erp.adapters.profile import AuthSpec, Profile
 from erpgate.erp.adapters.reading import AdapterPlan, join_url
 from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
@@ -92,3 +93,15 @@ def adapter_target(
         store_slug=store_slug,
         adapter=plan,
     )
+
+
+def without_credentials(target: ErpTarget) -> ErpTarget:
+    """The same adapted endpoint sending the ERP's own request with no credential at all (no
+    token, no login, no auth header): the conformance checker's "auth required" probe."""
+    plan = target.adapter
+    if plan is None:
+        raise ValueError("not an adapted target")
+    bare_auth = AuthSpec(driver="bearer", headers=plan.profile.auth.headers)
+    profile = plan.profile.model_copy(update={"auth": bare_auth})
+    bare_plan = replace(plan, profile=profile, static_headers=(), session_key=None, ask_anyway=True)
+    return replace(target, credentials=Credentials(), refusal=None, adapter=bare_plan)

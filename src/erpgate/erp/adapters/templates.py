@@ -21,7 +21,7 @@ import orjson
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(?:\|([a-z_]+))?\}")
 GROUP = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
-ENCODERS = ("text", "odata", "int", "date", "path", "like", "json", "filter")
+ENCODERS = ("text", "odata", "int", "number", "date", "path", "like", "json", "filter")
 
 # What a template may name: the contract request's fields, the page arithmetic, and (login
 # bodies only) the store's Key and Token.
@@ -57,6 +57,8 @@ class ImpossibleValue(ValueError):
 def placeholders(template: Any) -> list[tuple[str, str | None]]:
     """Every (name, encoder) a template (string or JSON structure) uses."""
     found: list[tuple[str, str | None]] = []
+    if _is_when(template):
+        return [(template["when"], None), *placeholders(template["items"])]
     if isinstance(template, str):
         found.extend((m.group(1), m.group(2)) for m in PLACEHOLDER.finditer(template))
     elif isinstance(template, list):
@@ -98,6 +100,9 @@ def encode(value: Any, encoder: str | None, name: str, filters: Filters) -> str:
         if not text.isascii() or not text.isdigit() or len(text) > 18:
             raise ImpossibleValue(f"{name} {text[:40]!r} is not a number")
         return str(int(text))
+    if encoder == "number":
+        # For an OR with a text search: a search that is not a number matches no number.
+        return str(int(text)) if text.isascii() and text.isdigit() and len(text) <= 18 else "-1"
     if encoder == "date":
         try:
             return dt.date.fromisoformat(text).isoformat()
@@ -160,6 +165,9 @@ def _render_node(node: Any, values: Mapping[str, Any], filters: Filters) -> Any:
     if isinstance(node, str):
         whole = PLACEHOLDER.fullmatch(node)
         if whole is None:
+            outside = GROUP.sub("", node)
+            if any(not _present(values.get(m.group(1))) for m in PLACEHOLDER.finditer(outside)):
+                return _MISSING  # "{date_to} 23:59:59" without a date_to is no value at all
             return render_text(node, values, filters)
         name, encoder = whole.group(1), whole.group(2)
         value = values.get(name)
@@ -176,6 +184,12 @@ def _render_node(node: Any, values: Mapping[str, Any], filters: Filters) -> Any:
     if isinstance(node, list):
         items = []
         for item in node:
+            if _is_when(item):
+                # {"when": "search", "items": [...]}: spliced in only when the value is given
+                # (an Odoo "|" and its two terms, which must come or go together).
+                if _present(values.get(item["when"])):
+                    items.extend(_render_node(item["items"], values, filters))
+                continue
             rendered = _render_node(item, values, filters)
             if rendered is not _MISSING:
                 items.append(rendered)
@@ -188,6 +202,14 @@ def _render_node(node: Any, values: Mapping[str, Any], filters: Filters) -> Any:
         rendered = {key: _render_node(item, values, filters) for key, item in node.items()}
         return {key: item for key, item in rendered.items() if item is not _MISSING}
     return node
+
+
+def _is_when(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and set(item) == {"when", "items"}
+        and isinstance(item["items"], list)
+    )
 
 
 def _is_filter(item: str) -> bool:
