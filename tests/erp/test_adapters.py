@@ -102,7 +102,7 @@ async def read(
     try:
         return await gateway.read(target, call), gateway
     finally:
-        gateway.mapping.close()
+        await gateway.mapping.close()
 
 
 def orders_call(customer: str = "C1", page_size: int = 2) -> ErpCall[OrdersListResponse]:

@@ -112,7 +112,7 @@ async def check_fixtures(profile: Profile, fixtures: list[Fixture]) -> list[Fixt
     try:
         return [await _check(profile, fixture, pool) for fixture in fixtures]
     finally:
-        pool.close()
+        await pool.close()
 
 
 async def _check(profile: Profile, fixture: Fixture, pool: MappingPool) -> FixtureResult:

@@ -149,7 +149,7 @@ class ErpGateway:
     async def close(self) -> None:
         if self._transport is not None:
             await self.sessions.logout_all()  # ERPs cap open sessions per licence
-        self.mapping.close()
+        await self.mapping.close()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -17,17 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import subprocess
+import struct
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import jsonatapy
 import orjson
 
-from erpgate.erp.adapters import mapping_worker
 from erpgate.logging import get_logger
 
 log = get_logger(__name__)
@@ -79,50 +77,56 @@ def line_of(expression: str, message: str) -> int | None:
 
 
 class _Worker:
-    """One worker process, spoken to over its stdin and stdout (no multiprocessing: nothing of
-    the parent is imported or pickled into it)."""
+    """One worker process, spoken to over its stdin and stdout with the event loop's own pipes
+    (no thread, no multiprocessing: nothing of the parent is imported or pickled into it)."""
 
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "erpgate.erp.adapters.mapping_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls) -> _Worker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "erpgate.erp.adapters.mapping_worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
         )
+        return cls(process)
 
-    def roundtrip(self, header: bytes, document: bytes) -> tuple[bool, bytes]:
+    async def roundtrip(self, header: bytes, document: bytes) -> tuple[bool, bytes]:
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
-        mapping_worker.write_frame(stdin, header)
-        mapping_worker.write_frame(stdin, document)
-        stdin.flush()
-        status = mapping_worker.read_frame(stdout)
-        result = mapping_worker.read_frame(stdout)
-        if status is None or result is None:
-            raise EOFError("the mapping worker ended")
-        return status == b"1", result
+        stdin.write(_frame(header) + _frame(document))
+        await stdin.drain()
+        status = await _read_frame(stdout)
+        return status == b"1", await _read_frame(stdout)
 
     def kill(self) -> None:
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(ProcessLookupError):
             self.process.kill()
-        self._reap()
 
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            if self.process.stdin is not None:
-                self.process.stdin.close()  # the worker ends at the end of its input
+    async def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()  # the worker ends at the end of its input
         try:
-            self.process.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
+            async with asyncio.timeout(1.0):
+                await self.process.wait()
+        except TimeoutError:
             self.kill()
-        self._reap()
+            await self.process.wait()
 
-    def _reap(self) -> None:
-        with contextlib.suppress(Exception):
-            self.process.wait(timeout=1.0)
-        for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(Exception):
-                if stream is not None:
-                    stream.close()
+
+def _frame(body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + body
+
+
+async def _read_frame(stream: asyncio.StreamReader) -> bytes:
+    try:
+        (size,) = struct.unpack(">I", await stream.readexactly(4))
+        return await stream.readexactly(size)
+    except asyncio.IncompleteReadError:
+        raise EOFError("the mapping worker ended") from None
 
 
 class MappingPool:
@@ -132,22 +136,22 @@ class MappingPool:
         self._size = workers
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: list[_Worker] = []
-        self._threads: ThreadPoolExecutor | None = None
+        self._starting: asyncio.Lock | None = None
         self.killed = 0  # workers killed for overrunning a deadline (/metrics, bench)
 
-    def _start(self) -> asyncio.Queue[_Worker]:
+    async def _workers(self) -> asyncio.Queue[_Worker]:
         if self._idle is None:
-            self._idle = asyncio.Queue()
-            self._threads = ThreadPoolExecutor(self._size, thread_name_prefix="erpgate-mapping")
-            for _ in range(self._size):
-                self._add_worker()
+            if self._starting is None:
+                self._starting = asyncio.Lock()
+            async with self._starting:
+                if self._idle is None:
+                    idle: asyncio.Queue[_Worker] = asyncio.Queue()
+                    for _ in range(self._size):
+                        worker = await _Worker.start()
+                        self._all.append(worker)
+                        idle.put_nowait(worker)
+                    self._idle = idle
         return self._idle
-
-    def _add_worker(self) -> None:
-        worker = _Worker()
-        self._all.append(worker)
-        assert self._idle is not None
-        self._idle.put_nowait(worker)
 
     async def evaluate(
         self, expression: str, document: bytes, bindings: dict[str, Any], seconds: float
@@ -155,51 +159,47 @@ class MappingPool:
         """The mapping's result as JSON bytes; MappingError when it fails or overruns."""
         if seconds * 1000 < MIN_MAPPING_MS:
             raise MappingError("no time was left in the call's deadline to run the mapping")
-        idle = self._start()
+        idle = await self._workers()
         worker = await idle.get()
         # The engine's own timeout fires first, with its explanation; the kill below is for
-        # what ignores it.
         # what ignores it. The worker counts from this wall-clock time, so a worker still
         # starting up eats into the engine's time, not past the call's deadline.
         engine_until = time.time() + seconds * 0.9
         header = orjson.dumps([expression, engine_until, MAX_SEQUENCE_LENGTH, bindings])
-        loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(self._threads, worker.roundtrip, header, document)
-        # A killed worker's job ends in EOFError after we stopped waiting: retrieve it quietly.
-        job.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
             async with asyncio.timeout(seconds + 0.05):
-                ok, result = await asyncio.shield(job)
+                ok, result = await worker.roundtrip(header, document)
         except asyncio.CancelledError:
-            self._replace(worker)  # its answer would be read by the next job
+            await self._replace(worker)  # its answer would be read by the next job
             raise
         except TimeoutError:
-            self._replace(worker)
+            await self._replace(worker)
             self.killed += 1
             raise MappingError(
                 f"the mapping did not finish within {seconds:.2f} s and was stopped"
             ) from None
         except (EOFError, OSError):
-            self._replace(worker)
+            await self._replace(worker)
             raise MappingError("the mapping's worker process ended unexpectedly") from None
         idle.put_nowait(worker)
         if not ok:
-            text = result.decode(errors="replace")
-            raise MappingError(text)
+            raise MappingError(result.decode(errors="replace"))
         return result
 
-    def _replace(self, worker: _Worker) -> None:
+    async def _replace(self, worker: _Worker) -> None:
         worker.kill()
         if worker in self._all:
             self._all.remove(worker)
         log.warning("mapping_worker_replaced", pid=worker.process.pid)
-        self._add_worker()
+        replacement = await asyncio.shield(_Worker.start())
+        self._all.append(replacement)
+        if self._idle is not None:
+            self._idle.put_nowait(replacement)
 
-    def close(self) -> None:
-        for worker in self._all:
-            worker.close()
-        self._all.clear()
-        self._idle = None
-        if self._threads is not None:
-            self._threads.shutdown(wait=False, cancel_futures=True)
-            self._threads = None
+    @property
+    def pids(self) -> list[int]:
+        return [worker.process.pid for worker in self._all]
+
+    async def close(self) -> None:
+        workers, self._all, self._idle = self._all, [], None
+        await asyncio.gather(*(worker.close() for worker in workers), return_exceptions=True)
