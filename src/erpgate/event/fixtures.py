@@ -115,13 +115,14 @@ def fixture_request(event: Event, row: RelatedRequest) -> dict[str, Any]:
     """The contract request the recorded answer belongs to."""
     body = _request_json(row)
     if isinstance(body, dict) and isinstance(body.get("customer_code"), str):
-        # A contract-URL call: its body is the contract request itself.
-        request: dict[str, Any] = dict(body)
-        if row.endpoint in _LISTS:
+        # A contract-URL call: its body is the contract request itself. Unset fields (null on
+        # the wire) are left out, as a person writing the file by hand would leave them.
+        request: dict[str, Any] = {k: v for k, v in body.items() if v is not None}
+        if event.endpoint in _LISTS:
             request = {**DEFAULT_PAGE, **request}
         return request
     request = {"customer_code": event.customer_code}
-    if row.endpoint in _LISTS:
+    if event.endpoint in _LISTS:
         request.update(recorded_page(row, body))
     # An adapter's by-id request names the record in the ERP's own terms (a path, a filter); it
     # is not guessed back into order_id/invoice_id: docs/events.md says to add it by hand.
