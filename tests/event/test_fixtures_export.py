@@ -200,6 +200,27 @@ async def test_a_request_whose_answer_is_not_json_is_refused_by_name(
     )
 
 
+async def test_every_request_that_cannot_be_a_fixture_is_named(
+    app: FastAPI, client: httpx.AsyncClient, db: AsyncSession
+) -> None:
+    shop = await make_shop(db, app.state.erpgate.settings)
+    await add_event(db, shop.store.id, trace_id="a1" * 16)
+    await add_event(db, shop.store.id, trace_id="b2" * 16, endpoint=Endpoint.TAXES)
+    text = attempt(shop.store.id, "a1" * 16, response_body=b'"ok"', request_id="req_string")
+    taxes = attempt(shop.store.id, "b2" * 16, endpoint="taxes", request_id="req_taxes")
+    ids = [str(await add_request(app, text)), str(await add_request(app, taxes))]
+    csrf = await sign_in_admin(client, db, shop.store.id)
+
+    answer = await _export(client, csrf, related_request_ids=ids)
+
+    assert answer.status_code == 422
+    assert answer.json()["message"] == (
+        "These requests cannot be exported: "
+        "req_string (its answer is JSON but neither an object nor a list); "
+        "req_taxes (its endpoint taxes is not read through adapters)."
+    )
+
+
 async def test_export_needs_the_csrf_token(
     app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, mock_erp: MockErpHandle
 ) -> None:

@@ -54,9 +54,12 @@ def _answer_problem(row: RelatedRequest) -> str | None:
     if row.response_truncated:
         return "its answer was cut at the storage limit"
     try:
-        orjson.loads(row.response_body)
+        answer = orjson.loads(row.response_body)
     except orjson.JSONDecodeError:
         return "its answer is not JSON"
+    if not isinstance(answer, dict | list):
+        # The fixture reader takes a string answer as the raw body, not as a JSON string.
+        return "its answer is JSON but neither an object nor a list"
     return None
 
 
@@ -87,7 +90,7 @@ def _request_json(row: RelatedRequest) -> Any:
 def _as_int(value: Any) -> int | None:
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if number >= 0 else None
 
