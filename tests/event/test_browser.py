@@ -1,8 +1,11 @@
-"""The events pages in headless Chromium: list, event, request (hostile body inert) and replay."""
+"""The events pages in headless Chromium: list, event, request (hostile body inert), replay and
+the fixtures download."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -40,3 +43,23 @@ def test_events_list_event_request_and_replay(live_site: LiveSite, page: Page) -
     expect(page.locator("#object-payload")).to_contain_text('"external_customer_id": "C0004935"')
     page.goto(live_site.url + "/admin/events?outcome=success")
     expect(page.get_by_role("cell", name="replay")).to_have_count(1)
+
+
+def test_ticked_answers_download_as_a_fixture_file(live_site: LiveSite, page: Page) -> None:
+    sign_in(page, live_site)
+    page.goto(f"{live_site.url}/admin/requests/{live_site.request_id}")
+    page.get_by_role("button", name="Replay").click()  # the mock ERP answers contract JSON
+    expect(page).to_have_url(re.compile(r"/admin/events/[0-9a-f-]{36}$"))
+    page.locator('#related-requests input[name="request_id"]').first.check()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export as fixtures").click()
+
+    assert re.fullmatch(
+        r"erpgate-fixtures-\d{4}-\d{2}-\d{2}\.json", download.value.suggested_filename
+    )
+    document = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert document["format"] == "erpgate-fixtures/1"
+    assert [f["request"] for f in document["fixtures"]] == [
+        {"customer_code": "C0004935", "page": 1, "page_size": 20}
+    ]

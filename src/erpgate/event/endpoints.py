@@ -1,4 +1,4 @@
-"""Admin › Developers › Events: the list, an event, a related request, and replay."""
+"""Admin › Developers › Events: the list, an event, a related request, replay and fixtures."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
@@ -20,7 +21,8 @@ from erpgate.admin.deps import (
 )
 from erpgate.admin.roles import Capability
 from erpgate.erp.endpoints import Endpoint
-from erpgate.event import service
+from erpgate.errors import ValidationFailed
+from erpgate.event import fixtures, service
 from erpgate.event.schemas import event_json, request_json, request_summary_json, request_view
 from erpgate.event.service import MAX_BULK_REPLAY, OUTCOMES, BulkReplay, EventQuery
 from erpgate.integration.service import load_live_integration
@@ -36,6 +38,7 @@ PAGE_SIZE = 50
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
 Replayer = Annotated[AdminPrincipal, require(Capability.REPLAY)]
 ApiReplayer = Annotated[AdminPrincipal, require_api_write(Capability.REPLAY)]
+ApiViewerPost = Annotated[AdminPrincipal, require_api_write(Capability.VIEW)]
 Page = Annotated[PageNumber, Query()]
 
 
@@ -115,6 +118,7 @@ async def events_page(
             "endpoints": [(e.value, e.label) for e in Endpoint],
             "can_replay": principal.can(Capability.REPLAY),
             "max_replay": MAX_BULK_REPLAY,
+            "max_fixtures": fixtures.MAX_FIXTURES,
             **_writer_counts(request),
         },
     )
@@ -134,6 +138,7 @@ async def event_page(
             "principal": principal,
             "event": event,
             "requests": requests,
+            "exportable": {r.id for r in requests if fixtures.exportable(r)},
             "people": people,
             "success_requests_share": service.share_in_words(rate),
         },
@@ -318,3 +323,79 @@ async def _replay(
         db, principal.store_id, state.secret_box, state.gateway.options
     )
     return await service.replay_request(state.gateway, state.session_factory, db, live, request_id)
+
+
+class FixturesIn(BaseModel):
+    """Related requests to export, and events whose successful JSON answers to export."""
+
+    related_request_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1000)
+    event_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1000)
+
+
+@router.post("/api/v1/admin/events/fixtures")
+async def export_fixtures_api(
+    body: FixturesIn, request: Request, db: DbSession, principal: ApiViewerPost
+) -> Response:
+    """Download the chosen related requests (at most 100) as an erpgate-fixtures/1 file for
+    `erpgate check-erp --fixtures`; bodies as stored, already masked. Audited."""
+    return await _fixtures_download(
+        request, db, principal, body.related_request_ids, body.event_ids
+    )
+
+
+@router.post("/admin/events/fixtures", include_in_schema=False)
+async def export_fixtures_form(
+    request: Request,
+    db: DbSession,
+    principal: Viewer,
+    csrf_token: Annotated[str, Form()] = "",
+    request_id: Annotated[list[str] | None, Form()] = None,
+    event_id: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    check_csrf(principal, csrf_token)
+    return await _fixtures_download(
+        request, db, principal, _ids(request_id, "request_id"), _ids(event_id, "event_id")
+    )
+
+
+def _ids(values: list[str] | None, field: str) -> list[uuid.UUID]:
+    try:
+        return [uuid.UUID(value) for value in values or []]
+    except ValueError:
+        raise ValidationFailed("Some ids are not valid.", fields={field: "Not an id."}) from None
+
+
+async def _fixtures_download(
+    request: Request,
+    db: DbSession,
+    principal: AdminPrincipal,
+    request_ids: list[uuid.UUID],
+    event_ids: list[uuid.UUID],
+) -> Response:
+    export = await fixtures.export_fixtures(
+        db, principal.store_id, request_ids=request_ids, event_ids=event_ids
+    )
+    now = get_state(request).clock.now()
+    # ERP answers (customer data) leaving the console: who took them is on record.
+    await audit.record(
+        db,
+        store_id=principal.store_id,
+        admin=principal.admin,
+        action=audit.EVENT_FIXTURES_EXPORTED,
+        now=now,
+        subject=f"{export.count} fixture(s)",
+        details={
+            "related_requests": len(request_ids),
+            "events": len(event_ids),
+            "fixtures": export.count,
+        },
+    )
+    name = f"erpgate-fixtures-{now:%Y-%m-%d}.json"
+    return Response(
+        orjson.dumps(export.document, option=orjson.OPT_INDENT_2),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -176,3 +176,34 @@ async def purge_saved_answers(db: AsyncSession, before: datetime) -> int:
     ERPGATE_RETENTION_DAYS is cut to it (docs/events.md)."""
     result = await db.execute(delete(SavedAnswer).where(SavedAnswer.fetched_at < before))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def requests_by_ids(
+    db: AsyncSession, store_id: uuid.UUID, request_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, RelatedRequest]:
+    """The store's related requests among these ids; another store's ids are simply absent."""
+    if not request_ids:
+        return {}
+    query = select(RelatedRequest).where(
+        RelatedRequest.store_id == store_id, RelatedRequest.id.in_(request_ids)
+    )
+    return {row.id: row for row in (await db.execute(query)).scalars()}
+
+
+async def events_by_ids(
+    db: AsyncSession, store_id: uuid.UUID, event_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Event]:
+    if not event_ids:
+        return {}
+    query = select(Event).where(Event.store_id == store_id, Event.id.in_(event_ids))
+    return {event.id: event for event in (await db.execute(query)).scalars()}
+
+
+async def events_of_traces(
+    db: AsyncSession, store_id: uuid.UUID, trace_ids: list[str]
+) -> dict[str, Event]:
+    """The events these trace ids belong to (a request may have none yet, or none at all)."""
+    if not trace_ids:
+        return {}
+    query = select(Event).where(Event.store_id == store_id, Event.trace_id.in_(set(trace_ids)))
+    return {event.trace_id: event for event in (await db.execute(query)).scalars()}
