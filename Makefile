@@ -1,4 +1,4 @@
-.PHONY: install demo test lint bench soak stalls prices screenshots contract-doc
+.PHONY: install demo test lint bench soak stalls prices adapters screenshots contract-doc
 
 install:
 	scripts/install.sh
@@ -27,6 +27,9 @@ stalls: install
 
 prices: install
 	.venv/bin/python bench/prices.py
+
+adapters: install
+	.venv/bin/python bench/adapters.py
 
 # Re-take the README's screenshots (the browser tests, writing into docs/screenshots).
 screenshots: install

@@ -41,6 +41,7 @@ RUNS = int(os.environ.get("ADAPTER_RUNS", "3"))
 PAGE = 50
 CUSTOMER = "C0004935"
 BASE = "https://erp.example.com/"
+BENCH_TOKEN = "bench-token"  # noqa: S105 (a made-up token for an ERP that is not there)
 
 
 def contract_rows(count: int) -> list[dict[str, Any]]:
@@ -130,7 +131,7 @@ def targets(options: ErpClientOptions) -> dict[str, tuple[ErpTarget, list[bytes]
         endpoint=Endpoint.ORDERS,
         url=BASE + "orders",
         timeout_seconds=5.0,
-        credentials=Credentials("bearer", "", "bench-token"),
+        credentials=Credentials("bearer", "", BENCH_TOKEN),
     )
 
     def adapted(name: str) -> ErpTarget:
@@ -146,7 +147,7 @@ def targets(options: ErpClientOptions) -> dict[str, tuple[ErpTarget, list[bytes]
             profile=profile,
             timeout_seconds=5.0,
             key="",
-            token="bench-token",
+            token=BENCH_TOKEN,
         )
 
     return {

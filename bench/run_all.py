@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import harness as h
+import adapters
 import prices
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -181,6 +182,9 @@ def run() -> dict[str, Any]:
         print(f"P7: a {prices.PRODUCTS}-product catalog page, {prices.BUYERS} buyers at once")
         out["p7"] = prices.run_p7(st)
 
+        print("A1: a 50-row page through an adapter profile, in-process", flush=True)
+        out["a1"] = adapters.run()
+
         print("P4: ERP black-holed, breaker open", flush=True)
         holder, thread = start_blackhole(st.erp_port)
         proxy = holder["proxy"]
@@ -296,6 +300,7 @@ def write_results(r: dict[str, Any]) -> str:
         f"ceiling {ceiling:.0f} req/s | {ratio6:.2f} ({p6['rps']:.0f} req/s) | ≥ 0.60 | "
         f"{goal(ratio6 >= 0.60)} |",
         *prices.rows(r["p7"]),
+        *adapters.rows(r["a1"]),
         "",
         *scaled_goals(bare, on, p4),
         "",
@@ -334,6 +339,8 @@ def write_results(r: dict[str, Any]) -> str:
         "the requests served; peak RSS is the sum of VmHWM over that tree.",
         "",
         *prices.table(r["p7"]),
+        "",
+        *adapters.table(r["a1"]),
         "",
     ]
     text = "\n".join(lines)
