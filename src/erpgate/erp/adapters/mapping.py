@@ -137,7 +137,7 @@ class MappingPool:
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: list[_Worker] = []
         self._starting: asyncio.Lock | None = None
-        self.killed = 0  # workers killed for overrunning a deadline (/metrics, bench)
+        self.killed = 0  # workers killed for overrunning a deadline
 
     async def _workers(self) -> asyncio.Queue[_Worker]:
         if self._idle is None:
