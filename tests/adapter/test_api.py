@@ -160,7 +160,8 @@ async def test_a_mapping_that_does_not_compile_is_named_and_nothing_saved(
     del profile["endpoints"]["balance"]
 
     answer = await client.put(
-        API, json={"profile": profile, "endpoints": ["orders", "balance"]},
+        API,
+        json={"profile": profile, "endpoints": ["orders", "balance"]},
         headers={"X-CSRF-Token": csrf},
     )
 

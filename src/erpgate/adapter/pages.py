@@ -1,3 +1,5 @@
 """placeholder"""
+
 from fastapi import APIRouter
+
 router = APIRouter()

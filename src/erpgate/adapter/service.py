@@ -24,7 +24,9 @@ from erpgate.integration.adapter import (
 )
 from erpgate.models.integration import Integration
 
-NOT_INSTALLED = "Install the Generic ERP Integration app first: the adapter is part of its settings."
+NOT_INSTALLED = (
+    "Install the Generic ERP Integration app first: the adapter is part of its settings."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,11 @@ def changes(before: AdapterState, after: AdapterState) -> list[dict[str, str | N
     new_name = (after.profile or {}).get("name")
     if old_name != new_name:
         found.append(
-            {"field": "adapter profile", "old": str(old_name or "none"), "new": str(new_name or "none")}
+            {
+                "field": "adapter profile",
+                "old": str(old_name or "none"),
+                "new": str(new_name or "none"),
+            }
         )
     for path in changed_paths(before.profile or {}, after.profile or {}):
         if path != "name":
