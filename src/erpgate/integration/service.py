@@ -12,8 +12,8 @@ from erpgate.erp.credentials import AuthStyle, Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.targets import ErpTarget, build_target
-from erpgate.integration.adapter import adapter_targets
 from erpgate.integration import repository
+from erpgate.integration.adapter import adapter_targets
 from erpgate.kit.crypto import SecretBox
 from erpgate.kit.local_cache import INTEGRATIONS, LocalCache, changed, generation
 from erpgate.models.integration import Integration
