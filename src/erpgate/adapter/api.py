@@ -28,7 +28,6 @@ from erpgate.web.state import get_state
 
 router = APIRouter(tags=["admin"])
 API = "/api/v1/admin/integration/adapter"
-ADAPTER_CHANGED = "integration.adapter_changed"
 
 Viewer = Annotated[AdminPrincipal, require(Capability.VIEW)]
 # The adapter is an integration setting: whoever may change those may change it.
@@ -59,7 +58,7 @@ async def record_change(
         db,
         store_id=principal.store_id,
         admin=principal.admin,
-        action=ADAPTER_CHANGED,
+        action=audit.INTEGRATION_ADAPTER_CHANGED,
         now=get_state(request).clock.now(),
         subject="ERP adapter",
         details={"changes": changes},
