@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.config import Settings
 from erpgate.erp.adapters.profile import profile_json, shipped_profile
+from erpgate.mock_erp.server import MockErpHandle
 from tests.adapter.helpers import API, CUSTOMER, bc_orders_answer
 from tests.event.helpers import make_shop, sign_in_admin
 
@@ -181,3 +182,37 @@ async def test_without_a_saved_profile_the_preview_asks_for_one(
     assert answer.status_code == 422
     assert answer.json()["fields"]["profile"].startswith("No adapter profile is saved")
     assert forged.status_code == 403
+
+
+async def test_a_live_read_goes_through_the_gateway_and_lists_its_requests_masked(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings, mock_erp: MockErpHandle
+) -> None:
+    shop = await make_shop(db, settings)  # Token "mock-token": the mock ERP's bearer token
+    csrf = await sign_in_admin(client, db, shop.store.id)
+    profile = {
+        "name": "contract-as-adapter",
+        "base_url": mock_erp.base_url,
+        "auth": {"driver": "bearer"},
+        "endpoints": {
+            "balance": {
+                "method": "POST",
+                "path": mock_erp.urls["balance"].removeprefix(mock_erp.base_url),
+                "body": {"customer_code": "{customer_code}"},
+                "mapping": '{"data": data}',
+            }
+        },
+    }
+
+    answer = await _preview(
+        client, csrf, endpoint="balance", customer_code=CUSTOMER, profile=profile
+    )
+
+    body = answer.json()
+    assert body["ok"] is True, body
+    assert body["mapped"]["data"]["balance"]
+    [request] = body["requests"]
+    assert (request["method"], request["url"], request["status"]) == (
+        "POST",
+        mock_erp.urls["balance"],
+        200,
+    )
