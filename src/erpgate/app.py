@@ -71,6 +71,7 @@ DOMAINS = (
     "store",
     "customer",
     "integration",
+    "adapter",
     "storefront",
     "checkout",
     "admin",

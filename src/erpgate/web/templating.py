@@ -22,6 +22,7 @@ TEMPLATE_PACKAGES = (
     "checkout",
     "event",
     "problem",
+    "adapter",
     "notification",
     "delivery",
     "admin",
