@@ -212,3 +212,60 @@ async def test_a_store_without_the_app_cannot_save_an_adapter(
 
     assert answer.status_code == 409
     assert "Install the Generic ERP Integration app first" in answer.json()["message"]
+
+
+async def test_the_adapters_secrets_are_write_only_encrypted_kept_and_audited_as_changed(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    shop = await make_shop(db, settings, erp_urls={"orders": f"{ERP}/orders"}, token="mw-token")
+    store_id = shop.store.id
+    csrf = await sign_in_admin(client, db, store_id)
+    headers = {"X-CSRF-Token": csrf}
+    body = {"profile": "sap-b1", "endpoints": ["orders"]}
+
+    saved = await client.put(
+        API, json={**body, "key": "manager", "token": "b1-password-77"}, headers=headers
+    )
+
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["key_set"], saved.json()["token_set"]) == (True, True)
+    assert "b1-password-77" not in saved.text and "manager" not in saved.text
+    stored = await _stored(db)
+    assert stored is not None and "b1-password-77" not in str(stored)
+    box = SecretBox(settings.encryption_keys)
+    assert box.decrypt(stored["token_encrypted"]) == "b1-password-77"
+    # Saved again without them: both kept. The snapshot's adapter uses them, not the
+    # integration's own Token (which the contract URLs keep using).
+    again = await client.put(API, json=body, headers=headers)
+    assert (again.json()["key_set"], again.json()["token_set"]) == (True, True)
+    live = await load_live_integration(db, store_id, box, ErpClientOptions())
+    adapted = live.targets[Endpoint.ORDERS]
+    assert (adapted.credentials.key, adapted.credentials.token) == ("manager", "b1-password-77")
+    assert live.credentials.token == "mw-token"
+    # An empty Token removes it; the adapter then refuses to call, saying why.
+    cleared = await client.put(API, json={**body, "token": ""}, headers=headers)
+    assert (cleared.json()["key_set"], cleared.json()["token_set"]) == (True, False)
+    live = await load_live_integration(db, store_id, box, ErpClientOptions())
+    refusal = live.targets[Endpoint.ORDERS].refusal
+    assert refusal is not None and "needs a Key and a Token" in refusal.human
+    entries = (await db.execute(select(AuditLog).order_by(AuditLog.occurred_at))).scalars().all()
+    changed = [c for e in entries for c in (e.details or {}).get("changes", [])]
+    assert {"field": "adapter token", "old": None, "new": "changed"} in changed
+    assert "b1-password-77" not in str([e.details for e in entries])
+
+
+async def test_a_secret_with_a_line_break_is_refused_and_nothing_is_saved(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    shop = await make_shop(db, settings, erp_urls={"orders": f"{ERP}/orders"})
+    csrf = await sign_in_admin(client, db, shop.store.id)
+
+    answer = await client.put(
+        API,
+        json={"profile": "odoo", "endpoints": ["orders"], "token": "a\nb"},
+        headers={"X-CSRF-Token": csrf},
+    )
+
+    assert answer.status_code == 422
+    assert "line breaks" in answer.json()["fields"]["token"]
+    assert await _stored(db) is None

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from erpgate.adapter import form
 from erpgate.config import Settings
 from erpgate.erp.adapters.profile import profile_json, shipped_profile
+from erpgate.kit.crypto import SecretBox
 from erpgate.models.integration import Integration
 from tests.adapter.helpers import CUSTOMER, PAGE, bc_orders_answer
 from tests.event.helpers import make_shop, sign_in_admin
@@ -152,3 +153,29 @@ async def test_the_page_is_linked_and_read_only_without_the_configure_role(
     assert page.status_code == 200
     assert "Save adapter" not in page.text and "Start from" not in page.text
     assert refused.status_code == 403
+
+
+async def test_the_adapters_secrets_are_never_shown_again_and_an_empty_field_keeps_them(
+    client: httpx.AsyncClient, db: AsyncSession, settings: Settings
+) -> None:
+    csrf, page = await _start(client, db, settings)
+    typed = {"csrf_token": csrf, **editor(page), "use.orders": "adapter"}
+
+    broken = await client.post(
+        PAGE, data={**typed, "endpoints.orders.query": "{", "secret.token": "bc-secret-919"}
+    )
+    saved = await client.post(
+        PAGE, data={**typed, "secret.key": "client-7", "secret.token": "bc-secret-919"}
+    )
+    kept = await client.post(PAGE, data={**typed, "secret.key": "", "secret.token": ""})
+
+    assert broken.status_code == 422 and "bc-secret-919" not in broken.text
+    assert saved.status_code == 303 and kept.status_code == 303
+    shown = (await client.get(PAGE)).text
+    assert "bc-secret-919" not in shown and "client-7" not in shown
+    assert shown.count("(set; leave empty to keep it)") == 2
+    db.expire_all()
+    stored = (await db.execute(select(Integration.adapter))).scalar_one()
+    box = SecretBox(settings.encryption_keys)
+    assert box.decrypt(stored["token_encrypted"]) == "bc-secret-919"
+    assert box.decrypt(stored["key_encrypted"]) == "client-7"

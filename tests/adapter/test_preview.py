@@ -187,8 +187,15 @@ async def test_without_a_saved_profile_the_preview_asks_for_one(
 async def test_a_live_read_goes_through_the_gateway_and_lists_its_requests_masked(
     client: httpx.AsyncClient, db: AsyncSession, settings: Settings, mock_erp: MockErpHandle
 ) -> None:
-    shop = await make_shop(db, settings)  # Token "mock-token": the mock ERP's bearer token
+    shop = await make_shop(db, settings)
     csrf = await sign_in_admin(client, db, shop.store.id)
+    # The adapter's own Token: the mock ERP's bearer token (saved with no endpoint served yet).
+    saved = await client.put(
+        API,
+        json={"profile": "odoo", "endpoints": [], "token": "mock-token"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert saved.status_code == 200, saved.text
     profile = {
         "name": "contract-as-adapter",
         "base_url": mock_erp.base_url,

@@ -42,6 +42,8 @@ def adapter_out(state: AdapterState) -> AdapterOut:
         endpoints=state.endpoints,
         shipped=[ShippedProfile(name=n, label=label) for n, label in service.shipped_choices()],
         problem=state.problem,
+        key_set=state.key_set,
+        token_set=state.token_set,
     )
 
 
@@ -77,8 +79,11 @@ async def put_adapter(
 ) -> Response:
     """Save the profile (a shipped one's name copies it) and the endpoints it serves; 422 lists
     every problem and saves nothing. Needs X-CSRF-Token."""
-    settings = service.check_adapter(body.model_dump())
-    state, changes = await service.save_adapter(db, principal.store_id, settings)
+    settings = service.check_adapter(body.model_dump(include={"profile", "endpoints"}))
+    secrets = service.check_secrets(body.key, body.token)
+    state, changes = await service.save_adapter(
+        db, principal.store_id, settings, get_state(request).secret_box, **secrets
+    )
     await record_change(request, db, principal, changes)
     return model_response(adapter_out(state))
 

@@ -23,11 +23,13 @@ from erpgate.errors import ValidationFailed
 from erpgate.integration.adapter import AdapterSettingsError, read_adapter_settings
 from erpgate.web.db import DbSession
 from erpgate.web.pages import render
+from erpgate.web.state import get_state
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/admin/apps/generic-erp/adapter"
 PREVIEW_FIELDS = ("preview_endpoint", "customer_code", "answer", "order_id", "invoice_id")
 DRIVERS = ("bearer", "header", "token", "oauth2", "login_session")
+SECRET_KEY, SECRET_TOKEN = "secret.key", "secret.token"  # write-only form fields
 PAGING_STYLES = ("none", "odata", "limit_start", "offset_limit")
 DONE = {
     "saved": "Adapter settings saved.",
@@ -56,14 +58,17 @@ def _page(
     flashes: list[tuple[str, str]] | None = None,
     problem: str | None = None,
     result: PreviewResult | None = None,
+    secrets_set: dict[str, bool] | None = None,
 ) -> Response:
+    shown = {name: value for name, value in values.items() if not name.startswith("secret.")}
     return render(
         request,
         "adapter/adapter.html",
         {
             "principal": principal,
             "page_path": PAGE,
-            "values": values,
+            "values": shown,  # never a typed secret back into the page
+            "secrets": secrets_set or {},
             "errors": errors or {},
             "flashes": flashes or [],
             "problem": problem,
@@ -83,7 +88,10 @@ async def adapter_page(request: Request, db: DbSession, principal: Viewer) -> Re
     values = form.form_values(state.profile, state.endpoints)
     done = DONE.get(request.query_params.get("done", ""))
     flashes = [("ok", done)] if done else []
-    return _page(request, principal, values, flashes=flashes, problem=state.problem)
+    secrets_set = {"key": state.key_set, "token": state.token_set}
+    return _page(
+        request, principal, values, flashes=flashes, problem=state.problem, secrets_set=secrets_set
+    )
 
 
 @router.post(f"{PAGE}/start")
@@ -120,7 +128,18 @@ async def save_form(request: Request, db: DbSession, principal: Configurer) -> R
     if errors:
         flash = ("error", "The adapter settings have problems (marked below); nothing was saved.")
         return _page(request, principal, typed, status_code=422, errors=errors, flashes=[flash])
-    _state, changes = await service.save_adapter(db, principal.store_id, settings)
+    # Write-only: an empty field keeps the saved secret (removing the adapter removes both).
+    try:
+        secrets = service.check_secrets(
+            typed.get(SECRET_KEY) or None, typed.get(SECRET_TOKEN) or None
+        )
+    except ValidationFailed as exc:
+        flash = ("error", "The adapter settings have problems (marked below); nothing was saved.")
+        fields = {name: str(text) for name, text in (exc.fields or {}).items()}
+        return _page(request, principal, typed, status_code=422, errors=fields, flashes=[flash])
+    _state, changes = await service.save_adapter(
+        db, principal.store_id, settings, get_state(request).secret_box, **secrets
+    )
     await record_change(request, db, principal, changes)
     return RedirectResponse(f"{PAGE}?done=saved", status_code=303)
 

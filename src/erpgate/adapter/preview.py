@@ -45,6 +45,7 @@ from erpgate.erp.outcome import Actor, ErpCall
 from erpgate.erp.reading import validate_answer
 from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
+from erpgate.integration.adapter import adapter_secrets
 from erpgate.integration.adapter import ADAPTABLE_NAMES
 from erpgate.kit.crypto import SecretBox
 
@@ -199,6 +200,8 @@ async def preview_live(
 ) -> PreviewResult:
     """The ERP asked through the profile, as the storefront would ask it (an event)."""
     live = await integration_service.load_live_integration(db, store_id, box, gateway.options)
+    integration = await integration_service.get_integration(db, store_id)
+    key, token = adapter_secrets(integration.adapter if integration is not None else None, box)
     code = orjson.loads(plan.request.wire_json())["customer_code"]
     account = await customer_service.find_account_by_code(db, store_id, code)
     target = adapter_target(
@@ -207,8 +210,8 @@ async def preview_live(
         endpoint=plan.endpoint,
         profile=profile,
         timeout_seconds=live.timeouts[plan.endpoint],
-        key=live.credentials.key,
-        token=live.credentials.token,
+        key=key,
+        token=token,
     )
     actor = Actor(
         source="admin test",

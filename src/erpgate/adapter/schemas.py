@@ -19,6 +19,8 @@ class AdapterOut(BaseModel):
     problem: str | None = Field(
         default=None, description="Why the stored profile no longer loads, when it does not."
     )
+    key_set: bool = Field(default=False, description="Whether the adapter's Key is set.")
+    token_set: bool = Field(default=False, description="Whether the adapter's Token is set.")
 
 
 class AdapterPut(BaseModel):
@@ -26,6 +28,16 @@ class AdapterPut(BaseModel):
 
     profile: Any = Field(description="A shipped profile's name (start from its copy) or a profile.")
     endpoints: Any = Field(default_factory=list, description="Endpoints to read through it.")
+    key: str | None = Field(
+        default=None,
+        description="The auth driver's Key (client id, API key, user name); write-only. "
+        "Absent: keep the saved one; empty: remove it.",
+    )
+    token: str | None = Field(
+        default=None,
+        description="The auth driver's Token (client secret, API secret, password, bearer "
+        "token); write-only, stored encrypted. Absent: keep the saved one; empty: remove it.",
+    )
 
 
 class PreviewIn(BaseModel):

@@ -20,8 +20,11 @@ from erpgate.integration.adapter import (
     AdapterSettings,
     AdapterSettingsError,
     read_adapter_settings,
+    secret_hints,
     stored_adapter,
+    stored_json,
 )
+from erpgate.kit.crypto import SecretBox
 from erpgate.models.integration import Integration
 
 NOT_INSTALLED = (
@@ -36,6 +39,9 @@ class AdapterState:
     profile: dict[str, Any] | None
     endpoints: list[str]
     problem: str | None
+    # Whether the adapter's own Key and Token are set: all that is ever shown of them.
+    key_set: bool = False
+    token_set: bool = False
 
 
 def shipped_choices() -> list[tuple[str, str]]:
@@ -48,6 +54,7 @@ def adapter_state(integration: Integration | None) -> AdapterState:
     loaded = stored_adapter(raw)
     if raw is None or loaded is None:
         return AdapterState(None, [], None)
+    hints = secret_hints(raw)
     if isinstance(loaded, str):  # kept as stored, so nothing is lost while it is fixed
         profile = raw.get("profile")
         endpoints = raw.get("endpoints")
@@ -55,9 +62,10 @@ def adapter_state(integration: Integration | None) -> AdapterState:
             profile if isinstance(profile, dict) else None,
             [e for e in endpoints if isinstance(e, str)] if isinstance(endpoints, list) else [],
             loaded,
+            **hints,
         )
     settings = loaded.as_json()
-    return AdapterState(settings["profile"], settings["endpoints"], None)
+    return AdapterState(settings["profile"], settings["endpoints"], None, **hints)
 
 
 async def get_adapter(db: AsyncSession, store_id: uuid.UUID) -> AdapterState:
@@ -70,6 +78,22 @@ def check_adapter(raw: Any) -> AdapterSettings:
         return read_adapter_settings(raw)
     except AdapterSettingsError as exc:
         raise invalid(exc.problems) from None
+
+
+def check_secrets(key: str | None, token: str | None) -> dict[str, str | None]:
+    """The Key and Token as given, trimmed; ValidationFailed for a line break inside one."""
+    fields = {}
+    cleaned: dict[str, str | None] = {}
+    for name, value in (("key", key), ("token", token)):
+        text = value.strip() if value is not None else None
+        if text is not None and any(ch in text for ch in "\r\n\0"):
+            fields[name] = f"The adapter's {name.capitalize()} cannot contain line breaks."
+        cleaned[name] = text
+    if fields:
+        raise ValidationFailed(
+            "The adapter settings have problems; nothing was saved.", fields=fields
+        )
+    return cleaned
 
 
 def invalid(problems: list[str]) -> ValidationFailed:
@@ -87,17 +111,34 @@ def invalid(problems: list[str]) -> ValidationFailed:
 
 
 async def save_adapter(
-    db: AsyncSession, store_id: uuid.UUID, settings: AdapterSettings
+    db: AsyncSession,
+    store_id: uuid.UUID,
+    settings: AdapterSettings,
+    box: SecretBox,
+    *,
+    key: str | None = None,
+    token: str | None = None,
 ) -> tuple[AdapterState, list[dict[str, str | None]]]:
-    """Store the settings; returns what is stored now and the changes to audit."""
+    """Store the settings; returns what is stored now and the changes to audit. A secret given
+    as None keeps the saved one; an empty text removes it."""
     integration = await _integration(db, store_id)
     before = adapter_state(integration)
-    stored = settings.as_json()
-    integration.adapter = stored
+    previous = integration.adapter
+    integration.adapter = stored_json(settings, box, key=key, token=token, previous=previous)
+    secrets_changed = [
+        name
+        for name, value in (("key", key), ("token", token))
+        if value is not None
+        and (value or (previous or {}).get(f"{name}_encrypted"))  # "" changes only what was set
+    ]
     await db.flush()
     integration_service.integration_changed(db)
     after = adapter_state(integration)
-    return after, changes(before, after)
+    # The secrets are never audited by value, only as changed.
+    found = changes(before, after) + [
+        {"field": f"adapter {name}", "old": None, "new": "changed"} for name in secrets_changed
+    ]
+    return after, found
 
 
 async def remove_adapter(
