@@ -29,7 +29,7 @@ prices: install
 	.venv/bin/python bench/prices.py
 
 adapters: install
-	.venv/bin/python bench/adapters.py
+	.venv/bin/python bench/adapter_pages.py
 
 # Re-take the README's screenshots (the browser tests, writing into docs/screenshots).
 screenshots: install

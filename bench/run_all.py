@@ -17,8 +17,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import adapter_pages
 import harness as h
-import adapters
 import prices
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -183,7 +183,7 @@ def run() -> dict[str, Any]:
         out["p7"] = prices.run_p7(st)
 
         print("A1: a 50-row page through an adapter profile, in-process", flush=True)
-        out["a1"] = adapters.run()
+        out["a1"] = adapter_pages.run()
 
         print("P4: ERP black-holed, breaker open", flush=True)
         holder, thread = start_blackhole(st.erp_port)
@@ -300,7 +300,7 @@ def write_results(r: dict[str, Any]) -> str:
         f"ceiling {ceiling:.0f} req/s | {ratio6:.2f} ({p6['rps']:.0f} req/s) | ≥ 0.60 | "
         f"{goal(ratio6 >= 0.60)} |",
         *prices.rows(r["p7"]),
-        *adapters.rows(r["a1"]),
+        *adapter_pages.rows(r["a1"]),
         "",
         *scaled_goals(bare, on, p4),
         "",
@@ -340,7 +340,7 @@ def write_results(r: dict[str, Any]) -> str:
         "",
         *prices.table(r["p7"]),
         "",
-        *adapters.table(r["a1"]),
+        *adapter_pages.table(r["a1"]),
         "",
     ]
     text = "\n".join(lines)

@@ -45,8 +45,7 @@ from erpgate.erp.outcome import Actor, ErpCall
 from erpgate.erp.reading import validate_answer
 from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
-from erpgate.integration.adapter import adapter_secrets
-from erpgate.integration.adapter import ADAPTABLE_NAMES
+from erpgate.integration.adapter import ADAPTABLE_NAMES, adapter_secrets
 from erpgate.kit.crypto import SecretBox
 
 ID_LIMIT = 200

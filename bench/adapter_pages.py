@@ -7,7 +7,7 @@ One's 20-row pages: three requests). CPU is this process (the read and validatio
 mapping workers' CPU from /proc; each figure is the median of
 RUNS runs of READS sequential reads, after a warm-up that starts the workers.
 
-Standalone: `.venv/bin/python bench/adapters.py` prints the figures and writes its section of
+Standalone: `.venv/bin/python bench/adapter_pages.py` prints the figures and writes its section of
 bench/RESULTS.md (knobs ADAPTER_READS (default 1000), ADAPTER_RUNS (3)).
 """
 
@@ -238,7 +238,7 @@ def main() -> None:
         [
             "## Adapter profiles (A1)",
             "",
-            f"Run {time.strftime('%Y-%m-%d %H:%M')} by `make adapters` (bench/adapters.py).",
+            f"Run {time.strftime('%Y-%m-%d %H:%M')} by `make adapters` (bench/adapter_pages.py).",
             "",
             *table(figures),
             "",
