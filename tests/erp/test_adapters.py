@@ -3,6 +3,7 @@ mapping's guards, each through the one ``ErpGateway.read``."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -313,3 +314,30 @@ def test_a_broken_profile_names_every_problem() -> None:
 def test_the_shipped_profiles_are_valid(name: str) -> None:
     shipped = shipped_profile(name)
     assert set(shipped.endpoints) == {"orders", "order", "invoices", "invoice", "balance"}
+
+
+async def test_new_credentials_for_a_store_log_its_old_session_out() -> None:
+    from erpgate.erp.adapters.sessions import LoginSessions, Session
+
+    sessions = LoginSessions()
+    logged_out: list[str] = []
+
+    def login(name: str) -> Any:
+        async def fresh() -> Session:
+            async def logout() -> None:
+                logged_out.append(name)
+
+            return Session({"SESSION": name}, expires_at=float("inf"), logout=logout)
+
+        return fresh
+
+    first = await sessions.get((STORE, BASE, "old"), login("old"))
+    again = await sessions.get((STORE, BASE, "old"), login("unused"))
+    other_store = await sessions.get((UUID(int=1), BASE, "theirs"), login("theirs"))
+    changed = await sessions.get((STORE, BASE, "new"), login("new"))
+    await asyncio.sleep(0.01)  # the old session's logout runs in the background
+
+    assert again is first and changed is not first and other_store.cookies == {"SESSION": "theirs"}
+    assert logged_out == ["old"]
+    await sessions.logout_all()
+    assert sorted(logged_out) == ["new", "old", "theirs"]
