@@ -15,27 +15,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from erpgate.customer import service as customer_service
 from erpgate.db.engine import release_connection
 from erpgate.erp.adapters.mapping import line_of
+from erpgate.erp.adapters.outgoing import AdapterPlan
 from erpgate.erp.adapters.profile import Profile
-from erpgate.erp.adapters.reading import AdapterPlan, map_recorded
+from erpgate.erp.adapters.reading import map_recorded
 from erpgate.erp.adapters.targets import adapter_target
 from erpgate.erp.attempts import masked
 from erpgate.erp.contract import (
+    RESPONSE_MODELS,
     BalanceRequest,
-    BalanceResponse,
     InvoiceRequest,
-    InvoiceResponse,
     InvoicesListRequest,
-    InvoicesListResponse,
     OrderRequest,
-    OrderResponse,
     OrdersListRequest,
-    OrdersListResponse,
     WireRequest,
 )
 from erpgate.erp.endpoints import Endpoint
@@ -51,13 +47,6 @@ from erpgate.kit.crypto import SecretBox
 ID_LIMIT = 200
 CONTRACT_PREFIX = "Answer broke the contract: "
 _MAPPING_LINE = re.compile(r"mapping line (\d+)")
-ANSWER_MODELS: dict[Endpoint, type[BaseModel]] = {
-    Endpoint.ORDERS: OrdersListResponse,
-    Endpoint.ORDER: OrderResponse,
-    Endpoint.INVOICES: InvoicesListResponse,
-    Endpoint.INVOICE: InvoiceResponse,
-    Endpoint.BALANCE: BalanceResponse,
-}
 BY_ID = {Endpoint.ORDER: "order_id", Endpoint.INVOICE: "invoice_id"}
 
 
@@ -176,7 +165,7 @@ async def preview_answer(
     try:
         validate_answer(
             mapped,
-            ANSWER_MODELS[plan.endpoint],
+            RESPONSE_MODELS[plan.endpoint],
             by_id=plan.endpoint in BY_ID,
             expected_customer_code=request["customer_code"],
         )
@@ -218,7 +207,7 @@ async def preview_live(
         customer_code=code,
     )
     await release_connection(db)  # hold no connection while the ERP answers
-    call = ErpCall.of(plan.endpoint, plan.request, ANSWER_MODELS[plan.endpoint], actor)
+    call = ErpCall.of(plan.endpoint, plan.request, RESPONSE_MODELS[plan.endpoint], actor)
     outcome = await gateway.read(target, call)
     requests = [
         {

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from erpgate.conformance.payloads import DEFAULT_PAGE_SIZE, SAMPLE_CURRENCY, CheckPlan
+from erpgate.erp.adapters.outgoing import join_url
 from erpgate.erp.adapters.profile import (
     ADAPTABLE,
     Profile,
@@ -19,7 +20,6 @@ from erpgate.erp.adapters.profile import (
     load_profile,
     with_addresses,
 )
-from erpgate.erp.adapters.reading import join_url
 from erpgate.erp.adapters.targets import adapter_target, driver_credentials, driver_refusal
 from erpgate.erp.contract import MAX_PAGE_SIZE, MAX_PRICE_LINES
 from erpgate.erp.credentials import AUTH_STYLES, AuthStyle, Credentials

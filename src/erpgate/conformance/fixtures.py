@@ -25,28 +25,16 @@ from typing import Any
 import orjson
 
 from erpgate.erp.adapters.mapping import MappingPool
+from erpgate.erp.adapters.outgoing import AdapterPlan
 from erpgate.erp.adapters.profile import ADAPTABLE, Profile
-from erpgate.erp.adapters.reading import AdapterPlan, map_recorded
-from erpgate.erp.contract import (
-    BalanceResponse,
-    InvoiceResponse,
-    InvoicesListResponse,
-    OrderResponse,
-    OrdersListResponse,
-)
+from erpgate.erp.adapters.reading import map_recorded
+from erpgate.erp.contract import RESPONSE_MODELS
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import ErpError
 from erpgate.erp.reading import validate_answer
 
 FORMAT = "erpgate-fixtures/1"
 MAPPING_SECONDS = 5.0
-ANSWER_MODELS: dict[Endpoint, Any] = {
-    Endpoint.ORDERS: OrdersListResponse,
-    Endpoint.ORDER: OrderResponse,
-    Endpoint.INVOICES: InvoicesListResponse,
-    Endpoint.INVOICE: InvoiceResponse,
-    Endpoint.BALANCE: BalanceResponse,
-}
 
 
 class FixtureProblem(ValueError):
@@ -125,7 +113,7 @@ async def _check(profile: Profile, fixture: Fixture, pool: MappingPool) -> Fixtu
         mapped = await map_recorded(plan, pool, request, fixture.answer, MAPPING_SECONDS)
         validate_answer(
             mapped,
-            ANSWER_MODELS[fixture.endpoint],
+            RESPONSE_MODELS[fixture.endpoint],
             by_id=fixture.endpoint in (Endpoint.ORDER, Endpoint.INVOICE),
             expected_customer_code=str(request["customer_code"]),
         )

@@ -35,7 +35,8 @@ from multidict import CIMultiDict
 from pydantic import BaseModel
 
 from erpgate.erp.adapters.mapping import MappingPool
-from erpgate.erp.adapters.reading import AdapterPlan, AdapterRun
+from erpgate.erp.adapters.outgoing import AdapterPlan
+from erpgate.erp.adapters.reading import AdapterRun
 from erpgate.erp.adapters.sessions import LoginSessions
 from erpgate.erp.attempts import AttemptRecord
 from erpgate.erp.auth import (

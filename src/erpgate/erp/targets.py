@@ -20,7 +20,7 @@ from erpgate.erp.options import ErpClientOptions
 from erpgate.erp.ssrf import url_refusal
 
 if TYPE_CHECKING:
-    from erpgate.erp.adapters.reading import AdapterPlan
+    from erpgate.erp.adapters.outgoing import AdapterPlan
 
 
 @dataclass(frozen=True, slots=True)

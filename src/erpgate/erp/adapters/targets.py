@@ -7,8 +7,8 @@ import hashlib
 from dataclasses import replace
 from uuid import UUID
 
+from erpgate.erp.adapters.outgoing import AdapterPlan, join_url
 from erpgate.erp.adapters.profile import AuthSpec, Profile
-from erpgate.erp.adapters.reading import AdapterPlan, join_url
 from erpgate.erp.credentials import Credentials
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import ErpBlockedError, ErpCredentialsError, ErpSsrfError
