@@ -32,7 +32,7 @@ class Demo:
             return counts
 
 
-@pytest.fixture(scope="module", params=["business-central", "sap-b1"])
+@pytest.fixture(scope="module", params=["business-central", "sap-b1", "erpnext", "odoo"])
 def demo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Demo]:
@@ -93,11 +93,14 @@ def test_the_buyer_sees_the_twins_orders_invoices_and_balance(page: Page, demo: 
 
     page.get_by_role("link", name="Balance", exact=True).first.click()
     expect(page.get_by_role("heading", name="Account balance")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"\$[\d,]+\.\d\d")).first).to_be_visible()
+    # ERPNext's get_balance_on answers a bare number (no currency): the amount shows without one.
+    expect(page.get_by_text(re.compile(r"^\$?[\d,]+\.\d\d$")).first).to_be_visible()
 
-    # Read from the twin, not the mock ERP. Both profiles read one record through its list's
-    # route filtered by id and customer, so the twin counts those as list calls.
+    # Read from the twin, not the mock ERP. Some profiles read one record through its list's
+    # route filtered by id and customer, so the twin may count those as list calls.
     calls = demo.twin_calls()
-    assert calls.get("orders", 0) >= 4, calls  # page 1, 10 per page, page 2, the order
-    assert calls.get("invoices", 0) >= 3, calls  # all, open ones, the invoice
+    orders = calls.get("orders", 0) + calls.get("order", 0)
+    invoices = calls.get("invoices", 0) + calls.get("invoice", 0)
+    assert orders >= 4, calls  # page 1, 10 per page, page 2, the order
+    assert invoices >= 3, calls  # all, open ones, the invoice
     assert calls.get("balance", 0) >= 1, calls
