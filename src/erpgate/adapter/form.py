@@ -42,7 +42,9 @@ def field_names() -> list[str]:
 def _json_text(value: Any, *, empty: Any) -> str:
     if value == empty:
         return ""
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    # Keys sorted: PostgreSQL's JSONB keeps an object's keys in its own order, so the editor
+    # shows one order whatever the database (the order of query parameters means nothing).
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -77,7 +79,7 @@ def form_values(profile: dict[str, Any] | None, endpoints: list[str]) -> dict[st
         values[f"{prefix}.paging.style"] = str(paging.pop("style", "none"))
         values[f"{prefix}.paging.rows"] = str(paging.pop("rows", "") or "")
         values[f"{prefix}.paging.next_link"] = str(paging.pop("next_link", "") or "")
-    values[MORE] = orjson.dumps(rest, option=orjson.OPT_INDENT_2).decode()
+    values[MORE] = orjson.dumps(rest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
     return values
 
 
