@@ -36,7 +36,7 @@ from pydantic import BaseModel
 
 from erpgate.erp.adapters.mapping import MappingPool
 from erpgate.erp.adapters.outgoing import AdapterPlan
-from erpgate.erp.adapters.reading import AdapterRun
+from erpgate.erp.adapters.reading import AdapterRun, Send
 from erpgate.erp.adapters.sessions import LoginSessions
 from erpgate.erp.attempts import AttemptRecord
 from erpgate.erp.auth import (
@@ -336,7 +336,9 @@ class ErpGateway:
         secrets = (*target.secrets, access_token) if access_token else target.secrets
         auth_headers = tuple(bearer_header(access_token)) if access_token else plan.static_headers
 
-        def sender(kept: list[AttemptRecord]) -> Any:
+        def sender(kept: list[AttemptRecord]) -> Send:
+            """Sends one of the adapter's requests as an attempt recorded in ``kept``."""
+
             async def send(outbound: Outbound, subject: str, masked: tuple[str, ...]) -> Answer:
                 request_id = new_request_id()
                 headers = self._headers(call.trace_id, request_id, "application/json")

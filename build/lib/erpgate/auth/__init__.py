@@ -1,0 +1,1 @@
+"""Sessions, password hashing and CSRF, shared by the storefront (buyers) and the admin console."""

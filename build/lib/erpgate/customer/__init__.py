@@ -1,0 +1,1 @@
+"""Customer accounts (buyer companies) and their buyers."""

@@ -1,0 +1,1 @@
+"""Storage plumbing: the engine (the only dialect-aware code), the declarative base, column types."""

@@ -1,0 +1,20 @@
+"""Column helpers shared by the tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from erpgate.db.types import UTCDateTime
+from erpgate.kit.clock import utcnow
+
+
+def uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+
+
+def created_at() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime, default=utcnow, nullable=False)
