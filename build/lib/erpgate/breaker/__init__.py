@@ -1,1 +1,0 @@
-"""Circuit breakers shared by every instance, and the operator's reset and forced open."""

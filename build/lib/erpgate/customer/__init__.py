@@ -1,1 +1,0 @@
-"""Customer accounts (buyer companies) and their buyers."""

@@ -1,1 +1,0 @@
-"""Storage plumbing: the engine (the only dialect-aware code), the declarative base, column types."""

@@ -1,1 +1,0 @@
-"""Events: one per ERP interaction, with its related requests; the Developers › Events pages."""

@@ -1,1 +1,0 @@
-"""Framework-free helpers shared by every domain."""

@@ -1,1 +1,0 @@
-"""Live prices and stock: the buyer's own prices and the stock available to them, from the ERP."""

@@ -1,1 +1,0 @@
-"""Problems: ERP failures folded by store, endpoint and kind, with their references and e-mails."""
