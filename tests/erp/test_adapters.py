@@ -341,3 +341,16 @@ async def test_new_credentials_for_a_store_log_its_old_session_out() -> None:
     assert logged_out == ["old"]
     await sessions.logout_all()
     assert sorted(logged_out) == ["new", "old", "theirs"]
+
+
+async def test_a_list_answered_as_a_bare_array_reads_even_with_a_next_link_key() -> None:
+    data = profile()
+    orders = data["endpoints"]["orders"]
+    orders["paging"] = {"style": "odata", "rows": "", "next_link": "@odata.nextLink"}
+    orders["mapping"] = (
+        '{"data": [$.{"order_id": No, "date": Day, "total": Amount, "customer_code": Cust}]}'
+    )
+    transport = ScriptedTransport({orders_url(): [answer([row(1), row(2), row(3)])]})
+    outcome, _ = await read(transport, orders_call(), data=data)
+    assert outcome.ok, outcome.error
+    assert [o.order_id for o in outcome.value.data] == ["SO-1", "SO-2"]

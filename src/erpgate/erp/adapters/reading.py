@@ -94,7 +94,6 @@ class AdapterRun:
         self.auth_headers = auth_headers
         self.detached_send = detached_send
         self.attempt_secrets = attempt_secrets
-        self.session: Session | None = None
 
     async def answer(self, body: bytes) -> bytes:
         plan = self.plan
@@ -110,13 +109,7 @@ class AdapterRun:
                 plan, {**values, "id": "0", "order_id": "0", "invoice_id": "0"}
             )
         document, has_more = await self._pages(url, payload, values)
-        bindings = {
-            "request": request,
-            "has_more": has_more,
-            "page": values.get("page"),
-            "page_size": values.get("page_size"),
-        }
-        return await self._mapped(document, bindings)
+        return await self._mapped(document, _bindings(request, values, has_more))
 
     async def _pages(self, url: str, payload: bytes, values: dict[str, Any]) -> tuple[Any, bool]:
         plan, paging = self.plan, self.plan.spec.paging
@@ -129,15 +122,10 @@ class AdapterRun:
                 first = document
             if not plan.is_list:
                 return first, False
-            page_rows = rows_at(document, paging.rows)
-            rows.extend(page_rows)
-            if len(rows) > plan.profile.row_cap:
-                raise ErpContractError(
-                    f"Answer broke the contract: the ERP answered more than "
-                    f"{plan.profile.row_cap} rows for one page (the adapter's row cap)"
-                )
-            link = document.get(paging.next_link) if paging.next_link else None
-            if len(rows) >= want or not link or isinstance(document, list):
+            rows.extend(rows_at(document, paging.rows))
+            _check_row_cap(plan, len(rows))
+            link = _next_link(plan, document)
+            if len(rows) >= want or not link:
                 break
             url = next_url(url, link, plan.profile.base_url)
         size = values["page_size"]
@@ -173,8 +161,7 @@ class AdapterRun:
     async def _session(self, rejected: Session | None) -> Session:
         key = self.plan.session_key
         assert key is not None
-        self.session = await self.sessions.get(key, self._login, rejected=rejected)
-        return self.session
+        return await self.sessions.get(key, self._login, rejected=rejected)
 
     async def _login(self) -> Session:
         profile = self.plan.profile
@@ -247,25 +234,36 @@ async def map_recorded(
     has_more = False
     if plan.is_list:
         rows = rows_at(document, plan.spec.paging.rows)
-        if len(rows) > plan.profile.row_cap:
-            raise ErpContractError(
-                f"Answer broke the contract: the ERP answered more than "
-                f"{plan.profile.row_cap} rows for one page (the adapter's row cap)"
-            )
+        _check_row_cap(plan, len(rows))
         size = values["page_size"]
-        has_more = len(rows) > size or bool(
-            isinstance(document, dict)
-            and plan.spec.paging.next_link
-            and document.get(plan.spec.paging.next_link)
-        )
+        has_more = len(rows) > size or bool(_next_link(plan, document))
         document = with_rows(document, plan.spec.paging.rows, rows[:size])
-    bindings = {
+    return await run_mapping(plan, pool, document, _bindings(request, values, has_more), seconds)
+
+
+def _check_row_cap(plan: AdapterPlan, count: int) -> None:
+    if count > plan.profile.row_cap:
+        raise ErpContractError(
+            f"Answer broke the contract: the ERP answered more than "
+            f"{plan.profile.row_cap} rows for one page (the adapter's row cap)"
+        )
+
+
+def _next_link(plan: AdapterPlan, document: Any) -> Any:
+    """The answer's next-page link, if the paging names one (an answer that is the list itself
+    has nowhere to carry it)."""
+    key = plan.spec.paging.next_link
+    return document.get(key) if key and isinstance(document, dict) else None
+
+
+def _bindings(request: dict[str, Any], values: dict[str, Any], has_more: bool) -> dict[str, Any]:
+    """The mapping's variables: ``$request``, ``$has_more``, ``$page`` and ``$page_size``."""
+    return {
         "request": request,
         "has_more": has_more,
         "page": values.get("page"),
         "page_size": values.get("page_size"),
     }
-    return await run_mapping(plan, pool, document, bindings, seconds)
 
 
 def _logout_call(
