@@ -267,5 +267,7 @@ async def test_a_secret_with_a_line_break_is_refused_and_nothing_is_saved(
     )
 
     assert answer.status_code == 422
-    assert "line breaks" in answer.json()["fields"]["token"]
+    assert answer.json()["fields"]["token"] == (
+        "The adapter Token contains a line break or another control character."
+    )
     assert await _stored(db) is None

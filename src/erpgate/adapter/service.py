@@ -24,6 +24,7 @@ from erpgate.integration.adapter import (
     stored_adapter,
     stored_json,
 )
+from erpgate.integration.settings import clean_secret
 from erpgate.kit.crypto import SecretBox
 from erpgate.models.integration import Integration
 
@@ -81,14 +82,15 @@ def check_adapter(raw: Any) -> AdapterSettings:
 
 
 def check_secrets(key: str | None, token: str | None) -> dict[str, str | None]:
-    """The Key and Token as given, trimmed; ValidationFailed for a line break inside one."""
-    fields = {}
-    cleaned: dict[str, str | None] = {}
-    for name, value in (("key", key), ("token", token)):
-        text = value.strip() if value is not None else None
-        if text is not None and any(ch in text for ch in "\r\n\0"):
-            fields[name] = f"The adapter's {name.capitalize()} cannot contain line breaks."
-        cleaned[name] = text
+    """The Key and Token as given, trimmed and checked like the integration's own (length,
+    line breaks and other control characters); ValidationFailed names each bad one."""
+    fields: dict[str, str] = {}
+    cleaned = {
+        name: clean_secret(value, f"adapter {name.capitalize()}", fields, name)
+        if value is not None
+        else None
+        for name, value in (("key", key), ("token", token))
+    }
     if fields:
         raise ValidationFailed(
             "The adapter settings have problems; nothing was saved.", fields=fields

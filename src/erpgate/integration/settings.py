@@ -73,7 +73,7 @@ def _text(raw: Mapping[str, Any], name: str) -> str:
     return "" if value is None else str(value)
 
 
-def _clean_secret(value: str, label: str, errors: dict[str, str], name: str) -> str:
+def clean_secret(value: str, label: str, errors: dict[str, str], name: str) -> str:
     # Pasting from a password manager or a terminal often brings a space or a newline along.
     cleaned = value.strip()
     if len(cleaned) > SECRET_MAX_LENGTH:
@@ -178,8 +178,8 @@ async def validate_settings(
     auth_style = _text(raw, "auth_style").strip().lower() or "bearer"
     if auth_style not in AUTH_STYLES:
         errors["auth_style"] = f"Choose one of: {', '.join(AUTH_STYLES)}."
-    key = _clean_secret(_text(raw, "key"), "Key", errors, "key")
-    typed_token = _clean_secret(_text(raw, "token"), "Token", errors, "token")
+    key = clean_secret(_text(raw, "key"), "Key", errors, "key")
+    typed_token = clean_secret(_text(raw, "token"), "Token", errors, "token")
     # Write-only: an empty Token field keeps the stored one.
     token = typed_token or None
     if token and auth_style == "bearer" and any(ch.isspace() for ch in token):
