@@ -65,7 +65,7 @@ _NAMED = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*|\"[^\"]+\"")
 def line_of(expression: str, message: str) -> int | None:
     """The mapping's line an error most likely points at: the first line naming what the error
     names (a function like ``$nosuch``, or a field like ``data[2].total``'s ``"total"``)."""
-    names = [name for name in _NAMED.findall(message)]
+    names = _NAMED.findall(message)
     field = re.findall(r"\.([A-Za-z_][A-Za-z0-9_]*)\b", message.split(" ", 1)[0] + " ")
     candidates = [*names, *(f'"{name}"' for name in reversed(field))]
     lines = expression.splitlines()
@@ -137,7 +137,6 @@ class MappingPool:
         self._idle: asyncio.Queue[_Worker] | None = None
         self._all: list[_Worker] = []
         self._starting: asyncio.Lock | None = None
-        self.killed = 0  # workers killed for overrunning a deadline
 
     async def _workers(self) -> asyncio.Queue[_Worker]:
         if self._idle is None:
@@ -174,7 +173,6 @@ class MappingPool:
             raise
         except TimeoutError:
             await self._replace(worker)
-            self.killed += 1
             raise MappingError(
                 f"the mapping did not finish within {seconds:.2f} s and was stopped"
             ) from None
