@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -193,6 +194,15 @@ async def _http_error_handler(request: Request, exc: Exception) -> Response:
     return await _error_page(request, exc.status_code, message, headers=headers)
 
 
+# erpgate traces requests and ERP attempts itself (kit/tracing.py). FastAPI's own telemetry would
+# only add spans beside those, and asking whether it is configured costs every request about 2 %
+# of a storefront read (bench/RESULTS.notes); FastAPI versions without it take no such argument.
+_NO_FRAMEWORK_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
+
 BUSY_MESSAGE = "The service is busy right now. Please try again in a moment."
 BUSY_RETRY_AFTER_SECONDS = 2
 
@@ -293,6 +303,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         # FastAPI's pages load Swagger UI and ReDoc from a CDN; add_api_docs serves them locally.
         docs_url=None,
         redoc_url=None,
+        **_NO_FRAMEWORK_TELEMETRY,
     )
     app.state.erpgate = state
     # Innermost: the storefront's hot reads leave the stack here, after the guard's checks.

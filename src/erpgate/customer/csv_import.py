@@ -27,6 +27,7 @@ from erpgate.customer.service import (
     too_long,
 )
 from erpgate.errors import ValidationFailed
+from erpgate.kit.ids import new_uuid
 from erpgate.models.customer_account import CustomerAccount
 from erpgate.models.user import PERMISSIONS, User
 
@@ -230,7 +231,7 @@ def _check_file(
                     error(line, "account_name", f"New customer code {code} needs an account name.")
                     continue
                 pending = {
-                    "id": uuid.uuid4(),
+                    "id": new_uuid(),
                     "store_id": store_id,
                     "name": account_name,
                     "customer_code": code,

@@ -1,4 +1,4 @@
-"""INSERT ... ON CONFLICT for both databases: the only place that builds dialect-specific inserts."""
+"""INSERT ... ON CONFLICT for both databases: the only place that picks a dialect's INSERT."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+def dialect_insert(dialect_name: str, table: Table) -> Any:
+    """The INSERT of ``dialect_name`` (one with ``on_conflict_do_*``)."""
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+
+
 def _insert(session: AsyncSession, table: Table) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return dialect_insert(session.bind.dialect.name if session.bind is not None else "", table)
 
 
 async def insert_ignoring_conflicts(
@@ -24,22 +28,3 @@ async def insert_ignoring_conflicts(
         return 0
     result = await session.execute(_insert(session, table).on_conflict_do_nothing(), list(rows))
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def upsert(
-    session: AsyncSession,
-    table: Table,
-    rows: Sequence[dict[str, Any]],
-    *,
-    key: Sequence[str],
-    update: Sequence[str],
-) -> None:
-    """Insert the rows; where ``key`` exists already, overwrite the ``update`` columns instead."""
-    if not rows:
-        return
-    statement = _insert(session, table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(key),
-        set_={column: statement.excluded[column] for column in update},
-    )
-    await session.execute(statement, list(rows))

@@ -11,8 +11,15 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetPydanticSchema,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError, core_schema
 
 from erpgate.kit.money import MoneyError, parse_money
 
@@ -81,9 +88,22 @@ Money = Annotated[
 ]
 """A decimal amount or quantity: JSON string or number in, exact ``Decimal`` inside."""
 
+# A plain "YYYY-MM-DD" string (nearly every date an ERP sends) is read by pydantic itself, in
+# strict mode (no numbers taken as timestamps); anything else goes to ``parse_erp_date``. One
+# error either way, the one ``_parse_date`` gives.
+_ERP_DATE_SCHEMA = core_schema.union_schema(
+    [
+        core_schema.date_schema(strict=True),
+        core_schema.no_info_plain_validator_function(_parse_date),
+    ],
+    mode="left_to_right",
+    custom_error_type="erp_date",
+    custom_error_message="is not a date",
+)
+
 ErpDate = Annotated[
     dt.date,
-    BeforeValidator(_parse_date),
+    GetPydanticSchema(lambda _source, _handler: _ERP_DATE_SCHEMA),
     WithJsonSchema(
         {
             "type": "string",

@@ -53,8 +53,8 @@ class ErpCall(Generic[T]):
     """One request to one endpoint: the body as it goes on the wire, and how to read the answer.
 
     ``expected_customer_code`` arms the cross-customer guard (None: no guard, e.g. the checker's
-    probe without credentials). ``keep_answer`` asks the writer to save a successful answer as
-    the stale fallback; ``durable`` makes the caller wait until the writer has stored the
+    probe without credentials). ``saved_under`` asks the writer to save a successful answer as
+    the stale fallback, under that key (the saved answers' own, computed once by the caller); ``durable`` makes the caller wait until the writer has stored the
     outcome (admin actions that link to the event they produced, order deliveries).
     """
 
@@ -64,7 +64,7 @@ class ErpCall(Generic[T]):
     actor: Actor
     expected_customer_code: str | None = None
     trace_id: str = field(default_factory=new_trace_id)
-    keep_answer: bool = False
+    saved_under: tuple[Any, ...] | None = None
     durable: bool = False
     # Extra request headers of this call (submit_order's Idempotency-Key).
     headers: tuple[tuple[str, str], ...] = ()

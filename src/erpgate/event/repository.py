@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from erpgate.db.bulk import BulkInsert
 from erpgate.logging import get_logger
 from erpgate.models.event import Event
 from erpgate.models.related_request import RelatedRequest
@@ -19,27 +20,28 @@ from erpgate.models.saved_answer import SavedAnswer
 log = get_logger(__name__)
 
 
-EVENT_TABLE = cast(Table, Event.__table__)  # Core INSERTs: see insert_requests
+# The writer's batches go through the driver's executemany (db/bulk.py): the ORM bulk path, and
+# even a Core INSERT, cost several times the CPU per row, on the request loop.
+_EVENTS = BulkInsert(cast(Table, Event.__table__))
+_REQUESTS = BulkInsert(cast(Table, RelatedRequest.__table__))
 
 
 async def insert_events(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """One INSERT for the batch; a duplicate trace id (a caller reusing one) falls back to rows."""
     try:
         async with db.begin_nested():
-            await db.execute(insert(EVENT_TABLE), rows)
+            await _EVENTS.run(db, rows)
     except IntegrityError:
         for row in rows:
             try:
                 async with db.begin_nested():
-                    await db.execute(insert(EVENT_TABLE), [row])
+                    await _EVENTS.run(db, [row])
             except IntegrityError:
                 log.warning("event_duplicate_trace_id", trace_id=row.get("trace_id"))
 
 
 async def insert_requests(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    # A Core INSERT on the table (executemany): the ORM bulk path costs several times the CPU
-    # per row, and these batches are written on the request loop.
-    await db.execute(insert(cast(Table, RelatedRequest.__table__)), rows)
+    await _REQUESTS.run(db, rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from erpgate.db.types import UTCDateTime
 from erpgate.kit.clock import utcnow
+from erpgate.kit.ids import new_uuid
 
 
 def uuid_pk() -> Mapped[uuid.UUID]:
-    return mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # Time-ordered (kit/ids.py): new rows land at one edge of the primary-key index.
+    return mapped_column(Uuid, primary_key=True, default=new_uuid)
 
 
 def created_at() -> Mapped[datetime]:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from erpgate.erp.endpoints import Endpoint
 from erpgate.errors import ValidationFailed
 from erpgate.integration import service as integration_service
+from erpgate.kit.ids import new_uuid
 from erpgate.models.alert_route import AlertRoute
 from erpgate.models.notification import Notification
 from erpgate.notification import repository
@@ -45,7 +46,7 @@ async def queue_mail(
     integration = await integration_service.get_integration(db, store_id)
     sender = (integration.notify_sender if integration else None) or ""
     receivers = list(integration.notify_receivers if integration else [])
-    row_id = uuid.uuid4()
+    row_id = new_uuid()
     row = Notification(
         id=row_id,
         store_id=store_id,
@@ -109,7 +110,7 @@ async def queue_webhooks(
     for route in targets:
         if not route.enabled:
             continue
-        row_id = uuid.uuid4()
+        row_id = new_uuid()
         row = Notification(
             id=row_id,
             store_id=store_id,

@@ -27,14 +27,21 @@ from typing import Any
 
 from sqlalchemy import select
 
+from erpgate.db.bulk import BulkInsert
 from erpgate.db.engine import SessionFactory
-from erpgate.db.upsert import upsert
 from erpgate.erp.outcome import ErpCall
+from erpgate.kit.ids import new_uuid
 from erpgate.models.saved_answer import SavedAnswer as SavedAnswerRow
 
 AnswerKey = tuple[uuid.UUID, str, str, str]  # store, customer code, endpoint, request digest
 DEFAULT_INDEX_LIMIT = 200_000
 SYNC_OVERLAP = timedelta(seconds=5)  # rows committed a little late by another instance
+# One row per key: a newer answer overwrites the saved one.
+_SAVE = BulkInsert(
+    SavedAnswerRow.__table__,  # type: ignore[arg-type]
+    upsert_key=("store_id", "customer_code", "endpoint", "request_digest"),
+    upsert_update=("answer", "fetched_at", "saved_by"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +167,7 @@ async def save_answers(
     """Upsert one row per key (the writer's flush); ``saved_by`` names the saving process."""
     rows = [
         {
-            "id": uuid.uuid4(),
+            "id": new_uuid(),
             "store_id": store_id,
             "customer_code": customer_code[:64],
             "endpoint": endpoint,
@@ -171,10 +178,4 @@ async def save_answers(
         }
         for (store_id, customer_code, endpoint, digest), saved in answers.items()
     ]
-    await upsert(
-        db,
-        SavedAnswerRow.__table__,  # type: ignore[arg-type]
-        rows,
-        key=("store_id", "customer_code", "endpoint", "request_digest"),
-        update=("answer", "fetched_at", "saved_by"),
-    )
+    await _SAVE.run(db, rows)

@@ -8,6 +8,7 @@ from typing import Any
 from erpgate.erp.attempts import AttemptRecord, masked
 from erpgate.erp.outcome import Outcome
 from erpgate.event.bodies import store_body, store_headers
+from erpgate.kit.ids import new_uuid
 
 TEST_EVENT_TYPE = "integration.test"
 
@@ -65,7 +66,7 @@ def request_row(attempt: AttemptRecord, cap: int) -> dict[str, Any]:
     request = store_body(attempt.request_body, cap)
     response = store_body(attempt.response_body, cap, already_truncated=attempt.response_truncated)
     return {
-        "id": uuid.uuid4(),
+        "id": new_uuid(),
         "store_id": attempt.store_id,
         "trace_id": attempt.trace_id[:64],
         "request_id": attempt.request_id[:64],

@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from prometheus_client import Counter, Gauge
 
@@ -36,9 +36,10 @@ from erpgate.db.engine import SessionFactory, transaction
 from erpgate.erp.outcome import Outcome
 from erpgate.event import repository as event_repository
 from erpgate.kit.clock import Clock
+from erpgate.kit.ids import new_uuid
 from erpgate.kit.references import format_reference
 from erpgate.logging import get_logger
-from erpgate.outcomes.answers import AnswerKey, SavedAnswer, SavedAnswers, answer_key, save_answers
+from erpgate.outcomes.answers import AnswerKey, SavedAnswer, SavedAnswers, save_answers
 from erpgate.outcomes.rows import event_row, request_row
 from erpgate.problem import service as problem_service
 from erpgate.problem.board import LiveProblem, ProblemBoard
@@ -135,7 +136,8 @@ class OutcomeWriter:
         call = outcome.call
         self.board.note_success(store_id, call.endpoint.value, call.actor.customer_code)
         keep_event = call.durable or self._sampled()
-        key = answer_key(store_id, call) if call.keep_answer and outcome.ok else None
+        # The caller computed the key (SavedAnswers.wants) when it asked for the answer to be kept.
+        key = cast(AnswerKey | None, call.saved_under) if outcome.ok else None
         if not keep_event and key is None:
             return None
         done = self._future() if call.durable else None
@@ -343,7 +345,7 @@ class OutcomeWriter:
                 for problem in openings:
                     outcome = problem.opening
                     assert outcome is not None
-                    event_id = None if outcome.refused else uuid.uuid4()
+                    event_id = None if outcome.refused else new_uuid()
                     opening = Opening(outcome.refused, outcome.call.actor.customer_code, event_id)
                     stored = await problem_service.store_opening(db, problem, opening, now=now)
                     self.board.stored(problem, *stored, refused=outcome.refused)
@@ -352,7 +354,7 @@ class OutcomeWriter:
                 cap = self.settings.body_cap
                 for item in batch:
                     if item.keep_event:
-                        event_id = uuid.uuid4()
+                        event_id = new_uuid()
                         if item.problem is not None:
                             self.board.note_sample(item.problem, event_id)
                         events.append(

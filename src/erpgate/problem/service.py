@@ -23,6 +23,7 @@ from erpgate.config import Settings
 from erpgate.erp.endpoints import Endpoint
 from erpgate.erp.errors import Scope
 from erpgate.errors import Conflict, NotFound
+from erpgate.kit.ids import new_uuid
 from erpgate.kit.references import new_problem_code, parse_reference
 from erpgate.models.notification import Notification
 from erpgate.models.problem import Problem
@@ -85,7 +86,7 @@ async def store_opening(
     samples = [str(opening.event_id)] if opening.event_id else []
     customers = {opening.customer_code} if opening.customer_code else set()
     for _ in range(3):
-        problem_id = uuid.uuid4()
+        problem_id = new_uuid()
         inserted = await repository.insert_if_absent(
             db,
             {

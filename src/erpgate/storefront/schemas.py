@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationInfo,
+    field_validator,
+)
 
 from erpgate.checkout.schemas import PlacedSummary
 from erpgate.erp.contract import (
@@ -60,10 +67,22 @@ class PageOut(BaseModel):
     has_next: bool
 
 
+def _erp_or_placed_rows(schema: dict[str, Any]) -> None:
+    """Publish ``data``'s rows as either shape: PlacedSummary (source local) or OrderSummary."""
+    row = schema["items"]
+    placed = {"$ref": row["$ref"].rsplit("/", 1)[0] + "/PlacedSummary"}
+    schema["items"] = {"anyOf": [placed, row]}
+
+
 class OrdersPage(BaseModel):
-    data: list[PlacedSummary | OrderSummary] = Field(
+    # Declared as OrderSummary and serialized as each row's own class (a PlacedSummary keeps its
+    # delivery): pydantic serializes a union by trying each member, twice the cost of the rows
+    # themselves on the hottest read. The published schema still names both (placed rows are a
+    # subclass); this model is only ever built from rows already validated (model_construct).
+    data: list[SerializeAsAny[OrderSummary]] = Field(
         description="The ERP's rows; with source local, the orders placed in this store, each "
-        "with its delivery"
+        "with its delivery",
+        json_schema_extra=_erp_or_placed_rows,
     )
     page: PageOut
     source: Literal["erp", "local"] = Field(description="local: orders placed in this store")

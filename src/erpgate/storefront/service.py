@@ -86,7 +86,8 @@ async def read_erp(
     now = reads.clock.now()
     call = ErpCall.of(endpoint, request, answer_model, buyer.actor)
     key = answer_key(buyer.store.id, call)
-    call.keep_answer = reads.answers.wants(key, now)
+    if reads.answers.wants(key, now):
+        call.saved_under = key
     outcome = await reads.gateway.read(target, call)
     if outcome.value is not None:
         return Answer(outcome.value)
