@@ -46,3 +46,13 @@ def test_at_most_kept_readings(monkeypatch: pytest.MonkeyPatch) -> None:
     for page in range(1, 6):
         read_query(ListQuery, _request(f"page={page}"))
     assert [key[1] for key in query_module._read] == [b"page=3", b"page=4", b"page=5"]
+
+
+def test_the_string_is_read_as_starlette_reads_it() -> None:
+    raw = "search=PO+77%2F1&status=&page=2&page=4&date_to=2100-01-01&unknown=x"
+    read = read_query(ListQuery, _request(raw))
+    starlette = _request(raw).query_params
+    # Percent escapes and "+" decoded, a blank value kept (then read as no filter), the last of
+    # a repeated name taken, unknown names ignored: as through Request.query_params.
+    assert (read.search, read.status, read.page) == ("PO 77/1", None, 4)
+    assert ListQuery.model_validate(starlette) == read
