@@ -45,8 +45,11 @@ def _content_type(scope: Scope) -> str:
 
 
 def _content_length(scope: Scope) -> int | None:
+    raw = _header(scope, b"content-length")
+    if not raw:  # every GET: no exception raised and caught for it
+        return None
     try:
-        return int(_header(scope, b"content-length") or b"")
+        return int(raw)
     except ValueError:
         return None
 
