@@ -54,8 +54,9 @@ class ErpCall(Generic[T]):
 
     ``expected_customer_code`` arms the cross-customer guard (None: no guard, e.g. the checker's
     probe without credentials). ``saved_under`` asks the writer to save a successful answer as
-    the stale fallback, under that key (the saved answers' own, computed once by the caller); ``durable`` makes the caller wait until the writer has stored the
-    outcome (admin actions that link to the event they produced, order deliveries).
+    the stale fallback, under that key (the saved answers' own, computed once by the caller);
+    ``durable`` makes the caller wait until the writer has stored the outcome (admin actions
+    that link to the event they produced, order deliveries).
     """
 
     endpoint: Endpoint

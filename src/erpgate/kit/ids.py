@@ -2,10 +2,9 @@
 
 Row ids and trace ids are time-ordered: they begin with the Unix time in milliseconds and end in
 random bits. The tables written on every ERP call (events, related requests, saved answers) are
-indexed by them, and an index whose new keys all land at one edge stays a few hot pages per
-batch; random keys dirtied one page per row, so each flush of a thousand events rewrote about a
-thousand pages of each index (bench/RESULTS.notes: a third of a storefront read's CPU went to the
-writer). Neither id is a secret; both only say when they were made.
+indexed by them: an index whose new keys all land at one edge keeps a few hot pages per batch,
+where random keys land on a different page each, all over the index, on every flush
+(bench/RESULTS.notes, "Writer pass"). Neither id is a secret; both only say when they were made.
 """
 
 from __future__ import annotations
