@@ -39,7 +39,10 @@ class BulkInsert:
     table: Table
     upsert_key: tuple[str, ...] = ()
     upsert_update: tuple[str, ...] = ()
-    _compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = field(default_factory=dict)
+    # Per (dialect, columns): not a constructor argument.
+    _compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     async def run(self, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
