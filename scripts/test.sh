@@ -3,9 +3,10 @@
 # on a throw-away PostgreSQL. SKIP_POSTGRES=1 runs the SQLite half alone.
 #
 # The machine's two cores are used side by side where that cannot change a result: the tests that
-# hold answers to real deadlines (tests/resilience) and the browser tests run one suite at a time;
-# everything else runs on both databases at once, in two pytest processes with their own
-# temporary directories, ports (each server binds a free one) and databases.
+# hold answers to real deadlines (marked `deadlines`: the fault matrices and crash tests of
+# tests/resilience) and the browser tests run one suite at a time; everything else runs on both
+# databases at once, in two pytest processes with their own temporary directories, ports (each
+# server binds a free one) and databases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
@@ -31,8 +32,8 @@ on() {
 }
 
 # Browser tests use sync Playwright, which must not share a process with asyncio tests.
-UNHURRIED=(-q -m "not browser" -p no:playwright --ignore=tests/resilience)
-DEADLINES=(-q -m "not browser" -p no:playwright tests/resilience)
+UNHURRIED=(-q -m "not browser and not deadlines" -p no:playwright)
+DEADLINES=(-q -m "deadlines and not browser" -p no:playwright)
 BROWSER=(-q -m browser)
 
 # browser DATABASE: the browser tests; pytest's 5 means none was collected, which is no failure.

@@ -202,6 +202,7 @@ async def test_a_mapping_that_throws_names_its_line() -> None:
     assert "$nosuch" in outcome.error.human
 
 
+@pytest.mark.deadlines
 async def test_a_mapping_that_loops_is_stopped_within_the_deadline() -> None:
     data = profile()
     data["endpoints"]["orders"]["mapping"] = "( $f := function($x){ $f($x + 1) }; $f(1) )"

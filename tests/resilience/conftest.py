@@ -1,4 +1,10 @@
-"""Shared by the resilience tests, which hold answers to their deadlines."""
+"""Shared by the resilience tests, which hold answers to their deadlines.
+
+A module here whose checks depend on time (a deadline, a kill under load) carries
+``pytestmark = pytest.mark.deadlines``: `make test` runs those with no other suite beside them, so
+a loaded machine cannot push an answer past its deadline. The schemathesis run (test_fuzz) has no
+deadline and runs side by side with the rest.
+"""
 
 from __future__ import annotations
 

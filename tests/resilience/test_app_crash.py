@@ -19,6 +19,7 @@ from itertools import cycle
 from pathlib import Path
 
 import httpx
+import pytest
 
 from erpgate.kit.references import parse_reference
 from tests.plugins.mail import SmtpSink
@@ -34,6 +35,8 @@ from tests.resilience.processes import (
     start_mock_erp,
     stopping,
 )
+
+pytestmark = pytest.mark.deadlines
 
 FAULTS = [
     "orders=status:500",

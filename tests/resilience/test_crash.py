@@ -17,6 +17,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,8 @@ from erpgate.kit.clock import utcnow
 from erpgate.models.notification import Notification
 from erpgate.store import service as store_service
 from tests.plugins.mail import SmtpSink
+
+pytestmark = pytest.mark.deadlines
 
 QUEUED = 60
 

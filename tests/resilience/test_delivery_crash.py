@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,8 @@ from erpgate.mock_erp.server import MockErpHandle
 from erpgate.models.order_delivery import OrderDelivery
 from erpgate.store import service as store_service
 from tests.storefront.conftest import build_shop
+
+pytestmark = pytest.mark.deadlines
 
 PLACED = 24
 SHIP_TO = {"address1": "1200 Front St", "city": "Toledo", "zip": "43605", "country": "US"}

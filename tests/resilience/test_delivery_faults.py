@@ -18,6 +18,8 @@ from tests.delivery.conftest import delivering, due_now, recorder, settled
 from tests.storefront.conftest import Shop
 from tests.storefront.test_placed_orders_list import place
 
+pytestmark = pytest.mark.deadlines
+
 __all__ = ["delivering", "recorder"]  # the fixtures this module uses
 
 DEADLINE = 0.5  # the Submit Order timeout in these cells

@@ -44,6 +44,8 @@ from tests.erp.loopback import AttemptLog, RaisingClient, started_client
 from tests.erp.test_client_mock_erp import CUSTOMER, call_headers, payloads
 from tests.plugins.fault_proxy import FaultProxy, FaultProxyFactory
 
+pytestmark = pytest.mark.deadlines
+
 DEADLINE = 0.5  # seconds; short so the matrix stays quick, long enough for the one retry
 RESPONSE_CAP = 64 * 1024
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"

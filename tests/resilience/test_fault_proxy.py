@@ -17,6 +17,8 @@ from aiohttp import web
 
 from tests.plugins.fault_proxy import FaultProxy, FaultProxyFactory
 
+pytestmark = pytest.mark.deadlines
+
 ANSWER = b"0123456789abcdefghijklmnopqrstuvwxyzABCD"  # 40 bytes
 
 

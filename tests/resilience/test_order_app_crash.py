@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 
 from erpgate.kit.clock import utcnow
@@ -27,6 +28,8 @@ from tests.resilience.processes import (
     start_mock_erp,
     stopping,
 )
+
+pytestmark = pytest.mark.deadlines
 
 THREADS = 4
 CONFIRMED_BEFORE_KILL = 12

@@ -32,10 +32,13 @@ from tests.resilience.processes import (
 )
 
 DATABASE_URL = os.environ.get("ERPGATE_TEST_DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(
-    not DATABASE_URL.startswith("postgresql"),
-    reason="needs PostgreSQL: run under scripts/with-postgres.sh (ERPGATE_TEST_DATABASE_URL)",
-)
+pytestmark = [
+    pytest.mark.deadlines,
+    pytest.mark.skipif(
+        not DATABASE_URL.startswith("postgresql"),
+        reason="needs PostgreSQL: run under scripts/with-postgres.sh (ERPGATE_TEST_DATABASE_URL)",
+    ),
+]
 
 FAULTS = {
     "orders": ("orders=status:500", "status_5xx"),

@@ -22,10 +22,13 @@ from tests.resilience.processes import (
 )
 
 DATABASE_URL = os.environ.get("ERPGATE_TEST_DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(
-    not DATABASE_URL.startswith("postgresql"),
-    reason="needs PostgreSQL: run under scripts/with-postgres.sh (ERPGATE_TEST_DATABASE_URL)",
-)
+pytestmark = [
+    pytest.mark.deadlines,
+    pytest.mark.skipif(
+        not DATABASE_URL.startswith("postgresql"),
+        reason="needs PostgreSQL: run under scripts/with-postgres.sh (ERPGATE_TEST_DATABASE_URL)",
+    ),
+]
 ORDERS = "/api/v1/storefront/orders"
 
 

@@ -39,6 +39,8 @@ from erpgate.models.store import DEFAULT_BUILTIN_SHIPPING
 from tests.plugins.fault_proxy import FaultProxy, FaultProxyFactory
 from tests.storefront.conftest import BUYER, SpySink, build_shop, login, read_urls
 
+pytestmark = pytest.mark.deadlines
+
 DEADLINE = 0.5  # the faulted endpoint's timeout: long enough for loopback, short overall
 # The healthy endpoint of the checkout quote (shipping while taxes fail, and the other way round)
 # is not under test: a generous timeout keeps a pause of the shared test process from failing it.
