@@ -48,6 +48,17 @@ def test_cost_password_hashes() -> Iterator[None]:
     passwords.use_hasher(production)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under PostgreSQL, a test that runs erpgate on a SQLite file of its own (``erpgate demo``
+    ignores the run's database) would repeat the SQLite run exactly: it is skipped, saying so."""
+    if os.environ.get("ERPGATE_TEST_DATABASE_URL") is None:
+        return
+    repeat = pytest.mark.skip(reason="runs on a SQLite file of its own: the SQLite run covers it")
+    for item in items:
+        if item.get_closest_marker("own_database"):
+            item.add_marker(repeat)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collector_tuned_as_in_production() -> Iterator[None]:
     """The young generation collected every 10,000 allocations, as erpgate.web.gc_tuning sets it

@@ -16,6 +16,8 @@ import pytest
 
 from tests.plugins.live_server import free_port, wait_for
 
+pytestmark = pytest.mark.own_database
+
 
 def _demo_env(workdir: Path) -> dict[str, str]:
     # The developer's own ERPGATE_ settings must not leak into the demo under test.

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from tests.plugins.live_server import free_port, wait_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.own_database]
 
 
 @dataclass
